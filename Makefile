@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# sklookup: the kernel module (built by kbuild, see Kbuild) and sklookupctl.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+VERSION := $(shell cat VERSION)
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+clean: clean-module
+	$(MAKE) -C userspace clean
+
+clean-module:
+	@if [ -f $(KDIR)/Makefile ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -f module/compat/features.h
+
+# The whole test suite: host tests, then the guest tests on every kernel of the matrix
+# (KERNELS="6.1" for one). Ends with "N passed, N failed".
+check:
+	tests/run
+
+# Boot a guest of one kernel (KERNEL=, default 6.1) and show the module loaded and hooked.
+demo:
+	tests/demo
+
+.PHONY: all module userspace clean clean-module check demo

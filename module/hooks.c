@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ftrace hooks on the kernel's socket lookup functions.
+ *
+ * One ftrace_ops per function, each with a filter of exactly that function. The callback
+ * runs on every lookup in every network namespace of the host, so it stays cheap: for now
+ * it only counts. The ops claim IPMODIFY already, because steering will return a socket
+ * by changing where the hooked function returns to; claiming it from the start makes a
+ * conflict with a livepatch or another hooking module show up at load time.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ftrace.h>
+#include <linux/in.h>
+#include <linux/percpu.h>
+#include <linux/socket.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
+#include <net/udp.h>
+
+#include "compat/compat.h"
+#include "hooks.h"
+
+struct skl_hook {
+	const char *name;
+	void *target;
+	u8 proto;
+	u8 family;
+	bool active;
+	u64 __percpu *calls;
+	struct ftrace_ops ops;
+};
+
+static struct skl_hook skl_hooks[SKL_HOOK_COUNT] = {
+	[SKL_HOOK_TCP4] = {
+		.name = "__inet_lookup_listener",
+		.target = __inet_lookup_listener,
+		.proto = IPPROTO_TCP,
+		.family = AF_INET,
+	},
+	[SKL_HOOK_TCP6] = {
+		.name = "inet6_lookup_listener",
+		.target = inet6_lookup_listener,
+		.proto = IPPROTO_TCP,
+		.family = AF_INET6,
+	},
+	[SKL_HOOK_UDP4] = {
+		.name = "__udp4_lib_lookup",
+		.target = __udp4_lib_lookup,
+		.proto = IPPROTO_UDP,
+		.family = AF_INET,
+	},
+	[SKL_HOOK_UDP6] = {
+		.name = "__udp6_lib_lookup",
+		.target = __udp6_lib_lookup,
+		.proto = IPPROTO_UDP,
+		.family = AF_INET6,
+	},
+};
+
+static void notrace skl_hook_callback(unsigned long ip, unsigned long parent_ip,
+				      struct ftrace_ops *ops, skl_ftrace_regs_t *regs)
+{
+	struct skl_hook *hook = container_of(ops, struct skl_hook, ops);
+
+	this_cpu_inc(*hook->calls);
+}
+
+static int skl_hook_install(struct skl_hook *hook)
+{
+	unsigned long target = (unsigned long)hook->target;
+	int err;
+
+	hook->calls = alloc_percpu(u64);
+	if (!hook->calls)
+		return -ENOMEM;
+
+	hook->ops.func = skl_hook_callback;
+	hook->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+			  SKL_FTRACE_OPS_FL_UNGUARDED;
+
+	/* An IPMODIFY ops with an empty filter is refused: set the filter first. */
+	err = ftrace_set_filter_ip(&hook->ops, target, 0, 0);
+	if (err) {
+		pr_err("cannot hook %s: ftrace has no call site for it (%d); is the kernel built with CONFIG_DYNAMIC_FTRACE?\n",
+		       hook->name, err);
+		goto free_calls;
+	}
+
+	err = register_ftrace_function(&hook->ops);
+	if (err) {
+		if (err == -EBUSY)
+			pr_err("cannot hook %s: another ftrace user that redirects it (a livepatch or another hooking module) holds it\n",
+			       hook->name);
+		else
+			pr_err("cannot hook %s: ftrace refused the hook (%d)\n", hook->name, err);
+		goto remove_filter;
+	}
+
+	hook->active = true;
+	return 0;
+
+remove_filter:
+	ftrace_set_filter_ip(&hook->ops, target, 1, 0);
+free_calls:
+	free_percpu(hook->calls);
+	hook->calls = NULL;
+	return err;
+}
+
+static void skl_hook_remove(struct skl_hook *hook)
+{
+	if (!hook->active)
+		return;
+
+	/* Returns once no CPU can still be inside the callback. */
+	unregister_ftrace_function(&hook->ops);
+	ftrace_set_filter_ip(&hook->ops, (unsigned long)hook->target, 1, 0);
+	free_percpu(hook->calls);
+	hook->calls = NULL;
+	hook->active = false;
+}
+
+/**
+ * skl_hooks_install() - hook the lookup functions that are switched on
+ * @tcp: hook the TCP listener lookups
+ * @udp: hook the UDP socket lookups
+ * @ipv6: hook the IPv6 variants too
+ *
+ * Either every requested hook is installed, or none is.
+ *
+ * Return: 0, or the error of the hook that failed.
+ */
+int skl_hooks_install(bool tcp, bool udp, bool ipv6)
+{
+	int i, err;
+
+	for (i = 0; i < SKL_HOOK_COUNT; i++) {
+		struct skl_hook *hook = &skl_hooks[i];
+
+		if (hook->proto == IPPROTO_TCP && !tcp)
+			continue;
+		if (hook->proto == IPPROTO_UDP && !udp)
+			continue;
+		if (hook->family == AF_INET6 && !ipv6)
+			continue;
+
+		err = skl_hook_install(hook);
+		if (err) {
+			skl_hooks_remove();
+			return err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * skl_hooks_remove() - remove every installed hook
+ *
+ * On return no CPU runs a hook callback any more.
+ */
+void skl_hooks_remove(void)
+{
+	int i;
+
+	for (i = 0; i < SKL_HOOK_COUNT; i++)
+		skl_hook_remove(&skl_hooks[i]);
+}
+
+/**
+ * skl_hook_info() - describe one hook for status reports
+ * @id: which hook
+ * @info: filled in
+ */
+void skl_hook_info(enum skl_hook_id id, struct skl_hook_info *info)
+{
+	const struct skl_hook *hook = &skl_hooks[id];
+	int cpu;
+
+	info->name = hook->name;
+	info->proto = hook->proto;
+	info->family = hook->family;
+	info->active = hook->active;
+	info->calls = 0;
+	if (!hook->active)
+		return;
+	for_each_possible_cpu(cpu)
+		info->calls += *per_cpu_ptr(hook->calls, cpu);
+}

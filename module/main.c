@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sklookup: programmable socket lookup without BPF.
+ *
+ * Load order matters: the hooks go in before the netlink family appears, so that nothing
+ * user space configures can be seen by a lookup path that is not hooked yet; unload runs
+ * the other way round.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "hooks.h"
+#include "netlink.h"
+#include "version.h"
+
+static bool hook_tcp = true;
+module_param(hook_tcp, bool, 0444);
+MODULE_PARM_DESC(hook_tcp, "Hook the TCP listener lookups (default: on)");
+
+static bool hook_udp = true;
+module_param(hook_udp, bool, 0444);
+MODULE_PARM_DESC(hook_udp, "Hook the UDP socket lookups (default: on)");
+
+static bool hook_ipv6 = true;
+module_param(hook_ipv6, bool, 0444);
+MODULE_PARM_DESC(hook_ipv6, "Hook the IPv6 lookups too (default: on)");
+
+static const char *skl_on_off(bool on)
+{
+	return on ? "on" : "off";
+}
+
+static int __init skl_init(void)
+{
+	int err;
+
+	err = skl_hooks_install(hook_tcp, hook_udp, hook_ipv6);
+	if (err)
+		return err;
+
+	err = skl_netlink_register();
+	if (err) {
+		pr_err("cannot register the generic netlink family (%d)\n", err);
+		skl_hooks_remove();
+		return err;
+	}
+
+	pr_info("version %s loaded (tcp %s, udp %s, ipv6 %s)\n", SKL_VERSION,
+		skl_on_off(hook_tcp), skl_on_off(hook_udp), skl_on_off(hook_ipv6));
+	return 0;
+}
+
+static void __exit skl_exit(void)
+{
+	skl_netlink_unregister();
+	skl_hooks_remove();
+	pr_info("unloaded\n");
+}
+
+module_init(skl_init);
+module_exit(skl_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Programmable socket lookup: steer connections and datagrams to sockets by rule");
+MODULE_VERSION(SKL_VERSION);

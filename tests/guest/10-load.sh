@@ -1,0 +1,38 @@
+# Loading: what DKMS installed, module parameters, unloading, and the CLI without a module.
+. /opt/sklookup/tests/lib.sh
+
+kver=$(uname -r)
+version=$(cat /opt/sklookup/src/VERSION)
+
+check "dkms lists sklookup/$version installed for $kver" \
+	sh -c "dkms status sklookup | grep -E '^sklookup/$version, $kver, x86_64: installed'"
+check "modinfo finds the DKMS build and its version" \
+	sh -c "modinfo -F filename sklookup | grep -q '/updates/dkms/sklookup.ko' &&
+	       [ \"\$(modinfo -F version sklookup)\" = '$version' ]"
+check "modinfo describes every module parameter" \
+	sh -c "for p in hook_tcp hook_udp hook_ipv6; do
+		modinfo -F parm sklookup | grep -q \"^\$p:.\" || { echo \"no description for \$p\"; exit 1; }
+	done"
+
+out=$(sklookupctl status 2>&1); rc=$?
+expect "status without the module: exit 1" 1 "$rc"
+expect "status without the module: says so" \
+	"sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" "$out"
+
+check "modprobe sklookup hook_ipv6=0" modprobe sklookup hook_ipv6=0
+expect "parameter hook_ipv6 visible in sysfs" N "$(cat /sys/module/sklookup/parameters/hook_ipv6)"
+expect "parameter hook_tcp visible in sysfs" Y "$(cat /sys/module/sklookup/parameters/hook_tcp)"
+expect "status: IPv6 hooks off with hook_ipv6=0" "off off" "$(hook_state tcp6) $(hook_state udp6)"
+expect "status: IPv4 hooks active with hook_ipv6=0" "active active" \
+	"$(hook_state tcp4) $(hook_state udp4)"
+expect "status reports the module version" "sklookup $version" "$(sklookupctl status | head -n 1)"
+check "ftrace lists the TCP hook" grep -q '__inet_lookup_listener' /sys/kernel/tracing/enabled_functions
+check "rmmod sklookup" rmmod sklookup
+check "no hook left in ftrace after rmmod" \
+	sh -c "! grep -E 'inet6?_lookup_listener|__udp[46]_lib_lookup' /sys/kernel/tracing/enabled_functions"
+
+check "modprobe sklookup (all hooks)" modprobe sklookup
+expect "status: all four hooks active" "active active active active" \
+	"$(hook_state tcp4) $(hook_state tcp6) $(hook_state udp4) $(hook_state udp6)"
+check "status -j is one JSON document" sh -c 'sklookupctl -j status | python3 -m json.tool >/dev/null'
+unload

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Boot kernel $1's cached root (with sklookup installed by install.sh) in QEMU and run the
+# guest tests. The guest's console goes to console.log, its test report (second serial
+# port) to results.txt, both in $2. A guest that hangs is killed after SKL_GUEST_TIMEOUT
+# seconds.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+kernel=${1:?usage: boot.sh KERNEL OUTDIR [GUEST-TEST-ARGS]}
+out=${2:?usage: boot.sh KERNEL OUTDIR [GUEST-TEST-ARGS]}
+guest_args=${3:-}
+root="$SKL_CACHE/roots/$kernel"
+kver=$(basename "$(ls -d "$root"/lib/modules/*/ | head -n 1)")
+timeout_s=${SKL_GUEST_TIMEOUT:-900}
+
+vmlinuz=
+for f in "$root/boot/vmlinuz-$kver" "$root/usr/lib/modules/$kver/vmlinuz"; do
+	[ -f "$f" ] && { vmlinuz=$f; break; }
+done
+[ -n "$vmlinuz" ] || skl_die "$kernel: no kernel image for $kver in $root"
+initrd="$root/boot/initrd.img-$kver"
+[ -f "$initrd" ] || skl_die "$kernel: no initramfs $initrd"
+
+mkdir -p "$out"
+rm -f "$out/console.log" "$out/results.txt"
+img="$out/root.img"
+# The image is a copy of the root: the guest may write to it, the cache stays as it was.
+size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
+rm -f "$img"
+mke2fs -q -t ext4 -F -L sklroot -E root_owner=0:0 -d "$root" "$img" "${size_mb}M" >/dev/null
+
+# panic_on_warn: any WARN is fatal, so a splat cannot pass unnoticed; panic=-1 with
+# -no-reboot turns a panic into QEMU exiting.
+append="console=ttyS0 root=/dev/vda rw init=/opt/sklookup/tests/init panic=-1 panic_on_warn=1"
+append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$guest_args"
+
+skl_log "$kernel: booting $kver (timeout ${timeout_s}s)"
+rc=0
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+	-accel tcg,thread=multi -smp 2 -cpu max -m 1024 \
+	-nographic -no-reboot -nodefaults \
+	-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
+	-drive "file=$img,format=raw,if=virtio,cache=unsafe" \
+	-serial "file:$out/console.log" -serial "file:$out/results.txt" \
+	-device virtio-rng-pci \
+	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+rm -f "$img"
+if [ "$rc" = 124 ]; then
+	echo "guest: timed out after ${timeout_s}s" >>"$out/results.txt"
+fi
+exit 0

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install the working tree's sklookup into the cached root of kernel $1 the way a user
+# does: the source under /usr/src, then dkms add, build and install against that root's
+# kernel; sklookupctl built there against that release's libmnl. Also puts the guest tests
+# and the guest's init into the root.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+
+kernel=${1:?usage: install.sh KERNEL}
+root="$SKL_CACHE/roots/$kernel"
+[ -f "$root/.sklookup-recipe" ] || skl_die "$kernel: no root; run tests/vm/mkroot.sh $kernel first"
+version=$(cat "$top/VERSION")
+kver=$(basename "$(ls -d "$root"/lib/modules/*/ | head -n 1)")
+
+# What git would commit: tracked files and new files that are not ignored, as they are now.
+files() {
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$top" ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do [ -e "$top/$f" ] && printf '%s\0' "$f"; done
+	else
+		(cd "$top" && find . -type f ! -path './build/*' -print0)
+	fi
+}
+
+rm -rf "$root/usr/src/sklookup-"* "$root/opt/sklookup"
+mkdir -p "$root/usr/src/sklookup-$version" "$root/opt/sklookup/src"
+files | tar -C "$top" --null -T - -cf - | tar -C "$root/usr/src/sklookup-$version" -xf -
+cp -a "$root/usr/src/sklookup-$version/." "$root/opt/sklookup/src/"
+cp -a "$top/tests/guest" "$root/opt/sklookup/tests"
+
+log="$top/build/tests/$kernel/install.log"
+mkdir -p "$(dirname "$log")"
+skl_log "$kernel: dkms install sklookup/$version for $kver"
+skl_chroot "$root" sh -ec "
+	for v in \$(ls /var/lib/dkms/sklookup 2>/dev/null | grep -v '^kernel'); do
+		dkms remove -m sklookup -v \"\$v\" --all || true
+	done
+	dkms add -m sklookup -v $version
+	dkms build -m sklookup -v $version -k $kver
+	dkms install -m sklookup -v $version -k $kver
+	make -C /opt/sklookup/src/userspace
+	install -m 0755 /opt/sklookup/src/userspace/sklookupctl /usr/local/sbin/sklookupctl
+" >"$log" 2>&1 || {
+	tail -n 40 "$log" >&2
+	find "$root/var/lib/dkms/sklookup" -name make.log -exec tail -n 40 {} \; 2>/dev/null >&2 || true
+	skl_die "$kernel: installing the module failed (log: $log)"
+}
+echo "$kver"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Prepare (once) a root file system of the Debian release that ships kernel $1, with that
+# release's stock kernel, its headers and compiler, DKMS and what the guest tests use.
+# The root lives in the cache, outside the source tree; it is rebuilt only when the
+# package list below changes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+kernel=${1:?usage: mkroot.sh KERNEL (one of $SKL_ALL_KERNELS)}
+suite=$(skl_suite_of "$kernel") || skl_die "unsupported kernel '$kernel' (supported: $SKL_ALL_KERNELS)"
+
+packages="linux-image-amd64 linux-headers-amd64 initramfs-tools dkms gcc libc6-dev make
+	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux"
+# Changing what is installed, or how, must invalidate the cached roots.
+recipe=$(printf '%s\n' "$suite" "$packages" "$(cat "$here/mkroot.sh" "$here/initramfs.conf")" | sha256sum | cut -c1-16)
+
+root="$SKL_CACHE/roots/$kernel"
+if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$recipe" ]; then
+	exit 0
+fi
+
+mirror=$(skl_mirror)
+mkdir -p "$SKL_CACHE/roots" "$SKL_CACHE/debs"
+tmp="$SKL_CACHE/roots/.$kernel.new"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+skl_log "$kernel: debootstrap $suite into $tmp"
+# The package cache is shared by all runs so that a rebuild downloads nothing twice.
+debootstrap --variant=minbase --cache-dir="$SKL_CACHE/debs" "$suite" "$tmp" "$mirror" \
+	>"$SKL_CACHE/roots/.$kernel.log" 2>&1 ||
+	{ tail -n 20 "$SKL_CACHE/roots/.$kernel.log" >&2; skl_die "$kernel: debootstrap $suite failed"; }
+
+# No daemons start inside the chroot; the initramfs holds only what a QEMU guest needs to
+# mount its root, which keeps it small and the emulated boot fast.
+printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+chmod +x "$tmp/usr/sbin/policy-rc.d"
+mkdir -p "$tmp/etc/initramfs-tools/conf.d"
+cp "$here/initramfs.conf" "$tmp/etc/initramfs-tools/conf.d/sklookup.conf"
+printf 'virtio_pci\nvirtio_blk\next4\n' >>"$tmp/etc/initramfs-tools/modules"
+# The archive here may be a snapshot whose Release files have passed their Valid-Until.
+printf 'Acquire::Retries "3";\nAcquire::Check-Valid-Until "false";\n' >"$tmp/etc/apt/apt.conf.d/80sklookup"
+mkdir -p "$tmp/var/cache/apt/archives"
+
+skl_log "$kernel: installing kernel, headers, compiler and test tools"
+skl_chroot "$tmp" sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends $(echo $packages) && apt-get clean" \
+	>>"$SKL_CACHE/roots/.$kernel.log" 2>&1 ||
+	{ tail -n 30 "$SKL_CACHE/roots/.$kernel.log" >&2; skl_die "$kernel: package installation failed"; }
+
+echo "$recipe" >"$tmp/.sklookup-recipe"
+rm -rf "$root"
+mv "$tmp" "$root"
+skl_log "$kernel: root ready ($(du -sh "$root" | cut -f1))"

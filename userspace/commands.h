@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SKLCTL_COMMANDS_H
+#define SKLCTL_COMMANDS_H
+
+/*
+ * One entry per subcommand. @main gets the words after the command's name and returns
+ * the process exit status.
+ */
+struct skl_command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *usage;	/* the words after the name, as in the man page */
+	const char *summary;
+};
+
+int status_main(int argc, char **argv);
+
+#endif /* SKLCTL_COMMANDS_H */

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SKLCTL_NL_H
+#define SKLCTL_NL_H
+
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+/* One generic netlink socket bound to the sklookup family. */
+struct skl_nl {
+	struct mnl_socket *sock;
+	uint16_t family_id;
+	uint32_t seq;
+	uint32_t portid;
+	char *buf;
+	/* The kernel's extended ack text of the last refused request, or "". */
+	char extack[256];
+};
+
+/*
+ * Open the socket and resolve the family. On failure prints why (and, when the module is
+ * not loaded, what to do) and returns -1.
+ */
+int skl_nl_open(struct skl_nl *nl);
+void skl_nl_close(struct skl_nl *nl);
+
+/* Start a request of command @cmd in @nl's buffer; add attributes with mnl_attr_put_*. */
+struct nlmsghdr *skl_nl_request(struct skl_nl *nl, uint8_t cmd, uint16_t flags);
+
+/*
+ * Send @nlh and feed every reply message to @cb until the final ack. Returns 0, or -1
+ * with errno set and nl->extack holding the kernel's explanation if it gave one.
+ */
+int skl_nl_run(struct skl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+/* Print "sklookupctl: <what>: <extack or strerror>" for the last failed skl_nl_run. */
+void skl_nl_perror(const struct skl_nl *nl, const char *what);
+
+#endif /* SKLCTL_NL_H */

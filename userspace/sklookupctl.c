@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sklookupctl: manage sklookup's socket steering over generic netlink. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "output.h"
+#include "util.h"
+
+#ifndef SKL_VERSION
+#error "SKL_VERSION is not defined: build with userspace/Makefile"
+#endif
+
+static const struct skl_command commands[] = {
+	{ "status", status_main, "",
+	  "module version, hooks and what each hook has seen" },
+};
+
+void skl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("sklookupctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: sklookupctl [OPTIONS] COMMAND [ARGUMENTS]\n"
+		"\n"
+		"Options:\n"
+		"  -j, --json          print JSON instead of text\n"
+		"  -n, --netns NAME    act in the network namespace NAME (as 'ip -n')\n"
+		"  -h, --help          print this help and exit\n"
+		"  -V, --version       print the version of sklookupctl and exit\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s%s%s\n      %s\n", commands[i].name,
+			commands[i].usage[0] ? " " : "", commands[i].usage,
+			commands[i].summary);
+	fprintf(f, "\nSee sklookupctl(8).\n");
+}
+
+/* Enter /run/netns/NAME, the namespaces 'ip netns add' creates. */
+static int enter_netns(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		skl_err("netns: invalid namespace name '%s'", name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		skl_err("netns: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		skl_err("netns: cannot enter %s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	const char *netns = NULL;
+	bool json = false;
+	size_t i;
+	int opt;
+
+	/* '+': options end at the command; its own words are its business. */
+	while ((opt = getopt_long(argc, argv, "+jn:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("sklookupctl %s\n", SKL_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'sklookupctl --help'.\n");
+			return SKL_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return SKL_EXIT_USAGE;
+	}
+	if (netns && enter_netns(netns) < 0)
+		return SKL_EXIT_FAIL;
+
+	out_init(json);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(argv[optind], commands[i].name))
+			return commands[i].main(argc - optind - 1, argv + optind + 1);
+	}
+	skl_err("unknown command '%s'; try 'sklookupctl --help'", argv[optind]);
+	return SKL_EXIT_USAGE;
+}

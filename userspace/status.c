@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sklookupctl status: module version and what each hook has seen. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sklookup.h"
+#include "commands.h"
+#include "nl.h"
+#include "output.h"
+#include "util.h"
+
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+
+	/* Newer modules may add attributes: skip what this version does not know. */
+	if (mnl_attr_type_valid(attr, SKL_A_HOOK_MAX) > 0)
+		tb[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+static const char *hook_label(uint8_t proto, uint8_t family)
+{
+	if (proto == IPPROTO_TCP)
+		return family == AF_INET6 ? "tcp6" : "tcp4";
+	return family == AF_INET6 ? "udp6" : "udp4";
+}
+
+static void print_hook(const struct nlattr *nest)
+{
+	const struct nlattr *tb[SKL_A_HOOK_MAX + 1] = { 0 };
+	uint8_t proto = 0, family = 0;
+	bool active;
+
+	mnl_attr_parse_nested(nest, attr_cb, tb);
+	if (tb[SKL_A_HOOK_PROTO])
+		proto = mnl_attr_get_u8(tb[SKL_A_HOOK_PROTO]);
+	if (tb[SKL_A_HOOK_FAMILY])
+		family = mnl_attr_get_u8(tb[SKL_A_HOOK_FAMILY]);
+	active = tb[SKL_A_HOOK_ACTIVE] && mnl_attr_get_u8(tb[SKL_A_HOOK_ACTIVE]);
+
+	out_open_object(NULL);
+	out_str("hook", "  %-6s", hook_label(proto, family));
+	out_str("function", "%-24s",
+		tb[SKL_A_HOOK_NAME] ? mnl_attr_get_str(tb[SKL_A_HOOK_NAME]) : "?");
+	out_str("state", "%-9s", active ? "active" : "off");
+	out_bool("active", "", active);
+	out_uint("calls", "calls %" PRIu64,
+		 tb[SKL_A_HOOK_CALLS] ? mnl_attr_get_u64(tb[SKL_A_HOOK_CALLS]) : 0);
+	out_close_object();
+	out_text("\n");
+}
+
+static int status_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+	bool *in_hooks = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case SKL_A_STATUS_VERSION:
+			out_str("version", "sklookup %s\n", mnl_attr_get_str(attr));
+			break;
+		case SKL_A_STATUS_HOOK:
+			if (!*in_hooks) {
+				out_text("hooks:\n");
+				out_open_array("hooks");
+				*in_hooks = true;
+			}
+			print_hook(attr);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int status_main(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct skl_nl nl;
+	bool in_hooks = false;
+	int ret = 0;
+
+	(void)argv;
+	if (argc > 0) {
+		skl_err("status: unexpected argument '%s'", argv[0]);
+		return SKL_EXIT_USAGE;
+	}
+	if (skl_nl_open(&nl) < 0)
+		return SKL_EXIT_FAIL;
+
+	out_open_object(NULL);
+	nlh = skl_nl_request(&nl, SKL_CMD_STATUS_GET, 0);
+	if (skl_nl_run(&nl, nlh, status_cb, &in_hooks) < 0) {
+		skl_nl_perror(&nl, "status");
+		ret = SKL_EXIT_FAIL;
+	}
+	if (in_hooks)
+		out_close_array();
+	out_close_object();
+	out_finish();
+	skl_nl_close(&nl);
+	return ret;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SKLCTL_UTIL_H
+#define SKLCTL_UTIL_H
+
+/* Exit statuses: a refused or failed request, and a command line that does not parse. */
+#define SKL_EXIT_FAIL	1
+#define SKL_EXIT_USAGE	2
+
+/* "sklookupctl: <message>" on stderr. */
+void skl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* SKLCTL_UTIL_H */
