@@ -94,8 +94,12 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt;
 
-	/* '+': options end at the command; its own words are its business. */
-	while ((opt = getopt_long(argc, argv, "+jn:hV", options, NULL)) != -1) {
+	/*
+	 * '+': options end at the command; its own words are its business. ':': report
+	 * mistakes ourselves, in the "sklookupctl: ..." form of every other error.
+	 */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:jn:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -109,8 +113,15 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("sklookupctl %s\n", SKL_VERSION);
 			return 0;
+		case ':':
+			skl_err("option '%s' needs an argument", argv[optind - 1]);
+			return SKL_EXIT_USAGE;
 		default:
-			fprintf(stderr, "Try 'sklookupctl --help'.\n");
+			if (optopt)
+				skl_err("unknown option '-%c'; try 'sklookupctl --help'", optopt);
+			else
+				skl_err("unknown option '%s'; try 'sklookupctl --help'",
+					argv[optind - 1]);
 			return SKL_EXIT_USAGE;
 		}
 	}

@@ -12,8 +12,10 @@ suite=$(skl_suite_of "$kernel") || skl_die "unsupported kernel '$kernel' (suppor
 
 packages="linux-image-amd64 linux-headers-amd64 initramfs-tools dkms gcc libc6-dev make
 	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux"
-# Changing what is installed, or how, must invalidate the cached roots.
-recipe=$(printf '%s\n' "$suite" "$packages" "$(cat "$here/mkroot.sh" "$here/initramfs.conf")" | sha256sum | cut -c1-16)
+# Bump when the way a root is made changes; with the package list and the initramfs
+# settings it names the cached root, so changing any of them rebuilds it.
+recipe_revision=1
+recipe=$(printf '%s\n' "$recipe_revision" "$suite" "$packages" "$(cat "$here/initramfs.conf")" | sha256sum | cut -c1-16)
 
 root="$SKL_CACHE/roots/$kernel"
 if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$recipe" ]; then
@@ -21,13 +23,13 @@ if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$re
 fi
 
 mirror=$(skl_mirror)
-mkdir -p "$SKL_CACHE/roots" "$SKL_CACHE/debs"
+mkdir -p "$SKL_CACHE/roots" "$SKL_CACHE/debs/$suite"
 tmp="$SKL_CACHE/roots/.$kernel.new"
 rm -rf "$tmp"
 mkdir -p "$tmp"
 skl_log "$kernel: debootstrap $suite into $tmp"
 # The package cache is shared by all runs so that a rebuild downloads nothing twice.
-debootstrap --variant=minbase --cache-dir="$SKL_CACHE/debs" "$suite" "$tmp" "$mirror" \
+debootstrap --variant=minbase --cache-dir="$SKL_CACHE/debs/$suite" "$suite" "$tmp" "$mirror" \
 	>"$SKL_CACHE/roots/.$kernel.log" 2>&1 ||
 	{ tail -n 20 "$SKL_CACHE/roots/.$kernel.log" >&2; skl_die "$kernel: debootstrap $suite failed"; }
 
