@@ -59,7 +59,7 @@ static struct skl_hook skl_hooks[SKL_HOOK_COUNT] = {
 };
 
 static void notrace skl_hook_callback(unsigned long ip, unsigned long parent_ip,
-				      struct ftrace_ops *ops, skl_ftrace_regs_t *regs)
+				      struct ftrace_ops *ops, struct skl_ftrace_regs *regs)
 {
 	struct skl_hook *hook = container_of(ops, struct skl_hook, ops);
 

@@ -16,9 +16,9 @@
  * ftrace_regs, which the regs-saving trampoline fills completely.
  */
 #ifdef HAVE_FTRACE_REGS_CALLBACK
-typedef struct ftrace_regs skl_ftrace_regs_t;
+#define skl_ftrace_regs ftrace_regs
 #else
-typedef struct pt_regs skl_ftrace_regs_t;
+#define skl_ftrace_regs pt_regs
 #endif
 
 /*

@@ -5,7 +5,7 @@ kver=$(uname -r)
 version=$(cat /opt/sklookup/src/VERSION)
 
 check "dkms lists sklookup/$version installed for $kver" \
-	sh -c "dkms status sklookup | grep -E '^sklookup/$version, $kver, x86_64: installed'"
+	sh -c "dkms status -m sklookup -v $version -k $kver | grep -F '$kver' | grep -q ': installed\$'"
 check "modinfo finds the DKMS build and its version" \
 	sh -c "modinfo -F filename sklookup | grep -q '/updates/dkms/sklookup.ko' &&
 	       [ \"\$(modinfo -F version sklookup)\" = '$version' ]"
