@@ -17,6 +17,37 @@
  *	AF_INET6), SKL_A_HOOK_ACTIVE (u8, 1 when the hook is installed) and SKL_A_HOOK_CALLS
  *	(u64, lookups seen since the module was loaded, in all namespaces).
  *	Reading needs no privilege.
+ *
+ * Every other command acts on the caller's network namespace; changes need CAP_NET_ADMIN
+ * over that namespace, reading needs none.
+ *
+ * SKL_CMD_RULE_ADD (do)
+ *	Request: SKL_A_RULE_PROTO, SKL_A_RULE_FAMILY, SKL_A_RULE_DST and
+ *	SKL_A_RULE_DST_PREFIXLEN are required; SKL_A_RULE_PORT_MIN/MAX (default 0-65535),
+ *	SKL_A_RULE_SRC with SKL_A_RULE_SRC_PREFIXLEN (default any source),
+ *	SKL_A_RULE_IFINDEX (default any device), SKL_A_RULE_PHASE (default
+ *	SKL_PHASE_FIRST) are optional; SKL_A_RULE_ACTION is required, and
+ *	SKL_ACTION_STEER needs SKL_A_RULE_LABEL. Addresses are in network byte order and
+ *	as long as the family's addresses; bits beyond the prefix length must be zero.
+ *	Reply: SKL_A_RULE_ID, the new rule's id.
+ * SKL_CMD_RULE_DEL (do)
+ *	Request: SKL_A_RULE_ID.
+ * SKL_CMD_RULE_GET (dump)
+ *	One message per rule with every attribute above and SKL_A_RULE_ID.
+ * SKL_CMD_RULE_FLUSH (do)
+ *	Removes every rule of the namespace; registered sockets stay.
+ *
+ * SKL_CMD_SOCKET_ADD (do)
+ *	Request: SKL_A_LABEL_NAME, SKL_A_LABEL_FD (a file descriptor of the caller's).
+ *	Registers the socket under the label, creating the label if needed. Accepted: a
+ *	TCP socket in the listening state, or a bound, unconnected UDP socket, of the
+ *	caller's network namespace.
+ * SKL_CMD_LABEL_DEL (do)
+ *	Request: SKL_A_LABEL_NAME. Releases every socket registered under the label.
+ * SKL_CMD_LABEL_GET (dump)
+ *	One message per label: SKL_A_LABEL_NAME, the counters SKL_A_LABEL_LOOKUPS,
+ *	SKL_A_LABEL_DELIVERED and SKL_A_LABEL_MISSES, and one nested SKL_A_LABEL_SOCKET
+ *	per socket (skl_socket_attr).
  */
 #ifndef _UAPI_SKLOOKUP_H
 #define _UAPI_SKLOOKUP_H
@@ -27,6 +58,13 @@
 enum skl_cmd {
 	SKL_CMD_UNSPEC,
 	SKL_CMD_STATUS_GET,
+	SKL_CMD_RULE_ADD,
+	SKL_CMD_RULE_DEL,
+	SKL_CMD_RULE_GET,
+	SKL_CMD_RULE_FLUSH,
+	SKL_CMD_SOCKET_ADD,
+	SKL_CMD_LABEL_DEL,
+	SKL_CMD_LABEL_GET,
 
 	__SKL_CMD_MAX,
 	SKL_CMD_MAX = __SKL_CMD_MAX - 1
@@ -52,6 +90,81 @@ enum skl_hook_attr {
 
 	__SKL_A_HOOK_MAX,
 	SKL_A_HOOK_MAX = __SKL_A_HOOK_MAX - 1
+};
+
+/* When a rule is consulted, relative to the kernel's own listener/socket lookup. */
+enum skl_phase {
+	SKL_PHASE_FIRST,	/* before the kernel's lookup */
+	SKL_PHASE_SPECIFIC,	/* after sockets bound to the exact address, before wildcards */
+	SKL_PHASE_FALLBACK,	/* only when the kernel found nothing */
+
+	__SKL_PHASE_MAX,
+	SKL_PHASE_MAX = __SKL_PHASE_MAX - 1
+};
+
+enum skl_action {
+	SKL_ACTION_UNSPEC,
+	SKL_ACTION_STEER,	/* to a socket of SKL_A_RULE_LABEL */
+	SKL_ACTION_DROP,	/* the lookup finds nothing: TCP resets, UDP drops */
+
+	__SKL_ACTION_MAX,
+	SKL_ACTION_MAX = __SKL_ACTION_MAX - 1
+};
+
+/* SKL_A_RULE_FLAGS */
+#define SKL_RULE_F_NOREUSEPORT	0x1	/* ignore the socket's reuseport group */
+#define SKL_RULE_F_ALL		SKL_RULE_F_NOREUSEPORT
+
+#define SKL_LABEL_NAME_MAX	64	/* including the terminating NUL */
+
+enum skl_rule_attr {
+	SKL_A_RULE_UNSPEC,
+	SKL_A_RULE_PAD,
+	SKL_A_RULE_ID,			/* u64 */
+	SKL_A_RULE_PROTO,		/* u8, IPPROTO_TCP or IPPROTO_UDP */
+	SKL_A_RULE_FAMILY,		/* u8, AF_INET or AF_INET6 */
+	SKL_A_RULE_DST,			/* binary, 4 or 16 bytes */
+	SKL_A_RULE_DST_PREFIXLEN,	/* u8 */
+	SKL_A_RULE_SRC,			/* binary, 4 or 16 bytes */
+	SKL_A_RULE_SRC_PREFIXLEN,	/* u8 */
+	SKL_A_RULE_PORT_MIN,		/* u16, host order */
+	SKL_A_RULE_PORT_MAX,		/* u16, host order */
+	SKL_A_RULE_IFINDEX,		/* u32 */
+	SKL_A_RULE_PHASE,		/* u8, enum skl_phase */
+	SKL_A_RULE_ACTION,		/* u8, enum skl_action */
+	SKL_A_RULE_LABEL,		/* string */
+	SKL_A_RULE_FLAGS,		/* u32, SKL_RULE_F_* */
+	SKL_A_RULE_HITS,		/* u64, reserved for per-rule hit counts */
+
+	__SKL_A_RULE_MAX,
+	SKL_A_RULE_MAX = __SKL_A_RULE_MAX - 1
+};
+
+enum skl_label_attr {
+	SKL_A_LABEL_UNSPEC,
+	SKL_A_LABEL_PAD,
+	SKL_A_LABEL_NAME,		/* string */
+	SKL_A_LABEL_FD,			/* u32 */
+	SKL_A_LABEL_SOCKET,		/* nest, skl_socket_attr; repeated */
+	SKL_A_LABEL_LOOKUPS,		/* u64, rule matches that chose this label */
+	SKL_A_LABEL_DELIVERED,		/* u64, lookups answered with one of its sockets */
+	SKL_A_LABEL_MISSES,		/* u64, matches with no live socket to answer */
+
+	__SKL_A_LABEL_MAX,
+	SKL_A_LABEL_MAX = __SKL_A_LABEL_MAX - 1
+};
+
+enum skl_socket_attr {
+	SKL_A_SOCKET_UNSPEC,
+	SKL_A_SOCKET_PAD,
+	SKL_A_SOCKET_INODE,		/* u64, the socket inode (ss -e "ino:", lsof) */
+	SKL_A_SOCKET_PROTO,		/* u8 */
+	SKL_A_SOCKET_FAMILY,		/* u8 */
+	SKL_A_SOCKET_ADDR,		/* binary, the bound local address */
+	SKL_A_SOCKET_PORT,		/* u16, host order */
+
+	__SKL_A_SOCKET_MAX,
+	SKL_A_SOCKET_MAX = __SKL_A_SOCKET_MAX - 1
 };
 
 #endif /* _UAPI_SKLOOKUP_H */

@@ -3,14 +3,15 @@
  * ftrace hooks on the kernel's socket lookup functions.
  *
  * One ftrace_ops per function, each with a filter of exactly that function. The callback
- * runs on every lookup in every network namespace of the host, so it stays cheap: for now
- * it only counts. The ops claim IPMODIFY already, because steering will return a socket
- * by changing where the hooked function returns to; claiming it from the start makes a
- * conflict with a livepatch or another hooking module show up at load time.
+ * runs on every lookup in every network namespace of the host: while no namespace has a
+ * rule it only counts; otherwise steer.c decides. Steering changes where the hooked
+ * function returns to, so the ops claim IPMODIFY, and a livepatch or another hooking
+ * module that holds the function makes loading fail.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ftrace.h>
+#include <linux/module.h>
 #include <linux/in.h>
 #include <linux/percpu.h>
 #include <linux/socket.h>
@@ -20,6 +21,7 @@
 
 #include "compat/compat.h"
 #include "hooks.h"
+#include "steer.h"
 
 struct skl_hook {
 	const char *name;
@@ -59,11 +61,20 @@ static struct skl_hook skl_hooks[SKL_HOOK_COUNT] = {
 };
 
 static void notrace skl_hook_callback(unsigned long ip, unsigned long parent_ip,
-				      struct ftrace_ops *ops, struct skl_ftrace_regs *regs)
+				      struct ftrace_ops *ops, struct skl_ftrace_regs *fregs)
 {
 	struct skl_hook *hook = container_of(ops, struct skl_hook, ops);
 
+	/* Our own wrappers call the original lookup: let that call run it. */
+	if (within_module(parent_ip, THIS_MODULE))
+		return;
 	this_cpu_inc(*hook->calls);
+	if (!static_branch_unlikely(&skl_steer_any_rules))
+		return;
+	if (hook->proto == IPPROTO_TCP)
+		skl_steer_tcp(skl_regs(fregs), hook->family);
+	else
+		skl_steer_udp(skl_regs(fregs), hook->family);
 }
 
 static int skl_hook_install(struct skl_hook *hook)

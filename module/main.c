@@ -2,9 +2,9 @@
 /*
  * sklookup: programmable socket lookup without BPF.
  *
- * Load order matters: the hooks go in before the netlink family appears, so that nothing
- * user space configures can be seen by a lookup path that is not hooked yet; unload runs
- * the other way round.
+ * Load order matters: per-namespace state exists before a hook can look for it, and the
+ * hooks go in before the netlink family appears, so that nothing user space configures
+ * can be missed by a lookup path that is not hooked yet; unload runs the other way round.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,6 +12,8 @@
 
 #include "hooks.h"
 #include "netlink.h"
+#include "netns.h"
+#include "steer.h"
 #include "version.h"
 
 static bool hook_tcp = true;
@@ -35,26 +37,38 @@ static int __init skl_init(void)
 {
 	int err;
 
-	err = skl_hooks_install(hook_tcp, hook_udp, hook_ipv6);
+	skl_steer_init();
+	err = skl_netns_register();
 	if (err)
 		return err;
+
+	err = skl_hooks_install(hook_tcp, hook_udp, hook_ipv6);
+	if (err)
+		goto err_netns;
 
 	err = skl_netlink_register();
 	if (err) {
 		pr_err("cannot register the generic netlink family (%d)\n", err);
-		skl_hooks_remove();
-		return err;
+		goto err_hooks;
 	}
 
 	pr_info("version %s loaded (tcp %s, udp %s, ipv6 %s)\n", SKL_VERSION,
 		skl_on_off(hook_tcp), skl_on_off(hook_udp), skl_on_off(hook_ipv6));
 	return 0;
+
+err_hooks:
+	skl_hooks_remove();
+err_netns:
+	skl_netns_unregister();
+	return err;
 }
 
 static void __exit skl_exit(void)
 {
 	skl_netlink_unregister();
 	skl_hooks_remove();
+	/* No lookup runs our code any more: release every namespace's rules and sockets. */
+	skl_netns_unregister();
 	pr_info("unloaded\n");
 }
 

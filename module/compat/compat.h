@@ -9,6 +9,12 @@
 #define SKL_COMPAT_H
 
 #include <linux/ftrace.h>
+#include <linux/ptrace.h>
+#include <net/inet_hashtables.h>
+#include <net/net_namespace.h>
+#include <net/tcp.h>
+#include <net/udp.h>
+
 #include "features.h"
 
 /*
@@ -30,6 +36,102 @@
 #define SKL_FTRACE_OPS_FL_UNGUARDED	0
 #else
 #define SKL_FTRACE_OPS_FL_UNGUARDED	FTRACE_OPS_FL_RECURSION_SAFE
+#endif
+
+/* The full register set the regs-saving trampoline filled in (SAVE_REGS). */
+static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
+{
+#ifdef HAVE_FTRACE_REGS_CALLBACK
+	return ftrace_get_regs(fregs);
+#else
+	return fregs;
+#endif
+}
+
+/*
+ * Positions of the arguments of the hooked lookups (x86-64: the seventh and later are on
+ * the stack, which regs_get_kernel_argument() reads too).
+ *
+ * __inet_lookup_listener / inet6_lookup_listener:
+ *	(net, [hashinfo,] skb, doff, saddr, sport, daddr, hnum, dif, sdif)
+ * __udp4_lib_lookup / __udp6_lib_lookup:
+ *	(net, saddr, sport, daddr, dport, dif, sdif, [udptable,] skb)
+ */
+#ifdef HAVE_INET_LOOKUP_LISTENER_HASHINFO
+#define SKL_TCP_ARG_SHIFT	1
+#else
+#define SKL_TCP_ARG_SHIFT	0
+#endif
+#define SKL_TCP_ARG_NET		0
+#define SKL_TCP_ARG_HASHINFO	1
+#define SKL_TCP_ARG_SKB		(1 + SKL_TCP_ARG_SHIFT)
+#define SKL_TCP_ARG_DOFF	(2 + SKL_TCP_ARG_SHIFT)
+#define SKL_TCP_ARG_SADDR	(3 + SKL_TCP_ARG_SHIFT)
+#define SKL_TCP_ARG_SPORT	(4 + SKL_TCP_ARG_SHIFT)
+#define SKL_TCP_ARG_DADDR	(5 + SKL_TCP_ARG_SHIFT)
+#define SKL_TCP_ARG_HNUM	(6 + SKL_TCP_ARG_SHIFT)
+#define SKL_TCP_ARG_DIF		(7 + SKL_TCP_ARG_SHIFT)
+#define SKL_TCP_ARG_SDIF	(8 + SKL_TCP_ARG_SHIFT)
+
+#define SKL_UDP_ARG_NET		0
+#define SKL_UDP_ARG_SADDR	1
+#define SKL_UDP_ARG_SPORT	2
+#define SKL_UDP_ARG_DADDR	3
+#define SKL_UDP_ARG_DPORT	4
+#define SKL_UDP_ARG_DIF		5
+#define SKL_UDP_ARG_SDIF	6
+#define SKL_UDP_ARG_TABLE	7
+#ifdef HAVE_UDP_LIB_LOOKUP_TABLE
+#define SKL_UDP_ARG_SKB		8
+#else
+#define SKL_UDP_ARG_SKB		7
+#endif
+
+/*
+ * The listener lookups also serve DCCP, and the UDP lookups UDP-Lite, with their own
+ * tables: only TCP's and UDP's are ours to steer.
+ */
+static inline bool skl_is_tcp_lookup(const struct net *net, struct pt_regs *regs)
+{
+#if !defined(HAVE_INET_LOOKUP_LISTENER_HASHINFO)
+	return true;
+#elif defined(HAVE_NETNS_TCP_HASHINFO)
+	return (void *)regs_get_kernel_argument(regs, SKL_TCP_ARG_HASHINFO) ==
+	       net->ipv4.tcp_death_row.hashinfo;
+#else
+	return (void *)regs_get_kernel_argument(regs, SKL_TCP_ARG_HASHINFO) == &tcp_hashinfo;
+#endif
+}
+
+static inline bool skl_is_udp_lookup(const struct net *net, struct pt_regs *regs)
+{
+#if !defined(HAVE_UDP_LIB_LOOKUP_TABLE)
+	return true;
+#elif defined(HAVE_NETNS_UDP_TABLE)
+	return (void *)regs_get_kernel_argument(regs, SKL_UDP_ARG_TABLE) == net->ipv4.udp_table;
+#else
+	return (void *)regs_get_kernel_argument(regs, SKL_UDP_ARG_TABLE) == &udp_table;
+#endif
+}
+
+/*
+ * The lookups' parameters and arguments that differ between kernels, for the wrappers
+ * that stand in for them: they are entered with the arguments in place, and call them.
+ */
+#ifdef HAVE_INET_LOOKUP_LISTENER_HASHINFO
+#define SKL_TCP_HASHINFO_PARAM	struct inet_hashinfo *hashinfo,
+#define SKL_TCP_HASHINFO_ARG	hashinfo,
+#else
+#define SKL_TCP_HASHINFO_PARAM
+#define SKL_TCP_HASHINFO_ARG
+#endif
+
+#ifdef HAVE_UDP_LIB_LOOKUP_TABLE
+#define SKL_UDP_TABLE_PARAM	struct udp_table *udptable,
+#define SKL_UDP_TABLE_ARG	udptable,
+#else
+#define SKL_UDP_TABLE_PARAM
+#define SKL_UDP_TABLE_ARG
 #endif
 
 #endif /* SKL_COMPAT_H */

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Labels and the sockets registered under them.
+ *
+ * Lookups read a label's socket array under RCU and never take a reference: the sockets
+ * are listeners or bound UDP sockets, freed only after a grace period (SOCK_RCU_FREE),
+ * and the module holds a reference on each until a grace period after it unpublished it.
+ * All changes happen under skl_net.lock and replace the array whole.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in.h>
+#include <linux/ipv6.h>
+#include <linux/percpu.h>
+#include <linux/reciprocal_div.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "label.h"
+#include "netns.h"
+
+/* A socket that can no longer receive what a lookup would give it is skipped at once. */
+static bool skl_sock_live(const struct sock *sk)
+{
+	int state = READ_ONCE(sk->sk_state);
+
+	if (sk->sk_protocol == IPPROTO_TCP)
+		return state == TCP_LISTEN;
+	return state != TCP_ESTABLISHED && !sk_unhashed(sk) && !sock_flag(sk, SOCK_DEAD);
+}
+
+static bool skl_sock_fits(const struct sock *sk, u8 proto, u8 family, bool dual_stack)
+{
+	if (sk->sk_protocol != proto || !skl_sock_live(sk))
+		return false;
+	if (!dual_stack)
+		return sk->sk_family == family;
+	/* An IPv4 lookup may be answered by an IPv6 socket that accepts IPv4. */
+	return sk->sk_family == AF_INET6 && !ipv6_only_sock(sk);
+}
+
+static struct sock *skl_pick_among(const struct skl_socks *socks, u8 proto, u8 family,
+				   bool dual_stack, u32 hash)
+{
+	unsigned int i, fitting = 0, chosen;
+
+	for (i = 0; i < socks->count; i++)
+		fitting += skl_sock_fits(socks->sk[i], proto, family, dual_stack);
+	if (!fitting)
+		return NULL;
+	chosen = reciprocal_scale(hash, fitting);
+	for (i = 0; i < socks->count; i++) {
+		if (!skl_sock_fits(socks->sk[i], proto, family, dual_stack))
+			continue;
+		if (!chosen--)
+			return socks->sk[i];
+	}
+	return NULL;
+}
+
+/**
+ * skl_label_pick() - choose the socket of @label that answers a lookup
+ * @label: the label a rule named
+ * @proto: IPPROTO_TCP or IPPROTO_UDP
+ * @family: the packet's family
+ * @hash: a hash of the flow, so that one flow always gets the same socket
+ *
+ * Called under RCU from the lookup path. A socket of the packet's family is preferred;
+ * an IPv4 packet goes to a dual-stack IPv6 socket only when the label has no IPv4 one.
+ *
+ * Return: a live socket, without a reference taken, or NULL.
+ */
+struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash)
+{
+	const struct skl_socks *socks = rcu_dereference(label->socks);
+	struct sock *sk;
+
+	if (!socks)
+		return NULL;
+	sk = skl_pick_among(socks, proto, family, false, hash);
+	if (!sk && family == AF_INET)
+		sk = skl_pick_among(socks, proto, family, true, hash);
+	return sk;
+}
+
+/**
+ * skl_label_find() - the label called @name
+ * @sn: the namespace's state, locked
+ * @name: the label's name
+ *
+ * Return: the label, or NULL.
+ */
+struct skl_label *skl_label_find(struct skl_net *sn, const char *name)
+{
+	struct skl_label *label;
+
+	list_for_each_entry(label, &sn->labels, node) {
+		if (!strcmp(label->name, name))
+			return label;
+	}
+	return NULL;
+}
+
+static struct skl_label *skl_label_create(struct skl_net *sn, const char *name)
+{
+	struct skl_label *label;
+
+	label = kzalloc(sizeof(*label), GFP_KERNEL_ACCOUNT);
+	if (!label)
+		return NULL;
+	label->stats = alloc_percpu_gfp(struct skl_label_stats, GFP_KERNEL_ACCOUNT);
+	if (!label->stats) {
+		kfree(label);
+		return NULL;
+	}
+	strscpy(label->name, name, sizeof(label->name));
+	list_add_tail(&label->node, &sn->labels);
+	return label;
+}
+
+static void skl_label_free_rcu(struct rcu_head *head)
+{
+	struct skl_label *label = container_of(head, struct skl_label, rcu);
+
+	free_percpu(label->stats);
+	kfree(label);
+}
+
+/* Frees @label once nothing refers to it any more. */
+static void skl_label_maybe_free(struct skl_label *label)
+{
+	if (label->rule_refs || rcu_access_pointer(label->socks))
+		return;
+	list_del(&label->node);
+	call_rcu(&label->rcu, skl_label_free_rcu);
+}
+
+/**
+ * skl_label_get() - the label called @name, created if needed, for a new rule
+ * @sn: the namespace's state, locked
+ * @name: the label's name
+ *
+ * Return: the label with a rule reference taken, or NULL when out of memory.
+ */
+struct skl_label *skl_label_get(struct skl_net *sn, const char *name)
+{
+	struct skl_label *label = skl_label_find(sn, name);
+
+	if (!label)
+		label = skl_label_create(sn, name);
+	if (label)
+		label->rule_refs++;
+	return label;
+}
+
+/**
+ * skl_label_put() - drop a rule's reference to @label
+ * @sn: the namespace's state, locked
+ * @label: the label; freed after a grace period if nothing else refers to it
+ */
+void skl_label_put(struct skl_net *sn, struct skl_label *label)
+{
+	label->rule_refs--;
+	skl_label_maybe_free(label);
+}
+
+static struct skl_label *skl_label_of_socket(struct skl_net *sn, const struct sock *sk)
+{
+	struct skl_label *label;
+	const struct skl_socks *socks;
+	unsigned int i;
+
+	list_for_each_entry(label, &sn->labels, node) {
+		socks = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
+		for (i = 0; socks && i < socks->count; i++) {
+			if (socks->sk[i] == sk)
+				return label;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * skl_label_add_socket() - register @sk under the label @name
+ * @sn: the namespace's state, locked
+ * @name: the label, created if needed
+ * @sk: a socket the caller validated; a reference is taken on success
+ * @extack: where to say why the socket is refused
+ *
+ * Return: 0, -EEXIST if @sk is registered already, -ENOMEM.
+ */
+int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
+			 struct netlink_ext_ack *extack)
+{
+	struct skl_socks *old, *new;
+	struct skl_label *label;
+	unsigned int count;
+
+	label = skl_label_of_socket(sn, sk);
+	if (label) {
+		NL_SET_ERR_MSG(extack, "socket is already registered under a label");
+		return -EEXIST;
+	}
+	label = skl_label_find(sn, name);
+	if (!label)
+		label = skl_label_create(sn, name);
+	if (!label)
+		return -ENOMEM;
+
+	old = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
+	count = old ? old->count : 0;
+	new = kmalloc(struct_size(new, sk, count + 1), GFP_KERNEL_ACCOUNT);
+	if (!new) {
+		skl_label_maybe_free(label);
+		return -ENOMEM;
+	}
+	if (count)
+		memcpy(new->sk, old->sk, count * sizeof(new->sk[0]));
+	new->sk[count] = sk;
+	new->count = count + 1;
+	sock_hold(sk);
+	rcu_assign_pointer(label->socks, new);
+	if (old)
+		kfree_rcu(old, rcu);
+	sn->nr_sockets++;
+	skl_netns_schedule_gc(sn);
+	return 0;
+}
+
+/* Drop the references of sockets that lookups can no longer see. */
+static void skl_put_socks(struct sock **sks, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		sock_put(sks[i]);
+}
+
+/**
+ * skl_label_release() - release every socket registered under @label
+ * @sn: the namespace's state, locked
+ * @label: the label; freed if no rule refers to it
+ *
+ * Sleeps for a grace period.
+ *
+ * Return: the number of sockets released.
+ */
+int skl_label_release(struct skl_net *sn, struct skl_label *label)
+{
+	struct skl_socks *socks;
+	int count;
+
+	socks = rcu_replace_pointer(label->socks, NULL, lockdep_is_held(&sn->lock));
+	skl_label_maybe_free(label);
+	if (!socks)
+		return 0;
+	synchronize_rcu();
+	skl_put_socks(socks->sk, socks->count);
+	count = socks->count;
+	sn->nr_sockets -= count;
+	kfree(socks);
+	return count;
+}
+
+/**
+ * skl_label_sweep() - release the sockets that were closed or stopped listening
+ * @sn: the namespace's state, locked
+ *
+ * Lookups skip such sockets already; releasing them drops the module's reference, which
+ * would otherwise keep the socket, and with it its network namespace, alive.
+ *
+ * Return: whether any socket is still held.
+ */
+bool skl_label_sweep(struct skl_net *sn)
+{
+	struct skl_label *label, *tmp;
+	struct sock **dead = NULL;
+	unsigned int ndead = 0, i, kept;
+	struct skl_socks *old, *new;
+
+	list_for_each_entry_safe(label, tmp, &sn->labels, node) {
+		old = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
+		if (!old)
+			continue;
+		for (i = 0, kept = 0; i < old->count; i++)
+			kept += skl_sock_live(old->sk[i]);
+		if (kept == old->count)
+			continue;
+		/* Out of memory: try again at the next sweep. */
+		new = kept ? kmalloc(struct_size(new, sk, kept), GFP_KERNEL_ACCOUNT) : NULL;
+		if (kept && !new)
+			continue;
+		if (!dead) {
+			dead = kmalloc_array(sn->nr_sockets, sizeof(*dead), GFP_KERNEL);
+			if (!dead)
+				break;
+		}
+		for (i = 0, kept = 0; i < old->count; i++) {
+			if (skl_sock_live(old->sk[i]))
+				new->sk[kept++] = old->sk[i];
+			else
+				dead[ndead++] = old->sk[i];
+		}
+		if (new)
+			new->count = kept;
+		rcu_assign_pointer(label->socks, new);
+		kfree_rcu(old, rcu);
+		skl_label_maybe_free(label);
+	}
+	if (ndead) {
+		synchronize_rcu();
+		skl_put_socks(dead, ndead);
+		sn->nr_sockets -= ndead;
+	}
+	kfree(dead);
+	return sn->nr_sockets > 0;
+}
+
+/**
+ * skl_labels_destroy() - release every socket and free every label of a namespace
+ * @sn: the namespace's state; no rule refers to a label any more
+ */
+void skl_labels_destroy(struct skl_net *sn)
+{
+	struct skl_label *label, *tmp;
+
+	list_for_each_entry_safe(label, tmp, &sn->labels, node) {
+		label->rule_refs = 0;
+		skl_label_release(sn, label);
+	}
+}
+
+/**
+ * skl_label_stats() - the label's counters summed over all CPUs
+ * @label: the label
+ * @sum: filled in
+ */
+void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct skl_label_stats *s = per_cpu_ptr(label->stats, cpu);
+
+		sum->lookups += READ_ONCE(s->lookups);
+		sum->delivered += READ_ONCE(s->delivered);
+		sum->misses += READ_ONCE(s->misses);
+	}
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace state. Every namespace gets an (empty) skl_net from the pernet core; it
+ * costs lookups in a namespace without rules one pointer test.
+ */
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "label.h"
+#include "netns.h"
+#include "rules.h"
+
+unsigned int skl_net_id __read_mostly;
+
+/* How often closed sockets are looked for while a namespace holds any. */
+#define SKL_GC_INTERVAL	(HZ / 2)
+
+static void skl_netns_gc(struct work_struct *work)
+{
+	struct skl_net *sn = container_of(to_delayed_work(work), struct skl_net, gc);
+	bool again;
+
+	mutex_lock(&sn->lock);
+	again = skl_label_sweep(sn);
+	mutex_unlock(&sn->lock);
+	if (again)
+		schedule_delayed_work(&sn->gc, SKL_GC_INTERVAL);
+}
+
+/**
+ * skl_netns_schedule_gc() - make sure closed sockets of @sn will be released
+ * @sn: a namespace that holds sockets
+ */
+void skl_netns_schedule_gc(struct skl_net *sn)
+{
+	schedule_delayed_work(&sn->gc, SKL_GC_INTERVAL);
+}
+
+static int __net_init skl_net_init(struct net *net)
+{
+	struct skl_net *sn = skl_net(net);
+
+	mutex_init(&sn->lock);
+	INIT_LIST_HEAD(&sn->labels);
+	INIT_DELAYED_WORK(&sn->gc, skl_netns_gc);
+	sn->next_rule_id = 1;
+	return 0;
+}
+
+static void __net_exit skl_net_exit(struct net *net)
+{
+	struct skl_net *sn = skl_net(net);
+
+	cancel_delayed_work_sync(&sn->gc);
+	mutex_lock(&sn->lock);
+	skl_rules_flush(sn);
+	skl_labels_destroy(sn);
+	mutex_unlock(&sn->lock);
+}
+
+static struct pernet_operations skl_net_ops = {
+	.init = skl_net_init,
+	.exit = skl_net_exit,
+	.id = &skl_net_id,
+	.size = sizeof(struct skl_net),
+};
+
+/**
+ * skl_netns_register() - give every namespace, present and future, its state
+ *
+ * Return: 0 or a negative error.
+ */
+int skl_netns_register(void)
+{
+	return register_pernet_subsys(&skl_net_ops);
+}
+
+/**
+ * skl_netns_unregister() - release everything held in every namespace
+ */
+void skl_netns_unregister(void)
+{
+	unregister_pernet_subsys(&skl_net_ops);
+	/* Labels and rule sets are freed by RCU callbacks, which are module code. */
+	rcu_barrier();
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SKL_NETNS_H
+#define SKL_NETNS_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+struct skl_ruleset;
+
+/**
+ * struct skl_net - sklookup's state in one network namespace
+ * @lock: serialises every change to this namespace's rules and labels
+ * @rules: the rule set lookups see; NULL when there are no rules
+ * @labels: all labels, under @lock
+ * @next_rule_id: id of the next rule added; ids are never reused
+ * @nr_rules: number of rules, under @lock
+ * @nr_sockets: number of sockets held, under @lock
+ * @gc: releases sockets their owners closed, so they do not pin the namespace
+ */
+struct skl_net {
+	struct mutex lock;	/* see above: serialises changes, never taken by lookups */
+	struct skl_ruleset __rcu *rules;
+	struct list_head labels;
+	u64 next_rule_id;
+	unsigned int nr_rules;
+	unsigned int nr_sockets;
+	struct delayed_work gc;
+};
+
+extern unsigned int skl_net_id;
+
+static inline struct skl_net *skl_net(const struct net *net)
+{
+	return net_generic(net, skl_net_id);
+}
+
+int skl_netns_register(void);
+void skl_netns_unregister(void);
+void skl_netns_schedule_gc(struct skl_net *sn);
+
+#endif /* SKL_NETNS_H */

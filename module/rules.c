@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A namespace's rule set. Every change builds a new skl_ruleset, recompiling only the
+ * tables whose kind of rule changed, publishes it and frees the old one after a grace
+ * period: a lookup sees either the old rules or the new ones, never a mix.
+ */
+#include <linux/slab.h>
+#include <linux/static_key.h>
+#include <net/netlink.h>
+
+#include "label.h"
+#include "netns.h"
+#include "rules.h"
+#include "steer.h"
+
+static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MATCH_NR_TABLES])
+{
+	u32 i;
+
+	for (i = 0; i < SKL_MATCH_NR_TABLES; i++) {
+		if (!free_tables_of || free_tables_of[i])
+			skl_match_free(rs->tables[i]);
+	}
+	for (i = 0; i < rs->ndead; i++)
+		kfree(rs->dead[i]);
+	kfree(rs->dead);
+	kvfree(rs);
+}
+
+/* An old set's tables that the new set did not take over are marked in ->dead_tables. */
+struct skl_ruleset_retired {
+	struct rcu_head rcu;
+	struct skl_ruleset *rs;
+	bool free_table[SKL_MATCH_NR_TABLES];
+};
+
+static void skl_ruleset_retired_free(struct rcu_head *head)
+{
+	struct skl_ruleset_retired *r = container_of(head, struct skl_ruleset_retired, rcu);
+
+	skl_ruleset_free(r->rs, r->free_table);
+	kfree(r);
+}
+
+static struct skl_ruleset *skl_ruleset_alloc(u32 count)
+{
+	struct skl_ruleset *rs;
+
+	rs = kvzalloc(struct_size(rs, rules, count), GFP_KERNEL_ACCOUNT);
+	if (rs)
+		rs->count = count;
+	return rs;
+}
+
+static int skl_rule_kind(const struct skl_rule *rule)
+{
+	return skl_match_table_index(rule->match.proto, rule->match.family, rule->match.phase);
+}
+
+/*
+ * Compile the tables of the kinds marked in @changed from @rs's rules; take the others
+ * over from @old.
+ */
+static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset *old,
+			       const bool changed[SKL_MATCH_NR_TABLES])
+{
+	struct skl_match_rule *buf;
+	u32 i, n;
+	int kind, err = 0;
+
+	buf = kvmalloc_array(max_t(u32, rs->count, 1), sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
+		if (!changed[kind]) {
+			rs->tables[kind] = old ? old->tables[kind] : NULL;
+			continue;
+		}
+		for (i = 0, n = 0; i < rs->count; i++) {
+			if (skl_rule_kind(rs->rules[i]) == kind)
+				buf[n++] = rs->rules[i]->match;
+		}
+		rs->tables[kind] = NULL;
+		if (!n)
+			continue;
+		err = skl_match_build(buf, n, &rs->tables[kind]);
+		if (err)
+			break;
+	}
+	kvfree(buf);
+	if (err) {
+		for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
+			if (changed[kind])
+				skl_match_free(rs->tables[kind]);
+			rs->tables[kind] = NULL;
+		}
+	}
+	return err;
+}
+
+/* Publish @rs (NULL when empty) in place of the current set. */
+static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
+			       const bool changed[SKL_MATCH_NR_TABLES])
+{
+	struct skl_ruleset_retired *retired = NULL;
+	struct skl_ruleset *old;
+	int kind;
+
+	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
+	if (old) {
+		retired = kzalloc(sizeof(*retired), GFP_KERNEL);
+		if (!retired)
+			return -ENOMEM;
+	}
+	if (rs && !old)
+		skl_steer_ruleset_added();
+	rcu_assign_pointer(sn->rules, rs);
+	if (!rs && old)
+		skl_steer_ruleset_removed();
+	sn->nr_rules = rs ? rs->count : 0;
+	if (old) {
+		retired->rs = old;
+		for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++)
+			retired->free_table[kind] = changed[kind];
+		call_rcu(&retired->rcu, skl_ruleset_retired_free);
+	}
+	return 0;
+}
+
+/**
+ * skl_rules_add() - add one rule
+ * @sn: the namespace's state, locked
+ * @tmpl: the rule; its id and back pointer are filled in here
+ * @label: the label it steers to, or NULL for a drop rule
+ * @id: the new rule's id
+ * @extack: why the rule is refused
+ *
+ * Return: 0 or a negative error; on error nothing changed.
+ */
+int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *label,
+		  u64 *id, struct netlink_ext_ack *extack)
+{
+	bool changed[SKL_MATCH_NR_TABLES] = { false };
+	struct skl_ruleset *old, *rs;
+	struct skl_rule *rule;
+	u32 count;
+	int err;
+
+	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
+	count = old ? old->count : 0;
+	if (count >= SKL_MATCH_MAX_RULES) {
+		NL_SET_ERR_MSG(extack, "too many rules in this namespace");
+		return -ENOSPC;
+	}
+	rule = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
+	if (!rule)
+		return -ENOMEM;
+	rs = skl_ruleset_alloc(count + 1);
+	if (!rs) {
+		err = -ENOMEM;
+		goto err_rule;
+	}
+	if (label) {
+		rule->label = skl_label_get(sn, label);
+		if (!rule->label) {
+			err = -ENOMEM;
+			goto err_rs;
+		}
+	}
+	rule->match.id = sn->next_rule_id;
+	rule->match.priv = rule;
+	if (count)
+		memcpy(rs->rules, old->rules, count * sizeof(rs->rules[0]));
+	rs->rules[count] = rule;
+	changed[skl_rule_kind(rule)] = true;
+
+	err = skl_ruleset_compile(rs, old, changed);
+	if (err)
+		goto err_label;
+	err = skl_ruleset_publish(sn, rs, changed);
+	if (err)
+		goto err_compiled;
+	sn->next_rule_id++;
+	*id = rule->match.id;
+	return 0;
+
+err_compiled:
+	skl_match_free(rs->tables[skl_rule_kind(rule)]);
+err_label:
+	if (rule->label)
+		skl_label_put(sn, rule->label);
+err_rs:
+	kvfree(rs);
+err_rule:
+	kfree(rule);
+	return err;
+}
+
+/**
+ * skl_rules_del() - delete the rule with id @id
+ * @sn: the namespace's state, locked
+ * @id: the rule's id
+ *
+ * Return: 0, -ENOENT if there is no such rule, or -ENOMEM; on error nothing changed.
+ */
+int skl_rules_del(struct skl_net *sn, u64 id)
+{
+	bool changed[SKL_MATCH_NR_TABLES] = { false };
+	struct skl_ruleset *old, *rs = NULL;
+	struct skl_rule *rule = NULL;
+	u32 i, n;
+	int err;
+
+	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
+	for (i = 0; old && i < old->count; i++) {
+		if (old->rules[i]->match.id == id) {
+			rule = old->rules[i];
+			break;
+		}
+	}
+	if (!rule)
+		return -ENOENT;
+
+	if (old->count > 1) {
+		rs = skl_ruleset_alloc(old->count - 1);
+		if (!rs)
+			return -ENOMEM;
+		for (i = 0, n = 0; i < old->count; i++) {
+			if (old->rules[i] != rule)
+				rs->rules[n++] = old->rules[i];
+		}
+		changed[skl_rule_kind(rule)] = true;
+		err = skl_ruleset_compile(rs, old, changed);
+		if (err)
+			goto err_rs;
+	} else {
+		memset(changed, true, sizeof(changed));
+	}
+	/* The old set frees the rule with itself, after the grace period. */
+	old->dead = kmalloc(sizeof(*old->dead), GFP_KERNEL);
+	if (!old->dead) {
+		err = -ENOMEM;
+		goto err_compiled;
+	}
+	err = skl_ruleset_publish(sn, rs, changed);
+	if (err)
+		goto err_dead;
+	old->dead[0] = rule;
+	old->ndead = 1;
+	if (rule->label)
+		skl_label_put(sn, rule->label);
+	return 0;
+
+err_dead:
+	kfree(old->dead);
+	old->dead = NULL;
+err_compiled:
+	if (rs)
+		skl_match_free(rs->tables[skl_rule_kind(rule)]);
+err_rs:
+	kvfree(rs);
+	return err;
+}
+
+/**
+ * skl_rules_flush() - delete every rule
+ * @sn: the namespace's state, locked
+ *
+ * Sleeps for a grace period; cannot fail.
+ */
+void skl_rules_flush(struct skl_net *sn)
+{
+	struct skl_ruleset *old;
+	u32 i;
+
+	old = rcu_replace_pointer(sn->rules, NULL, lockdep_is_held(&sn->lock));
+	if (!old)
+		return;
+	skl_steer_ruleset_removed();
+	sn->nr_rules = 0;
+	synchronize_rcu();
+	for (i = 0; i < old->count; i++) {
+		if (old->rules[i]->label)
+			skl_label_put(sn, old->rules[i]->label);
+		kfree(old->rules[i]);
+	}
+	skl_ruleset_free(old, NULL);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SKL_RULES_H
+#define SKL_RULES_H
+
+#include <linux/rcupdate.h>
+
+#include "match.h"
+
+struct skl_net;
+struct skl_label;
+
+/**
+ * struct skl_rule - what a rule does, beyond what the matcher compares
+ * @match: the rule as the matcher knows it; @match.priv points back here
+ * @label: the label it steers to (a reference is held), or NULL for drop
+ * @flags: SKL_RULE_F_*
+ */
+struct skl_rule {
+	struct skl_match_rule match;
+	struct skl_label *label;
+	u32 flags;
+};
+
+/**
+ * struct skl_ruleset - one namespace's rules, as lookups see them; never changed in place
+ * @rcu: frees it once no lookup can be using it
+ * @tables: the compiled rules of each kind, indexed by skl_match_table_index()
+ * @count: number of rules
+ * @dead: rules this set was the last to hold, freed with it
+ * @ndead: number of @dead rules
+ * @rules: all rules, oldest first
+ */
+struct skl_ruleset {
+	struct rcu_head rcu;
+	struct skl_match_table *tables[SKL_MATCH_NR_TABLES];
+	u32 count;
+	struct skl_rule **dead;
+	u32 ndead;
+	struct skl_rule *rules[];
+};
+
+int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *label,
+		  u64 *id, struct netlink_ext_ack *extack);
+int skl_rules_del(struct skl_net *sn, u64 id);
+void skl_rules_flush(struct skl_net *sn);
+
+#endif /* SKL_RULES_H */

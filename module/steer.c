@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receive path: decide, for one lookup, which socket answers it.
+ *
+ * Runs in the hooks' ftrace callbacks, in softirq for every new connection and every UDP
+ * datagram, in every namespace: no lock, no allocation, no reference taken. The rule set,
+ * its labels and their socket arrays are read under RCU; the sockets returned are
+ * listeners or bound UDP sockets, which the kernel frees only after a grace period, as
+ * for the sockets its own lookups return without a reference.
+ *
+ * A rule of the first phase answers a TCP lookup in the callback itself: the hooked
+ * function returns the chosen socket without running. Every other decision needs the
+ * kernel's own answer first (a UDP lookup must find a connected socket of its 4-tuple; the
+ * specific and fallback phases depend on what the kernel found): on a match the callback
+ * sends the lookup to a wrapper that calls the kernel's lookup and then decides.
+ */
+#include <linux/ipv6.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/sock_reuseport.h>
+#include <net/tcp_states.h>
+#include <net/udp.h>
+
+#include "compat/compat.h"
+#include "label.h"
+#include "netns.h"
+#include "rules.h"
+#include "steer.h"
+
+DEFINE_STATIC_KEY_FALSE(skl_steer_any_rules);
+
+static u32 skl_flow_seed __read_mostly;
+
+/**
+ * skl_steer_init() - prepare the receive path before the hooks go in
+ */
+void skl_steer_init(void)
+{
+	skl_flow_seed = get_random_u32();
+}
+
+/**
+ * skl_steer_ruleset_added() - a namespace got its first rule
+ */
+void skl_steer_ruleset_added(void)
+{
+	static_branch_inc(&skl_steer_any_rules);
+}
+
+/**
+ * skl_steer_ruleset_removed() - a namespace lost its last rule
+ */
+void skl_steer_ruleset_removed(void)
+{
+	static_branch_dec(&skl_steer_any_rules);
+}
+
+struct skl_lookup {
+	struct net *net;
+	struct skl_match_key key;
+	struct sk_buff *skb;	/* may be NULL */
+	int doff;		/* transport header length, for reuseport programs */
+	__be16 sport;
+	u8 proto;
+	u8 family;
+};
+
+static u32 skl_flow_hash(const struct skl_lookup *l)
+{
+	u32 src, dst;
+
+	if (l->family == AF_INET) {
+		src = (__force u32)l->key.src.ip;
+		dst = (__force u32)l->key.dst.ip;
+	} else {
+		src = ipv6_addr_hash(&l->key.src.ip6);
+		dst = ipv6_addr_hash(&l->key.dst.ip6);
+	}
+	return jhash_3words(src, dst, ((u32)(__force u16)l->sport << 16) | l->key.dport,
+			    skl_flow_seed);
+}
+
+static void skl_read_addr(union skl_match_addr *addr, u8 family, unsigned long arg)
+{
+	if (family == AF_INET)
+		addr->ip = (__force __be32)(u32)arg;
+	else
+		addr->ip6 = *(const struct in6_addr *)arg;
+}
+
+/* The rule of @phase that matches @l, or NULL. Under RCU. */
+static const struct skl_rule *skl_match_phase(const struct skl_ruleset *rs,
+					      const struct skl_lookup *l, unsigned int phase)
+{
+	const struct skl_match_table *table;
+	const struct skl_match_rule *match;
+
+	table = rs->tables[skl_match_table_index(l->proto, l->family, phase)];
+	if (!table)
+		return NULL;
+	match = skl_match_lookup(table, &l->key);
+	return match ? match->priv : NULL;
+}
+
+/* Whether a rule of a phase that needs the kernel's answer first matches @l. */
+static bool skl_match_later(const struct skl_ruleset *rs, const struct skl_lookup *l)
+{
+	return skl_match_phase(rs, l, SKL_PHASE_SPECIFIC) ||
+	       skl_match_phase(rs, l, SKL_PHASE_FALLBACK);
+}
+
+/*
+ * What the rule decides: *@sk is the socket to answer with (NULL for a drop). Returns
+ * false when the rule's label has no live socket for this lookup: the kernel's own
+ * lookup then goes on as if no rule had matched.
+ */
+static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup *l,
+			    struct sock **sk)
+{
+	struct skl_label *label = rule->label;
+	u32 hash;
+
+	if (!label) {
+		*sk = NULL;
+		return true;
+	}
+	this_cpu_inc(label->stats->lookups);
+	hash = skl_flow_hash(l);
+	*sk = skl_label_pick(label, l->proto, l->family, hash);
+	if (!*sk) {
+		this_cpu_inc(label->stats->misses);
+		return false;
+	}
+	/* The socket's reuseport group (and its program) chooses among its members. */
+	if (rcu_access_pointer((*sk)->sk_reuseport_cb) &&
+	    !(rule->flags & SKL_RULE_F_NOREUSEPORT)) {
+		struct sock *member = reuseport_select_sock(*sk, hash, l->skb, l->doff);
+
+		if (IS_ERR(member))
+			*sk = NULL;	/* the group's program dropped it */
+		else if (member)
+			*sk = member;
+	}
+	this_cpu_inc(label->stats->delivered);
+	return true;
+}
+
+static void skl_return(struct pt_regs *regs, struct sock *sk)
+{
+	regs_set_return_value(regs, (unsigned long)sk);
+	instruction_pointer_set(regs, (unsigned long)skl_return_stub);
+}
+
+static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 family,
+			    unsigned long saddr, __be16 sport, unsigned long daddr, u16 dport,
+			    int dif, int sdif, struct sk_buff *skb, int doff)
+{
+	l->net = net;
+	l->skb = skb;
+	l->doff = doff;
+	l->proto = proto;
+	l->family = family;
+	skl_read_addr(&l->key.dst, family, daddr);
+	skl_read_addr(&l->key.src, family, saddr);
+	l->key.dport = dport;
+	l->sport = sport;
+	l->key.dif = dif;
+	l->key.sdif = sdif;
+}
+
+static bool skl_sock_is_wildcard(const struct sock *sk)
+{
+	if (sk->sk_family == AF_INET)
+		return !sk->sk_rcv_saddr;
+	return ipv6_addr_any(&sk->sk_v6_rcv_saddr);
+}
+
+/*
+ * The decision once the kernel's own lookup answered @found: a connected UDP socket
+ * keeps its datagrams; then, for UDP, the first phase (TCP decided it before the
+ * kernel's lookup ran); a socket bound to the exact address keeps what it found; the
+ * specific phase may take over from a wildcard socket; the fallback phase answers only
+ * when nothing was found. A phase's rule that has no live socket leaves the answer as
+ * it was.
+ */
+static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *found)
+{
+	const struct skl_ruleset *rs;
+	const struct skl_rule *rule;
+	struct sock *sk = found;
+
+	if (IS_ERR(found))
+		return found;
+	if (found && l->proto == IPPROTO_UDP && READ_ONCE(found->sk_state) == TCP_ESTABLISHED)
+		return found;
+
+	rcu_read_lock();
+	rs = rcu_dereference(skl_net(l->net)->rules);
+	if (!rs)
+		goto out;
+	if (l->proto == IPPROTO_UDP) {
+		rule = skl_match_phase(rs, l, SKL_PHASE_FIRST);
+		if (rule && skl_rule_decide(rule, l, &sk))
+			goto out;
+	}
+	if (found && !skl_sock_is_wildcard(found))
+		goto out;
+	rule = skl_match_phase(rs, l, SKL_PHASE_SPECIFIC);
+	if (rule && skl_rule_decide(rule, l, &sk))
+		goto out;
+	sk = found;
+	if (found)
+		goto out;
+	rule = skl_match_phase(rs, l, SKL_PHASE_FALLBACK);
+	if (!rule || !skl_rule_decide(rule, l, &sk))
+		sk = found;
+out:
+	rcu_read_unlock();
+	return sk;
+}
+
+/*
+ * The stand-ins for the hooked lookups, for decisions that need the kernel's answer. The
+ * callback makes the hooked function's entry "return" into them, with the original
+ * arguments still in place; their own call of the original is let through by the
+ * callback (the caller is this module). They use the result, so the compiler cannot turn
+ * that call into a jump, which the callback would not recognise.
+ */
+static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_PARAM
+					     struct sk_buff *skb, int doff, __be32 saddr,
+					     __be16 sport, __be32 daddr, unsigned short hnum,
+					     int dif, int sdif)
+{
+	struct skl_lookup l;
+	struct sock *found;
+
+	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+				       daddr, hnum, dif, sdif);
+	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
+			(__force u32)daddr, hnum, dif, sdif, skb, doff);
+	return skl_decide_after(&l, found);
+}
+
+static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_PARAM
+					     struct sk_buff *skb, int doff,
+					     const struct in6_addr *saddr, __be16 sport,
+					     const struct in6_addr *daddr, unsigned short hnum,
+					     int dif, int sdif)
+{
+	struct skl_lookup l;
+	struct sock *found;
+
+	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+				      daddr, hnum, dif, sdif);
+	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
+			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
+	return skl_decide_after(&l, found);
+}
+
+/**
+ * skl_steer_tcp() - the TCP listener lookup hook
+ * @regs: the registers at the hooked function's entry
+ * @family: AF_INET or AF_INET6
+ *
+ * A first-phase rule answers here, without the lookup running. A rule of a later phase
+ * sends the lookup through the wrapper, which asks the kernel first.
+ */
+void skl_steer_tcp(struct pt_regs *regs, u8 family)
+{
+	const struct skl_ruleset *rs;
+	const struct skl_rule *rule;
+	struct skl_lookup l;
+	struct net *net;
+	struct sock *sk;
+
+	net = (struct net *)regs_get_kernel_argument(regs, SKL_TCP_ARG_NET);
+	if (!skl_is_tcp_lookup(net, regs))
+		return;
+	skl_lookup_fill(&l, net, IPPROTO_TCP, family,
+			regs_get_kernel_argument(regs, SKL_TCP_ARG_SADDR),
+			(__force __be16)(u16)regs_get_kernel_argument(regs, SKL_TCP_ARG_SPORT),
+			regs_get_kernel_argument(regs, SKL_TCP_ARG_DADDR),
+			(u16)regs_get_kernel_argument(regs, SKL_TCP_ARG_HNUM),
+			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_DIF),
+			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_SDIF),
+			(struct sk_buff *)regs_get_kernel_argument(regs, SKL_TCP_ARG_SKB),
+			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_DOFF));
+
+	rcu_read_lock();
+	rs = rcu_dereference(skl_net(net)->rules);
+	if (!rs)
+		goto out;
+	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
+	if (rule && skl_rule_decide(rule, &l, &sk))
+		skl_return(regs, sk);
+	else if (skl_match_later(rs, &l))
+		instruction_pointer_set(regs, family == AF_INET ? (unsigned long)skl_tcp4_lookup :
+					(unsigned long)skl_tcp6_lookup);
+out:
+	rcu_read_unlock();
+}
+
+static noinline struct sock *skl_udp4_lookup(struct net *net, __be32 saddr, __be16 sport,
+					     __be32 daddr, __be16 dport, int dif, int sdif,
+					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	struct skl_lookup l;
+	struct sock *found;
+
+	found = __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				  SKL_UDP_TABLE_ARG skb);
+	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
+			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	return skl_decide_after(&l, found);
+}
+
+static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_addr *saddr,
+					     __be16 sport, const struct in6_addr *daddr,
+					     __be16 dport, int dif, int sdif,
+					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	struct skl_lookup l;
+	struct sock *found;
+
+	found = __udp6_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				  SKL_UDP_TABLE_ARG skb);
+	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
+			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	return skl_decide_after(&l, found);
+}
+
+/**
+ * skl_steer_udp() - the UDP socket lookup hook
+ * @regs: the registers at the hooked function's entry
+ * @family: AF_INET or AF_INET6
+ *
+ * Every decision for UDP needs the kernel's answer first (a connected socket keeps its
+ * datagrams): a matching rule of any phase sends the lookup through the wrapper.
+ */
+void skl_steer_udp(struct pt_regs *regs, u8 family)
+{
+	const struct skl_ruleset *rs;
+	struct skl_lookup l;
+	struct net *net;
+	__be16 dport;
+	bool divert;
+
+	net = (struct net *)regs_get_kernel_argument(regs, SKL_UDP_ARG_NET);
+	if (!skl_is_udp_lookup(net, regs))
+		return;
+	dport = (__force __be16)(u16)regs_get_kernel_argument(regs, SKL_UDP_ARG_DPORT);
+	skl_lookup_fill(&l, net, IPPROTO_UDP, family,
+			regs_get_kernel_argument(regs, SKL_UDP_ARG_SADDR),
+			(__force __be16)(u16)regs_get_kernel_argument(regs, SKL_UDP_ARG_SPORT),
+			regs_get_kernel_argument(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
+			(int)regs_get_kernel_argument(regs, SKL_UDP_ARG_DIF),
+			(int)regs_get_kernel_argument(regs, SKL_UDP_ARG_SDIF),
+			(struct sk_buff *)regs_get_kernel_argument(regs, SKL_UDP_ARG_SKB),
+			sizeof(struct udphdr));
+
+	rcu_read_lock();
+	rs = rcu_dereference(skl_net(net)->rules);
+	divert = rs && (skl_match_phase(rs, &l, SKL_PHASE_FIRST) || skl_match_later(rs, &l));
+	rcu_read_unlock();
+	if (divert)
+		instruction_pointer_set(regs, family == AF_INET ? (unsigned long)skl_udp4_lookup :
+					(unsigned long)skl_udp6_lookup);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where a hooked lookup "returns" when a rule decided in the ftrace callback: the callback
+ * put the answer in the saved %rax and this address in the saved %rip, so the trampoline
+ * lands here and the caller gets the answer without the lookup running. A return, not an
+ * indirect call, brings us here; the ENDBR (on IBT kernels) only tells objtool that the
+ * address is taken on purpose. RET goes through the return thunk on kernels built with one.
+ */
+#include <linux/linkage.h>
+#include <asm/linkage.h>
+#if __has_include(<asm/ibt.h>)
+#include <asm/ibt.h>
+#endif
+
+#ifndef RET
+#define RET ret
+#endif
+#ifndef ENDBR
+#define ENDBR
+#endif
+
+SYM_FUNC_START(skl_return_stub)
+	ENDBR
+	RET
+SYM_FUNC_END(skl_return_stub)
