@@ -14,5 +14,11 @@ struct skl_command {
 };
 
 int status_main(int argc, char **argv);
+int add_rule_main(int argc, char **argv);
+int del_rule_main(int argc, char **argv);
+int show_main(int argc, char **argv);
+int flush_main(int argc, char **argv);
+int register_main(int argc, char **argv);
+int unregister_main(int argc, char **argv);
 
 #endif /* SKLCTL_COMMANDS_H */

@@ -19,6 +19,18 @@
 #endif
 
 static const struct skl_command commands[] = {
+	{ "add-rule", add_rule_main,
+	  "proto tcp|udp dst PREFIX [port N|LO-HI|any] [src PREFIX] [dev IFNAME]\n"
+	  "           [phase first|specific|fallback] (label NAME [noreuseport] | drop)",
+	  "add a rule; prints its id" },
+	{ "del-rule", del_rule_main, "ID", "delete a rule" },
+	{ "show", show_main, "[label NAME]",
+	  "rules, and labels with their sockets and counters" },
+	{ "flush", flush_main, "", "delete every rule (sockets stay registered)" },
+	{ "register", register_main, "label NAME fd N [pid PID] | label NAME systemd",
+	  "register a listening TCP or bound UDP socket under a label" },
+	{ "unregister", unregister_main, "label NAME",
+	  "release every socket registered under a label" },
 	{ "status", status_main, "",
 	  "module version, hooks and what each hook has seen" },
 };

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sklookupctl add-rule, del-rule, flush: the namespace's rules. */
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sklookup.h"
+#include "addr.h"
+#include "commands.h"
+#include "nl.h"
+#include "util.h"
+
+struct rule_args {
+	uint8_t proto;
+	struct skl_prefix dst;
+	struct skl_prefix src;
+	int has_src;
+	uint16_t port_lo, port_hi;
+	unsigned int ifindex;
+	uint8_t phase;
+	uint8_t action;
+	const char *label;
+	uint32_t flags;
+};
+
+static int usage_error(const char *cmd, const char *what, const char *word, const char *why)
+{
+	if (word)
+		skl_err("%s: %s '%s': %s", cmd, what, word, why);
+	else
+		skl_err("%s: %s", cmd, why);
+	return SKL_EXIT_USAGE;
+}
+
+/* Parse the words after "add-rule". Returns 0 or an exit status. */
+static int parse_rule(int argc, char **argv, struct rule_args *r)
+{
+	const char *why;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->port_hi = 65535;
+	r->phase = SKL_PHASE_FIRST;
+	for (i = 0; i < argc; i++) {
+		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(key, "drop")) {
+			if (r->action)
+				return usage_error("add-rule", "", NULL, "give either label NAME or drop, once");
+			r->action = SKL_ACTION_DROP;
+			continue;
+		}
+		if (!strcmp(key, "noreuseport")) {
+			r->flags |= SKL_RULE_F_NOREUSEPORT;
+			continue;
+		}
+		if (strcmp(key, "proto") && strcmp(key, "dst") && strcmp(key, "src") &&
+		    strcmp(key, "port") && strcmp(key, "dev") && strcmp(key, "phase") &&
+		    strcmp(key, "label"))
+			return usage_error("add-rule", "unknown keyword", key,
+					   "expected proto, dst, port, src, dev, phase, label, noreuseport or drop");
+		if (!val)
+			return usage_error("add-rule", "missing value after", key, "give a value");
+		i++;
+		if (!strcmp(key, "proto")) {
+			if (!strcmp(val, "tcp"))
+				r->proto = IPPROTO_TCP;
+			else if (!strcmp(val, "udp"))
+				r->proto = IPPROTO_UDP;
+			else
+				return usage_error("add-rule", "proto", val, "must be tcp or udp");
+		} else if (!strcmp(key, "dst")) {
+			if (skl_prefix_parse(val, &r->dst, &why))
+				return usage_error("add-rule", "dst", val, why);
+		} else if (!strcmp(key, "src")) {
+			if (skl_prefix_parse(val, &r->src, &why))
+				return usage_error("add-rule", "src", val, why);
+			r->has_src = 1;
+		} else if (!strcmp(key, "port")) {
+			if (skl_port_range_parse(val, &r->port_lo, &r->port_hi, &why))
+				return usage_error("add-rule", "port", val, why);
+		} else if (!strcmp(key, "dev")) {
+			r->ifindex = if_nametoindex(val);
+			if (!r->ifindex)
+				return usage_error("add-rule", "dev", val, "no such device");
+		} else if (!strcmp(key, "phase")) {
+			if (!strcmp(val, "first"))
+				r->phase = SKL_PHASE_FIRST;
+			else if (!strcmp(val, "specific"))
+				r->phase = SKL_PHASE_SPECIFIC;
+			else if (!strcmp(val, "fallback"))
+				r->phase = SKL_PHASE_FALLBACK;
+			else
+				return usage_error("add-rule", "phase", val,
+						   "must be first, specific or fallback");
+		} else {
+			if (r->action)
+				return usage_error("add-rule", "", NULL, "give either label NAME or drop, once");
+			if (!*val || strlen(val) >= SKL_LABEL_NAME_MAX)
+				return usage_error("add-rule", "label", val, "must be 1 to 63 bytes");
+			r->action = SKL_ACTION_STEER;
+			r->label = val;
+		}
+	}
+	if (!r->proto)
+		return usage_error("add-rule", "", NULL, "missing proto tcp|udp");
+	if (!r->dst.family)
+		return usage_error("add-rule", "", NULL, "missing dst PREFIX");
+	if (!r->action)
+		return usage_error("add-rule", "", NULL, "missing label NAME or drop");
+	if (r->has_src && r->src.family != r->dst.family)
+		return usage_error("add-rule", "src", NULL, "src and dst must be of one address family");
+	if ((r->flags & SKL_RULE_F_NOREUSEPORT) && r->action != SKL_ACTION_STEER)
+		return usage_error("add-rule", "", NULL, "noreuseport goes with label NAME");
+	return 0;
+}
+
+static int rule_id_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == SKL_A_RULE_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+			*(uint64_t *)data = mnl_attr_get_u64(attr);
+	}
+	return MNL_CB_OK;
+}
+
+int add_rule_main(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct rule_args r;
+	struct skl_nl nl;
+	uint64_t id = 0;
+	size_t alen;
+	int ret;
+
+	ret = parse_rule(argc, argv, &r);
+	if (ret)
+		return ret;
+	if (skl_nl_open(&nl) < 0)
+		return SKL_EXIT_FAIL;
+	alen = r.dst.family == AF_INET ? 4 : 16;
+	nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_PROTO, r.proto);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_FAMILY, r.dst.family);
+	mnl_attr_put(nlh, SKL_A_RULE_DST, alen, r.dst.addr.bytes);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_DST_PREFIXLEN, r.dst.len);
+	if (r.has_src) {
+		mnl_attr_put(nlh, SKL_A_RULE_SRC, alen, r.src.addr.bytes);
+		mnl_attr_put_u8(nlh, SKL_A_RULE_SRC_PREFIXLEN, r.src.len);
+	}
+	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MIN, r.port_lo);
+	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MAX, r.port_hi);
+	if (r.ifindex)
+		mnl_attr_put_u32(nlh, SKL_A_RULE_IFINDEX, r.ifindex);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_PHASE, r.phase);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_ACTION, r.action);
+	if (r.label)
+		mnl_attr_put_strz(nlh, SKL_A_RULE_LABEL, r.label);
+	if (r.flags)
+		mnl_attr_put_u32(nlh, SKL_A_RULE_FLAGS, r.flags);
+	if (skl_nl_run(&nl, nlh, rule_id_cb, &id) < 0) {
+		skl_nl_perror(&nl, "add-rule");
+		ret = SKL_EXIT_FAIL;
+	} else {
+		printf("%" PRIu64 "\n", id);
+	}
+	skl_nl_close(&nl);
+	return ret;
+}
+
+int del_rule_main(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct skl_nl nl;
+	unsigned long long id;
+	char *end;
+	int ret = 0;
+
+	if (argc != 1)
+		return usage_error("del-rule", "", NULL, "usage: del-rule ID");
+	errno = 0;
+	id = strtoull(argv[0], &end, 10);
+	if (!*argv[0] || *end || errno || argv[0][0] == '-' || id == 0)
+		return usage_error("del-rule", "rule id", argv[0], "must be a positive number");
+	if (skl_nl_open(&nl) < 0)
+		return SKL_EXIT_FAIL;
+	nlh = skl_nl_request(&nl, SKL_CMD_RULE_DEL, 0);
+	mnl_attr_put_u64(nlh, SKL_A_RULE_ID, id);
+	if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
+		skl_nl_perror(&nl, "del-rule");
+		ret = SKL_EXIT_FAIL;
+	}
+	skl_nl_close(&nl);
+	return ret;
+}
+
+int flush_main(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct skl_nl nl;
+	int ret = 0;
+
+	if (argc > 0)
+		return usage_error("flush", "unexpected argument", argv[0], "flush takes none");
+	if (skl_nl_open(&nl) < 0)
+		return SKL_EXIT_FAIL;
+	nlh = skl_nl_request(&nl, SKL_CMD_RULE_FLUSH, 0);
+	if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
+		skl_nl_perror(&nl, "flush");
+		ret = SKL_EXIT_FAIL;
+	}
+	skl_nl_close(&nl);
+	return ret;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sklookupctl show: the namespace's rules, and its labels with their sockets. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sklookup.h"
+#include "addr.h"
+#include "commands.h"
+#include "nl.h"
+#include "output.h"
+#include "util.h"
+
+struct show_ctx {
+	const char *label;	/* only this label, or NULL */
+	int count;
+};
+
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int table_cb(const struct nlattr *attr, void *data)
+{
+	struct attr_table *t = data;
+
+	/* Newer modules may add attributes: skip what this version does not know. */
+	if (mnl_attr_type_valid(attr, t->max) > 0)
+		t->tb[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+static uint64_t get_u64(const struct nlattr *attr)
+{
+	return attr ? mnl_attr_get_u64(attr) : 0;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+}
+
+static const char *phase_name(uint8_t phase)
+{
+	static const char *const names[] = { "first", "specific", "fallback" };
+
+	return phase <= SKL_PHASE_MAX ? names[phase] : "?";
+}
+
+static void prefix_of(const struct nlattr *addr, const struct nlattr *len, uint8_t family,
+		      char *buf, size_t size)
+{
+	struct skl_prefix p = { .family = family };
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	if (!addr || mnl_attr_get_payload_len(addr) != alen) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	memcpy(p.addr.bytes, mnl_attr_get_payload(addr), alen);
+	p.len = len ? mnl_attr_get_u8(len) : alen * 8;
+	skl_prefix_format(&p, buf, size);
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	struct show_ctx *ctx = data;
+	char dst[64], src[64], ports[16], dev[IF_NAMESIZE] = "";
+	uint16_t lo, hi;
+	uint8_t family, action;
+	const char *label;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+	label = tb[SKL_A_RULE_LABEL] ? mnl_attr_get_str(tb[SKL_A_RULE_LABEL]) : NULL;
+	if (ctx->label && (!label || strcmp(label, ctx->label)))
+		return MNL_CB_OK;
+	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
+	action = tb[SKL_A_RULE_ACTION] ? mnl_attr_get_u8(tb[SKL_A_RULE_ACTION]) : 0;
+	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, dst, sizeof(dst));
+	lo = tb[SKL_A_RULE_PORT_MIN] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MIN]) : 0;
+	hi = tb[SKL_A_RULE_PORT_MAX] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MAX]) : 65535;
+	if (lo <= 1 && hi == 65535)
+		snprintf(ports, sizeof(ports), "any");
+	else if (lo == hi)
+		snprintf(ports, sizeof(ports), "%u", lo);
+	else
+		snprintf(ports, sizeof(ports), "%u-%u", lo, hi);
+
+	if (!ctx->count++)
+		out_text("rules:\n");
+	out_open_object(NULL);
+	out_uint("id", "  %-4" PRIu64, get_u64(tb[SKL_A_RULE_ID]));
+	out_str("proto", " proto %s", proto_name(tb[SKL_A_RULE_PROTO] ?
+						   mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0));
+	out_str("dst", " dst %s", dst);
+	out_str("port", " port %s", ports);
+	out_uint("port_min", "", lo);
+	out_uint("port_max", "", hi);
+	if (tb[SKL_A_RULE_SRC]) {
+		prefix_of(tb[SKL_A_RULE_SRC], tb[SKL_A_RULE_SRC_PREFIXLEN], family, src,
+			  sizeof(src));
+		out_str("src", " src %s", src);
+	}
+	if (tb[SKL_A_RULE_IFINDEX]) {
+		if (!if_indextoname(mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]), dev))
+			snprintf(dev, sizeof(dev), "#%u", mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]));
+		out_str("dev", " dev %s", dev);
+	}
+	out_str("phase", " phase %s", phase_name(tb[SKL_A_RULE_PHASE] ?
+						  mnl_attr_get_u8(tb[SKL_A_RULE_PHASE]) : 0));
+	out_str("action", "", action == SKL_ACTION_DROP ? "drop" : "steer");
+	if (label)
+		out_str("label", " label %s", label);
+	else
+		out_text(" drop");
+	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))
+		out_text(" noreuseport");
+	out_bool("noreuseport", "", tb[SKL_A_RULE_FLAGS] &&
+		 (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT));
+	out_close_object();
+	out_text("\n");
+	return MNL_CB_OK;
+}
+
+static void print_socket(const struct nlattr *nest)
+{
+	const struct nlattr *tb[SKL_A_SOCKET_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_SOCKET_MAX };
+	char addr[INET6_ADDRSTRLEN] = "?";
+	uint8_t family;
+
+	mnl_attr_parse_nested(nest, table_cb, &t);
+	family = tb[SKL_A_SOCKET_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_SOCKET_FAMILY]) : 0;
+	if (tb[SKL_A_SOCKET_ADDR] &&
+	    mnl_attr_get_payload_len(tb[SKL_A_SOCKET_ADDR]) == (family == AF_INET ? 4u : 16u))
+		inet_ntop(family, mnl_attr_get_payload(tb[SKL_A_SOCKET_ADDR]), addr, sizeof(addr));
+	out_open_object(NULL);
+	out_str("proto", "    %s", proto_name(tb[SKL_A_SOCKET_PROTO] ?
+					       mnl_attr_get_u8(tb[SKL_A_SOCKET_PROTO]) : 0));
+	out_str("family", " %s", family == AF_INET6 ? "inet6" : "inet");
+	out_str("addr", family == AF_INET6 ? " [%s]" : " %s", addr);
+	out_uint("port", ":%" PRIu64, tb[SKL_A_SOCKET_PORT] ?
+		 mnl_attr_get_u16(tb[SKL_A_SOCKET_PORT]) : 0);
+	out_uint("inode", " inode %" PRIu64, get_u64(tb[SKL_A_SOCKET_INODE]));
+	out_close_object();
+	out_text("\n");
+}
+
+static int label_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_LABEL_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_LABEL_MAX };
+	struct show_ctx *ctx = data;
+	const struct nlattr *attr;
+	const char *name;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+	name = tb[SKL_A_LABEL_NAME] ? mnl_attr_get_str(tb[SKL_A_LABEL_NAME]) : "?";
+	if (ctx->label && strcmp(name, ctx->label))
+		return MNL_CB_OK;
+	if (!ctx->count++)
+		out_text("labels:\n");
+	out_open_object(NULL);
+	out_str("name", "  %s", name);
+	out_uint("lookups", "  lookups %" PRIu64, get_u64(tb[SKL_A_LABEL_LOOKUPS]));
+	out_uint("delivered", " delivered %" PRIu64, get_u64(tb[SKL_A_LABEL_DELIVERED]));
+	out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_LABEL_MISSES]));
+	out_text("\n");
+	out_open_array("sockets");
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == SKL_A_LABEL_SOCKET)
+			print_socket(attr);
+	}
+	out_close_array();
+	out_close_object();
+	return MNL_CB_OK;
+}
+
+static int dump(struct skl_nl *nl, uint8_t cmd, mnl_cb_t cb, struct show_ctx *ctx)
+{
+	struct nlmsghdr *nlh = skl_nl_request(nl, cmd, NLM_F_DUMP);
+
+	ctx->count = 0;
+	if (skl_nl_run(nl, nlh, cb, ctx) < 0) {
+		skl_nl_perror(nl, "show");
+		return -1;
+	}
+	return 0;
+}
+
+int show_main(int argc, char **argv)
+{
+	struct show_ctx ctx = { 0 };
+	struct skl_nl nl;
+	int ret = 0;
+
+	if (argc == 2 && !strcmp(argv[0], "label")) {
+		ctx.label = argv[1];
+	} else if (argc) {
+		skl_err("show: usage: show [label NAME]");
+		return SKL_EXIT_USAGE;
+	}
+	if (skl_nl_open(&nl) < 0)
+		return SKL_EXIT_FAIL;
+	out_open_object(NULL);
+	out_open_array("rules");
+	if (dump(&nl, SKL_CMD_RULE_GET, rule_cb, &ctx))
+		ret = SKL_EXIT_FAIL;
+	out_close_array();
+	out_open_array("labels");
+	if (!ret && dump(&nl, SKL_CMD_LABEL_GET, label_cb, &ctx))
+		ret = SKL_EXIT_FAIL;
+	out_close_array();
+	out_close_object();
+	out_finish();
+	skl_nl_close(&nl);
+	return ret;
+}
