@@ -14,6 +14,7 @@ userspace:
 
 clean: clean-module
 	$(MAKE) -C userspace clean
+	$(MAKE) -C tests/host clean
 
 clean-module:
 	@if [ -f $(KDIR)/Makefile ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
@@ -24,8 +25,13 @@ clean-module:
 check:
 	tests/run
 
+# Benchmarks: for now the rule matcher compiled for user space (ns per lookup at 10 to
+# 1,000,000 rules, build time, memory per rule).
+bench:
+	$(MAKE) -C tests/host bench
+
 # Boot a guest of one kernel (KERNEL=, default 6.1) and show the module loaded and hooked.
 demo:
 	tests/demo
 
-.PHONY: all module userspace clean clean-module check demo
+.PHONY: all module userspace clean clean-module check bench demo

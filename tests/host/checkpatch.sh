@@ -7,8 +7,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$SKL_CACHE/checkpatch"
 
 if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
-	pkg=$(apt-cache depends linux-source 2>/dev/null | awk '/Depends: linux-source-/ { print $2; exit }')
-	[ -n "$pkg" ] || skl_die "no linux-source package known to apt (run apt-get update)"
+	find_pkg() { apt-cache depends linux-source 2>/dev/null | awk '/Depends: linux-source-/ { print $2; exit }'; }
+	pkg=$(find_pkg)
+	if [ -z "$pkg" ]; then
+		apt-get update -q >/dev/null
+		pkg=$(find_pkg)
+	fi
+	[ -n "$pkg" ] || skl_die "no linux-source package known to apt"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	(cd "$tmp" && apt-get download -q "$pkg" >/dev/null)

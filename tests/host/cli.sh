@@ -37,3 +37,38 @@ row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" 
 row 1 "sklookupctl: netns: cannot open /run/netns/sklookup-no-such-ns: No such file or directory" \
 	-n sklookup-no-such-ns status
 row 1 "sklookupctl: netns: invalid namespace name '../x'" -n ../x status
+
+# add-rule and friends: mistakes are caught before the module is asked.
+row 2 "sklookupctl: add-rule: missing proto tcp|udp" add-rule dst 192.0.2.0/24 label web
+row 2 "sklookupctl: add-rule: proto 'sctp': must be tcp or udp" add-rule proto sctp dst 192.0.2.0/24 label web
+row 2 "sklookupctl: add-rule: dst '192.0.2.0/33': prefix length must be 0 to 32" \
+	add-rule proto tcp dst 192.0.2.0/33 label web
+row 2 "sklookupctl: add-rule: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
+	add-rule proto tcp dst 192.0.2.1/24 label web
+row 2 "sklookupctl: add-rule: dst 'example.com': not an IPv4 or IPv6 address" \
+	add-rule proto tcp dst example.com label web
+row 2 "sklookupctl: add-rule: port '0': port must be 1 to 65535, LO-HI or any" \
+	add-rule proto tcp dst 192.0.2.0/24 port 0 label web
+row 2 "sklookupctl: add-rule: port '2000-1000': port range must not end below its start" \
+	add-rule proto tcp dst 192.0.2.0/24 port 2000-1000 label web
+row 2 "sklookupctl: add-rule: phase 'early': must be first, specific or fallback" \
+	add-rule proto tcp dst 192.0.2.0/24 phase early label web
+row 2 "sklookupctl: add-rule: src and dst must be of one address family" \
+	add-rule proto tcp dst 192.0.2.0/24 src 2001:db8::/32 label web
+row 2 "sklookupctl: add-rule: give either label NAME or drop, once" \
+	add-rule proto tcp dst 192.0.2.0/24 label web drop
+row 2 "sklookupctl: add-rule: missing label NAME or drop" add-rule proto tcp dst 192.0.2.0/24
+row 2 "sklookupctl: add-rule: unknown keyword 'to': expected proto, dst, port, src, dev, phase, label, noreuseport or drop" \
+	add-rule proto tcp to 192.0.2.0/24
+row 2 "sklookupctl: add-rule: dev 'nosuchdev0': no such device" \
+	add-rule proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	add-rule proto udp dst 2001:db8::/64 port 53 label dns
+row 2 "sklookupctl: del-rule: rule id 'x': must be a positive number" del-rule x
+row 2 "sklookupctl: register: usage: register label NAME fd N [pid PID] | register label NAME systemd" \
+	register label web
+row 2 "sklookupctl: register: fd 'x': must be a file descriptor number" register label web fd x
+row 1 "sklookupctl: register: no sockets passed by systemd (LISTEN_FDS/LISTEN_PID unset or not for this process)" \
+	register label web systemd
+row 2 "sklookupctl: unregister: usage: unregister label NAME" unregister web
+row 2 "sklookupctl: show: usage: show [label NAME]" show everything

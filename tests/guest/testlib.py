@@ -1,0 +1,39 @@
+"""What the Python guest tests share: the check lines and running sklookupctl."""
+import subprocess
+import sys
+
+failed = 0
+
+
+def report(ok, name, detail=""):
+    """One "ok - NAME" or "not ok - NAME" line, with the detail of a failure."""
+    global failed
+    print(f"{'ok' if ok else 'not ok'} - {name}")
+    if not ok:
+        failed += 1
+        for line in str(detail).splitlines():
+            print(f"# {line}")
+    sys.stdout.flush()
+
+
+def ctl(*args, fds=()):
+    """Run sklookupctl, passing it the file descriptors in fds."""
+    return subprocess.run(["sklookupctl", *args], capture_output=True, text=True,
+                          pass_fds=fds, timeout=30)
+
+
+def must(*args, fds=()):
+    """Run sklookupctl; its output, or an exception that says why it failed."""
+    res = ctl(*args, fds=fds)
+    if res.returncode:
+        raise RuntimeError(f"sklookupctl {' '.join(args)}: {res.stderr.strip()}")
+    return res.stdout.strip()
+
+
+def run(main, name):
+    """Run a scenario; a step that breaks is a failed check, with the reason."""
+    try:
+        main()
+    except Exception as err:  # pylint: disable=broad-except
+        report(False, f"{name} ran to the end", repr(err))
+    sys.exit(1 if failed else 0)
