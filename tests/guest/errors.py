@@ -65,8 +65,8 @@ print(s.fileno(), flush=True); time.sleep(60)"""], stdout=subprocess.PIPE, text=
     shown = must("show", "label", "other")
     report(res.returncode == 0 and "tcp inet 127.0.0.1:" in shown,
            "register takes a socket of another process by pid", res.stderr + shown)
-    server.kill()
     must("unregister", "label", "other")
+    server.kill()
 
     act = socket.socket()
     act.bind(("127.0.0.1", 0))
