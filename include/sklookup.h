@@ -15,7 +15,9 @@
  *	kernel function, each holding SKL_A_HOOK_NAME (string, the kernel function),
  *	SKL_A_HOOK_PROTO (u8, IPPROTO_TCP or IPPROTO_UDP), SKL_A_HOOK_FAMILY (u8, AF_INET or
  *	AF_INET6), SKL_A_HOOK_ACTIVE (u8, 1 when the hook is installed) and SKL_A_HOOK_CALLS
- *	(u64, lookups seen since the module was loaded, in all namespaces).
+ *	(u64, lookups seen since the module was loaded, in all namespaces); then the live
+ *	objects of all namespaces: SKL_A_STATUS_NAMESPACES (namespaces holding rules or
+ *	labels), SKL_A_STATUS_RULES, SKL_A_STATUS_LABELS, SKL_A_STATUS_SOCKETS (u32 each).
  *	Reading needs no privilege.
  *
  * Every other command acts on the caller's network namespace; changes need CAP_NET_ADMIN
@@ -74,6 +76,10 @@ enum skl_status_attr {
 	SKL_A_STATUS_UNSPEC,
 	SKL_A_STATUS_VERSION,		/* string */
 	SKL_A_STATUS_HOOK,		/* nest, skl_hook_attr; repeated */
+	SKL_A_STATUS_NAMESPACES,	/* u32, namespaces holding rules or labels */
+	SKL_A_STATUS_RULES,		/* u32, rules in all namespaces */
+	SKL_A_STATUS_LABELS,		/* u32, labels in all namespaces */
+	SKL_A_STATUS_SOCKETS,		/* u32, sockets the module holds a reference on */
 
 	__SKL_A_STATUS_MAX,
 	SKL_A_STATUS_MAX = __SKL_A_STATUS_MAX - 1

@@ -119,6 +119,9 @@ static struct skl_label *skl_label_create(struct skl_net *sn, const char *name)
 	}
 	strscpy(label->name, name, sizeof(label->name));
 	list_add_tail(&label->node, &sn->labels);
+	sn->nr_labels++;
+	atomic_inc(&skl_totals.labels);
+	skl_netns_account(sn);
 	return label;
 }
 
@@ -131,11 +134,14 @@ static void skl_label_free_rcu(struct rcu_head *head)
 }
 
 /* Frees @label once nothing refers to it any more. */
-static void skl_label_maybe_free(struct skl_label *label)
+static void skl_label_maybe_free(struct skl_net *sn, struct skl_label *label)
 {
 	if (label->rule_refs || rcu_access_pointer(label->socks))
 		return;
 	list_del(&label->node);
+	sn->nr_labels--;
+	atomic_dec(&skl_totals.labels);
+	skl_netns_account(sn);
 	call_rcu(&label->rcu, skl_label_free_rcu);
 }
 
@@ -165,7 +171,7 @@ struct skl_label *skl_label_get(struct skl_net *sn, const char *name)
 void skl_label_put(struct skl_net *sn, struct skl_label *label)
 {
 	label->rule_refs--;
-	skl_label_maybe_free(label);
+	skl_label_maybe_free(sn, label);
 }
 
 static struct skl_label *skl_label_of_socket(struct skl_net *sn, const struct sock *sk)
@@ -215,7 +221,7 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
 	count = old ? old->count : 0;
 	new = kmalloc(struct_size(new, sk, count + 1), GFP_KERNEL_ACCOUNT);
 	if (!new) {
-		skl_label_maybe_free(label);
+		skl_label_maybe_free(sn, label);
 		return -ENOMEM;
 	}
 	if (count)
@@ -227,6 +233,7 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
 	if (old)
 		kfree_rcu(old, rcu);
 	sn->nr_sockets++;
+	atomic_inc(&skl_totals.sockets);
 	skl_netns_schedule_gc(sn);
 	return 0;
 }
@@ -255,13 +262,14 @@ int skl_label_release(struct skl_net *sn, struct skl_label *label)
 	int count;
 
 	socks = rcu_replace_pointer(label->socks, NULL, lockdep_is_held(&sn->lock));
-	skl_label_maybe_free(label);
+	skl_label_maybe_free(sn, label);
 	if (!socks)
 		return 0;
 	synchronize_rcu();
 	skl_put_socks(socks->sk, socks->count);
 	count = socks->count;
 	sn->nr_sockets -= count;
+	atomic_sub(count, &skl_totals.sockets);
 	kfree(socks);
 	return count;
 }
@@ -309,12 +317,13 @@ bool skl_label_sweep(struct skl_net *sn)
 			new->count = kept;
 		rcu_assign_pointer(label->socks, new);
 		kfree_rcu(old, rcu);
-		skl_label_maybe_free(label);
+		skl_label_maybe_free(sn, label);
 	}
 	if (ndead) {
 		synchronize_rcu();
 		skl_put_socks(dead, ndead);
 		sn->nr_sockets -= ndead;
+		atomic_sub(ndead, &skl_totals.sockets);
 	}
 	kfree(dead);
 	return sn->nr_sockets > 0;

@@ -27,6 +27,10 @@ static struct genl_family skl_genl_family;
 static const struct nla_policy skl_status_get_policy[SKL_A_STATUS_MAX + 1] = {
 	[SKL_A_STATUS_VERSION] = { .type = NLA_REJECT },
 	[SKL_A_STATUS_HOOK] = { .type = NLA_REJECT },
+	[SKL_A_STATUS_NAMESPACES] = { .type = NLA_REJECT },
+	[SKL_A_STATUS_RULES] = { .type = NLA_REJECT },
+	[SKL_A_STATUS_LABELS] = { .type = NLA_REJECT },
+	[SKL_A_STATUS_SOCKETS] = { .type = NLA_REJECT },
 };
 
 static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id)
@@ -69,6 +73,12 @@ static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 		if (err)
 			goto err_free;
 	}
+	err = -EMSGSIZE;
+	if (nla_put_u32(reply, SKL_A_STATUS_NAMESPACES, atomic_read(&skl_totals.namespaces)) ||
+	    nla_put_u32(reply, SKL_A_STATUS_RULES, atomic_read(&skl_totals.rules)) ||
+	    nla_put_u32(reply, SKL_A_STATUS_LABELS, atomic_read(&skl_totals.labels)) ||
+	    nla_put_u32(reply, SKL_A_STATUS_SOCKETS, atomic_read(&skl_totals.sockets)))
+		goto err_free;
 	genlmsg_end(reply, hdr);
 	return genlmsg_reply(reply, info);
 

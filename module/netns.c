@@ -12,6 +12,24 @@
 #include "rules.h"
 
 unsigned int skl_net_id __read_mostly;
+struct skl_totals skl_totals;
+
+/**
+ * skl_netns_account() - count @sn among the namespaces with state, or not
+ * @sn: the namespace's state, locked, after a change to its rules or labels
+ */
+void skl_netns_account(struct skl_net *sn)
+{
+	bool has_state = sn->nr_rules || sn->nr_labels;
+
+	if (has_state == sn->counted)
+		return;
+	sn->counted = has_state;
+	if (has_state)
+		atomic_inc(&skl_totals.namespaces);
+	else
+		atomic_dec(&skl_totals.namespaces);
+}
 
 /* How often closed sockets are looked for while a namespace holds any. */
 #define SKL_GC_INTERVAL	(HZ / 2)

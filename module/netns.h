@@ -10,6 +10,16 @@
 
 struct skl_ruleset;
 
+/* Live objects of the whole module, for status: a leak shows as a count that stays up. */
+struct skl_totals {
+	atomic_t namespaces;	/* namespaces that hold rules or labels */
+	atomic_t rules;
+	atomic_t labels;
+	atomic_t sockets;
+};
+
+extern struct skl_totals skl_totals;
+
 /**
  * struct skl_net - sklookup's state in one network namespace
  * @lock: serialises every change to this namespace's rules and labels
@@ -18,6 +28,8 @@ struct skl_ruleset;
  * @next_rule_id: id of the next rule added; ids are never reused
  * @nr_rules: number of rules, under @lock
  * @nr_sockets: number of sockets held, under @lock
+ * @nr_labels: number of labels, under @lock
+ * @counted: counted in skl_totals.namespaces, under @lock
  * @gc: releases sockets their owners closed, so they do not pin the namespace
  */
 struct skl_net {
@@ -27,6 +39,8 @@ struct skl_net {
 	u64 next_rule_id;
 	unsigned int nr_rules;
 	unsigned int nr_sockets;
+	unsigned int nr_labels;
+	bool counted;
 	struct delayed_work gc;
 };
 
@@ -40,5 +54,6 @@ static inline struct skl_net *skl_net(const struct net *net)
 int skl_netns_register(void);
 void skl_netns_unregister(void);
 void skl_netns_schedule_gc(struct skl_net *sn);
+void skl_netns_account(struct skl_net *sn);
 
 #endif /* SKL_NETNS_H */

@@ -117,7 +117,9 @@ static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
 	rcu_assign_pointer(sn->rules, rs);
 	if (!rs && old)
 		skl_steer_ruleset_removed();
+	atomic_add((int)(rs ? rs->count : 0) - (int)sn->nr_rules, &skl_totals.rules);
 	sn->nr_rules = rs ? rs->count : 0;
+	skl_netns_account(sn);
 	if (old) {
 		retired->rs = old;
 		for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++)
@@ -277,7 +279,9 @@ void skl_rules_flush(struct skl_net *sn)
 	if (!old)
 		return;
 	skl_steer_ruleset_removed();
+	atomic_sub(sn->nr_rules, &skl_totals.rules);
 	sn->nr_rules = 0;
+	skl_netns_account(sn);
 	synchronize_rcu();
 	for (i = 0; i < old->count; i++) {
 		if (old->rules[i]->label)

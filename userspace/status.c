@@ -57,10 +57,20 @@ static void print_hook(const struct nlattr *nest)
 	out_text("\n");
 }
 
+/* Text label and JSON key of the live-object counters, by attribute. */
+static const char *const totals[][2] = {
+	[SKL_A_STATUS_NAMESPACES] = { "namespaces", "namespaces" },
+	[SKL_A_STATUS_RULES] = { "rules", "rules" },
+	[SKL_A_STATUS_LABELS] = { "labels", "labels" },
+	[SKL_A_STATUS_SOCKETS] = { "sockets", "sockets" },
+};
+
 static int status_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nlattr *attr;
 	bool *in_hooks = data;
+	char fmt[32];
+	int type;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
@@ -74,6 +84,21 @@ static int status_cb(const struct nlmsghdr *nlh, void *data)
 				*in_hooks = true;
 			}
 			print_hook(attr);
+			break;
+		case SKL_A_STATUS_NAMESPACES:
+		case SKL_A_STATUS_RULES:
+		case SKL_A_STATUS_LABELS:
+		case SKL_A_STATUS_SOCKETS:
+			if (*in_hooks) {
+				out_close_array();
+				out_text("objects:");
+				*in_hooks = false;
+			}
+			type = mnl_attr_get_type(attr);
+			snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, totals[type][0]);
+			out_uint(totals[type][1], fmt, mnl_attr_get_u32(attr));
+			if (type == SKL_A_STATUS_SOCKETS)
+				out_text("\n");
 			break;
 		}
 	}
