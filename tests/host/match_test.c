@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "match.h"
+#include "rng.h"
 #include "match_ref.h"
 
 static int failures;
@@ -701,21 +702,6 @@ static void test_many_hosts(void)
 
 /* Differential fuzz test against the reference */
 
-static u64 rng_state;
-
-static u64 rnd(void)
-{
-	u64 z = (rng_state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static u32 below(u32 n)
-{
-	return n ? (u32)(rnd() % n) : 0;
-}
 
 static bool chance(u32 percent)
 {
