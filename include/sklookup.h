@@ -39,6 +39,15 @@
  * SKL_CMD_RULE_FLUSH (do)
  *	Removes every rule of the namespace; registered sockets stay.
  *
+ * SKL_CMD_RULE_BEGIN (do)
+ *	Opens an empty staged rule set for the calling netlink socket (dropping one it had).
+ *	RULE_ADD requests with the flag SKL_A_RULE_STAGE then go into it, validated as
+ *	usual but not in force. Closing the socket drops the set.
+ * SKL_CMD_RULE_COMMIT (do)
+ *	Replaces every rule of the namespace with the staged set, in one step: lookups see
+ *	the old rules or the new ones. Reply: SKL_A_RULE_COUNT. The staged set is gone
+ *	afterwards, also when the commit is refused (then the old rules stay).
+ *
  * SKL_CMD_SOCKET_ADD (do)
  *	Request: SKL_A_LABEL_NAME, SKL_A_LABEL_FD (a file descriptor of the caller's).
  *	Registers the socket under the label, creating the label if needed. Accepted: a
@@ -67,6 +76,8 @@ enum skl_cmd {
 	SKL_CMD_SOCKET_ADD,
 	SKL_CMD_LABEL_DEL,
 	SKL_CMD_LABEL_GET,
+	SKL_CMD_RULE_BEGIN,
+	SKL_CMD_RULE_COMMIT,
 
 	__SKL_CMD_MAX,
 	SKL_CMD_MAX = __SKL_CMD_MAX - 1
@@ -141,6 +152,8 @@ enum skl_rule_attr {
 	SKL_A_RULE_LABEL,		/* string */
 	SKL_A_RULE_FLAGS,		/* u32, SKL_RULE_F_* */
 	SKL_A_RULE_HITS,		/* u64, reserved for per-rule hit counts */
+	SKL_A_RULE_STAGE,		/* flag: into the staged set, not in force */
+	SKL_A_RULE_COUNT,		/* u32, rules in force after a commit */
 
 	__SKL_A_RULE_MAX,
 	SKL_A_RULE_MAX = __SKL_A_RULE_MAX - 1

@@ -10,6 +10,7 @@
 
 #include <linux/module.h>
 
+#include "apply.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -42,9 +43,13 @@ static int __init skl_init(void)
 	if (err)
 		return err;
 
-	err = skl_hooks_install(hook_tcp, hook_udp, hook_ipv6);
+	err = skl_apply_register();
 	if (err)
 		goto err_netns;
+
+	err = skl_hooks_install(hook_tcp, hook_udp, hook_ipv6);
+	if (err)
+		goto err_apply;
 
 	err = skl_netlink_register();
 	if (err) {
@@ -58,6 +63,8 @@ static int __init skl_init(void)
 
 err_hooks:
 	skl_hooks_remove();
+err_apply:
+	skl_apply_unregister();
 err_netns:
 	skl_netns_unregister();
 	return err;
@@ -67,6 +74,7 @@ static void __exit skl_exit(void)
 {
 	skl_netlink_unregister();
 	skl_hooks_remove();
+	skl_apply_unregister();
 	/* No lookup runs our code any more: release every namespace's rules and sockets. */
 	skl_netns_unregister();
 	pr_info("unloaded\n");

@@ -14,6 +14,7 @@
 #include <net/tcp_states.h>
 
 #include "sklookup.h"
+#include "apply.h"
 #include "hooks.h"
 #include "label.h"
 #include "netlink.h"
@@ -103,6 +104,8 @@ static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_LABEL] = { .type = NLA_NUL_STRING, .len = SKL_LABEL_NAME_MAX - 1 },
 	[SKL_A_RULE_FLAGS] = { .type = NLA_U32 },
 	[SKL_A_RULE_HITS] = { .type = NLA_REJECT },
+	[SKL_A_RULE_STAGE] = { .type = NLA_FLAG },
+	[SKL_A_RULE_COUNT] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy skl_rule_id_policy[SKL_A_RULE_MAX + 1] = {
@@ -266,6 +269,7 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 	struct skl_net *sn = skl_net(genl_info_net(info));
 	struct sk_buff *reply;
 	struct skl_rule rule;
+	const char *label;
 	void *hdr;
 	u64 id;
 	int err;
@@ -273,13 +277,19 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 	err = skl_parse_rule(info, &rule);
 	if (err)
 		return err;
+	label = info->attrs[SKL_A_RULE_LABEL] ? nla_data(info->attrs[SKL_A_RULE_LABEL]) : NULL;
+	if (info->attrs[SKL_A_RULE_STAGE]) {
+		mutex_lock(&sn->lock);
+		err = skl_apply_stage(sn, info->snd_portid, &rule, label, info->extack);
+		mutex_unlock(&sn->lock);
+		return err;
+	}
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!reply)
 		return -ENOMEM;
 
 	mutex_lock(&sn->lock);
-	err = skl_rules_add(sn, &rule, info->attrs[SKL_A_RULE_LABEL] ?
-			    nla_data(info->attrs[SKL_A_RULE_LABEL]) : NULL, &id, info->extack);
+	err = skl_rules_add(sn, &rule, label, &id, info->extack);
 	mutex_unlock(&sn->lock);
 	if (err)
 		goto err_free;
@@ -308,6 +318,45 @@ static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
 	mutex_unlock(&sn->lock);
 	if (err == -ENOENT)
 		skl_reject(info->extack, info->attrs[SKL_A_RULE_ID], "no rule with this id");
+	return err;
+}
+
+static int skl_cmd_rule_begin(struct sk_buff *skb, struct genl_info *info)
+{
+	struct skl_net *sn = skl_net(genl_info_net(info));
+	int err;
+
+	mutex_lock(&sn->lock);
+	err = skl_apply_begin(sn, info->snd_portid);
+	mutex_unlock(&sn->lock);
+	return err;
+}
+
+static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct sk_buff *reply;
+	u32 count = 0;
+	void *hdr;
+	int err;
+
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+	mutex_lock(&sn->lock);
+	err = skl_apply_commit(sn, info->snd_portid, &count, info->extack);
+	mutex_unlock(&sn->lock);
+	if (err)
+		goto err_free;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(reply, info, &skl_genl_family, 0, SKL_CMD_RULE_COMMIT);
+	if (!hdr || nla_put_u32(reply, SKL_A_RULE_COUNT, count))
+		goto err_free;
+	genlmsg_end(reply, hdr);
+	return genlmsg_reply(reply, info);
+
+err_free:
+	nlmsg_free(reply);
 	return err;
 }
 
@@ -583,6 +632,20 @@ static const struct genl_ops skl_genl_ops[] = {
 		.dumpit = skl_cmd_label_dump,
 		.policy = skl_label_get_policy,
 		.maxattr = SKL_A_LABEL_MAX,
+	},
+	{
+		.cmd = SKL_CMD_RULE_BEGIN,
+		.doit = skl_cmd_rule_begin,
+		.policy = skl_rule_none_policy,
+		.maxattr = SKL_A_RULE_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = SKL_CMD_RULE_COMMIT,
+		.doit = skl_cmd_rule_commit,
+		.policy = skl_rule_none_policy,
+		.maxattr = SKL_A_RULE_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

@@ -7,6 +7,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "apply.h"
 #include "label.h"
 #include "netns.h"
 #include "rules.h"
@@ -61,6 +62,7 @@ static int __net_init skl_net_init(struct net *net)
 
 	mutex_init(&sn->lock);
 	INIT_LIST_HEAD(&sn->labels);
+	INIT_LIST_HEAD(&sn->stagings);
 	INIT_DELAYED_WORK(&sn->gc, skl_netns_gc);
 	sn->next_rule_id = 1;
 	return 0;
@@ -72,6 +74,7 @@ static void __net_exit skl_net_exit(struct net *net)
 
 	cancel_delayed_work_sync(&sn->gc);
 	mutex_lock(&sn->lock);
+	skl_apply_destroy(sn);
 	skl_rules_flush(sn);
 	skl_labels_destroy(sn);
 	mutex_unlock(&sn->lock);

@@ -30,6 +30,7 @@ extern struct skl_totals skl_totals;
  * @nr_sockets: number of sockets held, under @lock
  * @nr_labels: number of labels, under @lock
  * @counted: counted in skl_totals.namespaces, under @lock
+ * @stagings: rule sets clients are sending for an atomic replace, under @lock
  * @gc: releases sockets their owners closed, so they do not pin the namespace
  */
 struct skl_net {
@@ -41,6 +42,7 @@ struct skl_net {
 	unsigned int nr_sockets;
 	unsigned int nr_labels;
 	bool counted;
+	struct list_head stagings;
 	struct delayed_work gc;
 };
 

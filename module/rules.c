@@ -8,6 +8,7 @@
 #include <linux/static_key.h>
 #include <net/netlink.h>
 
+#include "apply.h"
 #include "label.h"
 #include "netns.h"
 #include "rules.h"
@@ -23,7 +24,7 @@ static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MAT
 	}
 	for (i = 0; i < rs->ndead; i++)
 		kfree(rs->dead[i]);
-	kfree(rs->dead);
+	kvfree(rs->dead);
 	kvfree(rs);
 }
 
@@ -254,13 +255,101 @@ int skl_rules_del(struct skl_net *sn, u64 id)
 	return 0;
 
 err_dead:
-	kfree(old->dead);
+	kvfree(old->dead);
 	old->dead = NULL;
 err_compiled:
 	if (rs)
 		skl_match_free(rs->tables[skl_rule_kind(rule)]);
 err_rs:
 	kvfree(rs);
+	return err;
+}
+
+/**
+ * skl_rules_replace() - replace every rule of the namespace at once
+ * @sn: the namespace's state, locked
+ * @staged: the new rules, validated, with the names of their labels
+ * @count: how many
+ * @extack: why the set is refused
+ *
+ * The new rules get fresh ids in their order. Lookups see the old set or the new one,
+ * never a mix.
+ *
+ * Return: 0, or a negative error with the old rules still in force.
+ */
+int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count,
+		      struct netlink_ext_ack *extack)
+{
+	bool changed[SKL_MATCH_NR_TABLES];
+	struct skl_ruleset *old, *rs = NULL;
+	struct skl_rule *rule;
+	u32 i, made = 0;
+	int err = -ENOMEM;
+
+	memset(changed, true, sizeof(changed));
+	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
+	if (count) {
+		rs = skl_ruleset_alloc(count);
+		if (!rs)
+			return -ENOMEM;
+		for (made = 0; made < count; made++) {
+			rule = kmemdup(&staged[made].rule, sizeof(*rule), GFP_KERNEL_ACCOUNT);
+			if (!rule)
+				goto err_rules;
+			rule->label = NULL;
+			if (staged[made].label[0]) {
+				rule->label = skl_label_get(sn, staged[made].label);
+				if (!rule->label) {
+					kfree(rule);
+					goto err_rules;
+				}
+			}
+			rule->match.id = sn->next_rule_id + made;
+			rule->match.priv = rule;
+			rs->rules[made] = rule;
+		}
+		err = skl_ruleset_compile(rs, NULL, changed);
+		if (err)
+			goto err_rules;
+	}
+	if (old) {
+		/* The old set frees its rules with itself, after the grace period. */
+		old->dead = kvmalloc_array(max_t(u32, old->count, 1), sizeof(*old->dead),
+					   GFP_KERNEL);
+		if (!old->dead)
+			goto err_compiled;
+	}
+	err = skl_ruleset_publish(sn, rs, changed);
+	if (err)
+		goto err_dead;
+	sn->next_rule_id += count;
+	if (old) {
+		for (i = 0; i < old->count; i++) {
+			old->dead[i] = old->rules[i];
+			if (old->rules[i]->label)
+				skl_label_put(sn, old->rules[i]->label);
+		}
+		old->ndead = old->count;
+	}
+	return 0;
+
+err_dead:
+	if (old) {
+		kvfree(old->dead);
+		old->dead = NULL;
+	}
+err_compiled:
+	for (i = 0; rs && i < SKL_MATCH_NR_TABLES; i++)
+		skl_match_free(rs->tables[i]);
+err_rules:
+	for (i = 0; i < made; i++) {
+		if (rs->rules[i]->label)
+			skl_label_put(sn, rs->rules[i]->label);
+		kfree(rs->rules[i]);
+	}
+	kvfree(rs);
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG(extack, "out of memory for the new rule set");
 	return err;
 }
 

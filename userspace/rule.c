@@ -40,7 +40,7 @@ static int usage_error(const char *cmd, const char *what, const char *word, cons
 }
 
 /* Parse the words after "add-rule". Returns 0 or an exit status. */
-static int parse_rule(int argc, char **argv, struct rule_args *r)
+static int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 {
 	const char *why;
 	int i;
@@ -53,7 +53,7 @@ static int parse_rule(int argc, char **argv, struct rule_args *r)
 
 		if (!strcmp(key, "drop")) {
 			if (r->action)
-				return usage_error("add-rule", "", NULL, "give either label NAME or drop, once");
+				return usage_error(where, "", NULL, "give either label NAME or drop, once");
 			r->action = SKL_ACTION_DROP;
 			continue;
 		}
@@ -64,10 +64,10 @@ static int parse_rule(int argc, char **argv, struct rule_args *r)
 		if (strcmp(key, "proto") && strcmp(key, "dst") && strcmp(key, "src") &&
 		    strcmp(key, "port") && strcmp(key, "dev") && strcmp(key, "phase") &&
 		    strcmp(key, "label"))
-			return usage_error("add-rule", "unknown keyword", key,
+			return usage_error(where, "unknown keyword", key,
 					   "expected proto, dst, port, src, dev, phase, label, noreuseport or drop");
 		if (!val)
-			return usage_error("add-rule", "missing value after", key, "give a value");
+			return usage_error(where, "missing value after", key, "give a value");
 		i++;
 		if (!strcmp(key, "proto")) {
 			if (!strcmp(val, "tcp"))
@@ -75,21 +75,21 @@ static int parse_rule(int argc, char **argv, struct rule_args *r)
 			else if (!strcmp(val, "udp"))
 				r->proto = IPPROTO_UDP;
 			else
-				return usage_error("add-rule", "proto", val, "must be tcp or udp");
+				return usage_error(where, "proto", val, "must be tcp or udp");
 		} else if (!strcmp(key, "dst")) {
 			if (skl_prefix_parse(val, &r->dst, &why))
-				return usage_error("add-rule", "dst", val, why);
+				return usage_error(where, "dst", val, why);
 		} else if (!strcmp(key, "src")) {
 			if (skl_prefix_parse(val, &r->src, &why))
-				return usage_error("add-rule", "src", val, why);
+				return usage_error(where, "src", val, why);
 			r->has_src = 1;
 		} else if (!strcmp(key, "port")) {
 			if (skl_port_range_parse(val, &r->port_lo, &r->port_hi, &why))
-				return usage_error("add-rule", "port", val, why);
+				return usage_error(where, "port", val, why);
 		} else if (!strcmp(key, "dev")) {
 			r->ifindex = if_nametoindex(val);
 			if (!r->ifindex)
-				return usage_error("add-rule", "dev", val, "no such device");
+				return usage_error(where, "dev", val, "no such device");
 		} else if (!strcmp(key, "phase")) {
 			if (!strcmp(val, "first"))
 				r->phase = SKL_PHASE_FIRST;
@@ -98,28 +98,53 @@ static int parse_rule(int argc, char **argv, struct rule_args *r)
 			else if (!strcmp(val, "fallback"))
 				r->phase = SKL_PHASE_FALLBACK;
 			else
-				return usage_error("add-rule", "phase", val,
+				return usage_error(where, "phase", val,
 						   "must be first, specific or fallback");
 		} else {
 			if (r->action)
-				return usage_error("add-rule", "", NULL, "give either label NAME or drop, once");
+				return usage_error(where, "", NULL, "give either label NAME or drop, once");
 			if (!*val || strlen(val) >= SKL_LABEL_NAME_MAX)
-				return usage_error("add-rule", "label", val, "must be 1 to 63 bytes");
+				return usage_error(where, "label", val, "must be 1 to 63 bytes");
 			r->action = SKL_ACTION_STEER;
 			r->label = val;
 		}
 	}
 	if (!r->proto)
-		return usage_error("add-rule", "", NULL, "missing proto tcp|udp");
+		return usage_error(where, "", NULL, "missing proto tcp|udp");
 	if (!r->dst.family)
-		return usage_error("add-rule", "", NULL, "missing dst PREFIX");
+		return usage_error(where, "", NULL, "missing dst PREFIX");
 	if (!r->action)
-		return usage_error("add-rule", "", NULL, "missing label NAME or drop");
+		return usage_error(where, "", NULL, "missing label NAME or drop");
 	if (r->has_src && r->src.family != r->dst.family)
-		return usage_error("add-rule", "src", NULL, "src and dst must be of one address family");
+		return usage_error(where, "src", NULL, "src and dst must be of one address family");
 	if ((r->flags & SKL_RULE_F_NOREUSEPORT) && r->action != SKL_ACTION_STEER)
-		return usage_error("add-rule", "", NULL, "noreuseport goes with label NAME");
+		return usage_error(where, "", NULL, "noreuseport goes with label NAME");
 	return 0;
+}
+
+/* One attribute per field of @r. */
+static void put_rule(struct nlmsghdr *nlh, const struct rule_args *r)
+{
+	size_t alen = r->dst.family == AF_INET ? 4 : 16;
+
+	mnl_attr_put_u8(nlh, SKL_A_RULE_PROTO, r->proto);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_FAMILY, r->dst.family);
+	mnl_attr_put(nlh, SKL_A_RULE_DST, alen, r->dst.addr.bytes);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_DST_PREFIXLEN, r->dst.len);
+	if (r->has_src) {
+		mnl_attr_put(nlh, SKL_A_RULE_SRC, alen, r->src.addr.bytes);
+		mnl_attr_put_u8(nlh, SKL_A_RULE_SRC_PREFIXLEN, r->src.len);
+	}
+	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MIN, r->port_lo);
+	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MAX, r->port_hi);
+	if (r->ifindex)
+		mnl_attr_put_u32(nlh, SKL_A_RULE_IFINDEX, r->ifindex);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_PHASE, r->phase);
+	mnl_attr_put_u8(nlh, SKL_A_RULE_ACTION, r->action);
+	if (r->label)
+		mnl_attr_put_strz(nlh, SKL_A_RULE_LABEL, r->label);
+	if (r->flags)
+		mnl_attr_put_u32(nlh, SKL_A_RULE_FLAGS, r->flags);
 }
 
 static int rule_id_cb(const struct nlmsghdr *nlh, void *data)
@@ -140,34 +165,15 @@ int add_rule_main(int argc, char **argv)
 	struct rule_args r;
 	struct skl_nl nl;
 	uint64_t id = 0;
-	size_t alen;
 	int ret;
 
-	ret = parse_rule(argc, argv, &r);
+	ret = parse_rule("add-rule", argc, argv, &r);
 	if (ret)
 		return ret;
 	if (skl_nl_open(&nl) < 0)
 		return SKL_EXIT_FAIL;
-	alen = r.dst.family == AF_INET ? 4 : 16;
 	nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_PROTO, r.proto);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_FAMILY, r.dst.family);
-	mnl_attr_put(nlh, SKL_A_RULE_DST, alen, r.dst.addr.bytes);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_DST_PREFIXLEN, r.dst.len);
-	if (r.has_src) {
-		mnl_attr_put(nlh, SKL_A_RULE_SRC, alen, r.src.addr.bytes);
-		mnl_attr_put_u8(nlh, SKL_A_RULE_SRC_PREFIXLEN, r.src.len);
-	}
-	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MIN, r.port_lo);
-	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MAX, r.port_hi);
-	if (r.ifindex)
-		mnl_attr_put_u32(nlh, SKL_A_RULE_IFINDEX, r.ifindex);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_PHASE, r.phase);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_ACTION, r.action);
-	if (r.label)
-		mnl_attr_put_strz(nlh, SKL_A_RULE_LABEL, r.label);
-	if (r.flags)
-		mnl_attr_put_u32(nlh, SKL_A_RULE_FLAGS, r.flags);
+	put_rule(nlh, &r);
 	if (skl_nl_run(&nl, nlh, rule_id_cb, &id) < 0) {
 		skl_nl_perror(&nl, "add-rule");
 		ret = SKL_EXIT_FAIL;
@@ -220,5 +226,142 @@ int flush_main(int argc, char **argv)
 		ret = SKL_EXIT_FAIL;
 	}
 	skl_nl_close(&nl);
+	return ret;
+}
+
+/* Split @line (modified) into words, dropping a "#" comment. Returns the word count. */
+static int split_words(char *line, char **words, int max)
+{
+	char *hash = strchr(line, '#'), *save = NULL, *word;
+	int n = 0;
+
+	if (hash)
+		*hash = '\0';
+	for (word = strtok_r(line, " \t\r\n", &save); word;
+	     word = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return -1;
+		words[n++] = word;
+	}
+	return n;
+}
+
+struct apply_rule {
+	struct rule_args args;
+	unsigned int line;
+	char *text;		/* the line, which args->label points into */
+};
+
+/* Read and check every line of @path; nothing is sent before the whole file parses. */
+static int read_rule_file(const char *path, struct apply_rule **rulesp, size_t *countp)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct apply_rule *rules = NULL, *bigger;
+	size_t count = 0, cap = 0, len = 0;
+	char *line = NULL, where[512], *words[32];
+	unsigned int lineno = 0;
+	int n, ret = 0;
+
+	if (!f) {
+		skl_err("apply: %s: %s", path, strerror(errno));
+		return SKL_EXIT_FAIL;
+	}
+	while (getline(&line, &len, f) >= 0) {
+		lineno++;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 256;
+			bigger = realloc(rules, cap * sizeof(*rules));
+			if (!bigger) {
+				skl_err("apply: out of memory");
+				ret = SKL_EXIT_FAIL;
+				break;
+			}
+			rules = bigger;
+		}
+		rules[count].text = strdup(line);
+		if (!rules[count].text) {
+			skl_err("apply: out of memory");
+			ret = SKL_EXIT_FAIL;
+			break;
+		}
+		snprintf(where, sizeof(where), "apply: %s:%u", path, lineno);
+		n = split_words(rules[count].text, words, 32);
+		if (n < 0)
+			skl_err("%s: too many words", where);
+		if (n <= 0 || parse_rule(where, n, words, &rules[count].args)) {
+			free(rules[count].text);
+			if (n)
+				ret = SKL_EXIT_USAGE;
+			continue;
+		}
+		rules[count++].line = lineno;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	*rulesp = rules;
+	*countp = count;
+	return ret;
+}
+
+static int commit_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == SKL_A_RULE_COUNT &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			*(uint32_t *)data = mnl_attr_get_u32(attr);
+	}
+	return MNL_CB_OK;
+}
+
+int apply_main(int argc, char **argv)
+{
+	struct apply_rule *rules = NULL;
+	struct nlmsghdr *nlh;
+	struct skl_nl nl;
+	size_t count = 0, i;
+	uint32_t applied = 0;
+	char what[600];
+	int ret;
+
+	if (argc != 1)
+		return usage_error("apply", "", NULL, "usage: apply FILE|-");
+	ret = read_rule_file(argv[0], &rules, &count);
+	if (ret)
+		goto out;
+	if (skl_nl_open(&nl) < 0) {
+		ret = SKL_EXIT_FAIL;
+		goto out;
+	}
+	/* Staged rules are dropped with the socket if anything below fails. */
+	nlh = skl_nl_request(&nl, SKL_CMD_RULE_BEGIN, 0);
+	if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
+		skl_nl_perror(&nl, "apply");
+		ret = SKL_EXIT_FAIL;
+	}
+	for (i = 0; !ret && i < count; i++) {
+		nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
+		put_rule(nlh, &rules[i].args);
+		mnl_attr_put(nlh, SKL_A_RULE_STAGE, 0, NULL);
+		if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
+			snprintf(what, sizeof(what), "apply: %s:%u", argv[0], rules[i].line);
+			skl_nl_perror(&nl, what);
+			ret = SKL_EXIT_FAIL;
+		}
+	}
+	if (!ret) {
+		nlh = skl_nl_request(&nl, SKL_CMD_RULE_COMMIT, 0);
+		if (skl_nl_run(&nl, nlh, commit_cb, &applied) < 0) {
+			skl_nl_perror(&nl, "apply");
+			ret = SKL_EXIT_FAIL;
+		}
+	}
+	skl_nl_close(&nl);
+out:
+	for (i = 0; i < count; i++)
+		free(rules[i].text);
+	free(rules);
 	return ret;
 }

@@ -225,3 +225,70 @@ int show_main(int argc, char **argv)
 	skl_nl_close(&nl);
 	return ret;
 }
+
+/* One rule in the words of add-rule, which is also what apply reads. */
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	char prefix[64], dev[IF_NAMESIZE];
+	uint8_t family, phase;
+	uint16_t lo, hi;
+
+	(void)data;
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
+	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, prefix,
+		  sizeof(prefix));
+	printf("proto %s dst %s", proto_name(tb[SKL_A_RULE_PROTO] ?
+					    mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0), prefix);
+	lo = tb[SKL_A_RULE_PORT_MIN] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MIN]) : 0;
+	hi = tb[SKL_A_RULE_PORT_MAX] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MAX]) : 65535;
+	if (lo == hi)
+		printf(" port %u", lo);
+	else if (lo != 0 || hi != 65535)
+		printf(" port %u-%u", lo, hi);
+	if (tb[SKL_A_RULE_SRC]) {
+		prefix_of(tb[SKL_A_RULE_SRC], tb[SKL_A_RULE_SRC_PREFIXLEN], family, prefix,
+			  sizeof(prefix));
+		printf(" src %s", prefix);
+	}
+	if (tb[SKL_A_RULE_IFINDEX]) {
+		if (!if_indextoname(mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]), dev))
+			snprintf(dev, sizeof(dev), "#%u", mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]));
+		printf(" dev %s", dev);
+	}
+	phase = tb[SKL_A_RULE_PHASE] ? mnl_attr_get_u8(tb[SKL_A_RULE_PHASE]) : 0;
+	if (phase != SKL_PHASE_FIRST)
+		printf(" phase %s", phase_name(phase));
+	if (tb[SKL_A_RULE_LABEL])
+		printf(" label %s", mnl_attr_get_str(tb[SKL_A_RULE_LABEL]));
+	else
+		printf(" drop");
+	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))
+		printf(" noreuseport");
+	printf("\n");
+	return MNL_CB_OK;
+}
+
+int dump_main(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct skl_nl nl;
+	int ret = 0;
+
+	if (argc) {
+		skl_err("dump: unexpected argument '%s'", argv[0]);
+		return SKL_EXIT_USAGE;
+	}
+	if (skl_nl_open(&nl) < 0)
+		return SKL_EXIT_FAIL;
+	nlh = skl_nl_request(&nl, SKL_CMD_RULE_GET, NLM_F_DUMP);
+	if (skl_nl_run(&nl, nlh, dump_cb, NULL) < 0) {
+		skl_nl_perror(&nl, "dump");
+		ret = SKL_EXIT_FAIL;
+	}
+	fflush(stdout);
+	skl_nl_close(&nl);
+	return ret;
+}

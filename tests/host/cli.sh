@@ -72,3 +72,15 @@ row 1 "sklookupctl: register: no sockets passed by systemd (LISTEN_FDS/LISTEN_PI
 	register label web systemd
 row 2 "sklookupctl: unregister: usage: unregister label NAME" unregister web
 row 2 "sklookupctl: show: usage: show [label NAME]" show everything
+
+# apply reads and checks the whole file before it asks the module anything.
+rules=$(mktemp)
+trap 'rm -f "$rules"' EXIT
+printf 'proto tcp dst 192.0.2.0/24 port 80 label web  # nginx\n\n# comment\nproto udp dst 192.0.2.1/24 drop\n' >"$rules"
+row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
+	apply "$rules"
+printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" apply "$rules"
+row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf
+row 2 "sklookupctl: apply: usage: apply FILE|-" apply
+row 2 "sklookupctl: dump: unexpected argument 'all'" dump all

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replacing a namespace's whole rule set at once (sklookupctl apply).
+ *
+ * A client opens a staged set (RULE_BEGIN), sends its rules into it (RULE_ADD with
+ * SKL_A_RULE_STAGE), and commits (RULE_COMMIT): the new set is published in one pointer
+ * swap, so no lookup sees part of it. A staged set belongs to the netlink socket that
+ * opened it and is dropped when that socket closes, so a client that dies half way
+ * changes nothing and leaves nothing behind.
+ */
+#include <linux/mm.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "apply.h"
+#include "netns.h"
+#include "rules.h"
+
+struct skl_staging {
+	struct list_head node;
+	u32 portid;
+	u32 count;
+	u32 capacity;
+	struct skl_staged_rule *rules;
+};
+
+static struct skl_staging *skl_staging_find(struct skl_net *sn, u32 portid)
+{
+	struct skl_staging *st;
+
+	list_for_each_entry(st, &sn->stagings, node) {
+		if (st->portid == portid)
+			return st;
+	}
+	return NULL;
+}
+
+static void skl_staging_free(struct skl_staging *st)
+{
+	list_del(&st->node);
+	kvfree(st->rules);
+	kfree(st);
+}
+
+/**
+ * skl_apply_begin() - open an empty staged set for the socket @portid
+ * @sn: the namespace's state, locked
+ * @portid: the client's netlink port; a set it had open already is dropped
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int skl_apply_begin(struct skl_net *sn, u32 portid)
+{
+	struct skl_staging *st = skl_staging_find(sn, portid);
+
+	if (st)
+		skl_staging_free(st);
+	st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
+	if (!st)
+		return -ENOMEM;
+	st->portid = portid;
+	list_add(&st->node, &sn->stagings);
+	return 0;
+}
+
+/**
+ * skl_apply_stage() - add a validated rule to the socket's staged set
+ * @sn: the namespace's state, locked
+ * @portid: the client's netlink port
+ * @rule: the rule
+ * @label: its label, or NULL for a drop rule
+ * @extack: why it is refused
+ *
+ * Return: 0, -ENOENT without an open set, -ENOSPC, -ENOMEM.
+ */
+int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
+		    const char *label, struct netlink_ext_ack *extack)
+{
+	struct skl_staging *st = skl_staging_find(sn, portid);
+	struct skl_staged_rule *bigger, *slot;
+	u32 capacity;
+
+	if (!st) {
+		NL_SET_ERR_MSG(extack, "no staged rule set: send SKL_CMD_RULE_BEGIN first");
+		return -ENOENT;
+	}
+	if (st->count >= SKL_MATCH_MAX_RULES) {
+		NL_SET_ERR_MSG(extack, "too many rules in this namespace");
+		return -ENOSPC;
+	}
+	if (st->count == st->capacity) {
+		capacity = max_t(u32, 64, st->capacity * 2);
+		bigger = kvmalloc_array(capacity, sizeof(*bigger), GFP_KERNEL_ACCOUNT);
+		if (!bigger)
+			return -ENOMEM;
+		if (st->count)
+			memcpy(bigger, st->rules, st->count * sizeof(*bigger));
+		kvfree(st->rules);
+		st->rules = bigger;
+		st->capacity = capacity;
+	}
+	slot = &st->rules[st->count++];
+	slot->rule = *rule;
+	strscpy(slot->label, label ? label : "", sizeof(slot->label));
+	return 0;
+}
+
+/**
+ * skl_apply_commit() - replace the namespace's rules with the socket's staged set
+ * @sn: the namespace's state, locked
+ * @portid: the client's netlink port
+ * @count: the number of rules now in force
+ * @extack: why it is refused
+ *
+ * The staged set is consumed whether or not the replacement succeeds.
+ *
+ * Return: 0, or a negative error with the old rules still in force.
+ */
+int skl_apply_commit(struct skl_net *sn, u32 portid, u32 *count,
+		     struct netlink_ext_ack *extack)
+{
+	struct skl_staging *st = skl_staging_find(sn, portid);
+	int err;
+
+	if (!st) {
+		NL_SET_ERR_MSG(extack, "no staged rule set: send SKL_CMD_RULE_BEGIN first");
+		return -ENOENT;
+	}
+	err = skl_rules_replace(sn, st->rules, st->count, extack);
+	*count = st->count;
+	skl_staging_free(st);
+	return err;
+}
+
+/**
+ * skl_apply_destroy() - drop every staged set of a namespace that goes away
+ * @sn: the namespace's state, locked
+ */
+void skl_apply_destroy(struct skl_net *sn)
+{
+	struct skl_staging *st, *tmp;
+
+	list_for_each_entry_safe(st, tmp, &sn->stagings, node)
+		skl_staging_free(st);
+}
+
+/* A generic netlink socket closed: drop what it had staged in its namespace. */
+static int skl_apply_release(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct skl_net *sn;
+	struct skl_staging *st;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	sn = skl_net(n->net);
+	mutex_lock(&sn->lock);
+	st = skl_staging_find(sn, n->portid);
+	if (st)
+		skl_staging_free(st);
+	mutex_unlock(&sn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block skl_apply_notifier = {
+	.notifier_call = skl_apply_release,
+};
+
+/**
+ * skl_apply_register() - follow netlink sockets closing
+ *
+ * Return: 0 or a negative error.
+ */
+int skl_apply_register(void)
+{
+	return netlink_register_notifier(&skl_apply_notifier);
+}
+
+/**
+ * skl_apply_unregister() - stop following netlink sockets
+ */
+void skl_apply_unregister(void)
+{
+	netlink_unregister_notifier(&skl_apply_notifier);
+}
