@@ -264,13 +264,38 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 	return 0;
 }
 
+/*
+ * Answer a change with one number. @reply was allocated before the change was made, so
+ * that answering cannot fail for lack of memory once it is done.
+ */
+static int skl_reply_number(struct sk_buff *reply, struct genl_info *info, u8 cmd,
+			    int type, u64 value)
+{
+	void *hdr = genlmsg_put_reply(reply, info, &skl_genl_family, 0, cmd);
+	int err;
+
+	if (!hdr) {
+		nlmsg_free(reply);
+		return -EMSGSIZE;
+	}
+	if (type == SKL_A_RULE_ID)
+		err = nla_put_u64_64bit(reply, type, value, SKL_A_RULE_PAD);
+	else
+		err = nla_put_u32(reply, type, value);
+	if (err) {
+		nlmsg_free(reply);
+		return err;
+	}
+	genlmsg_end(reply, hdr);
+	return genlmsg_reply(reply, info);
+}
+
 static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct skl_net *sn = skl_net(genl_info_net(info));
 	struct sk_buff *reply;
 	struct skl_rule rule;
 	const char *label;
-	void *hdr;
 	u64 id;
 	int err;
 
@@ -291,19 +316,11 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&sn->lock);
 	err = skl_rules_add(sn, &rule, label, &id, info->extack);
 	mutex_unlock(&sn->lock);
-	if (err)
-		goto err_free;
-
-	err = -EMSGSIZE;
-	hdr = genlmsg_put_reply(reply, info, &skl_genl_family, 0, SKL_CMD_RULE_ADD);
-	if (!hdr || nla_put_u64_64bit(reply, SKL_A_RULE_ID, id, SKL_A_RULE_PAD))
-		goto err_free;
-	genlmsg_end(reply, hdr);
-	return genlmsg_reply(reply, info);
-
-err_free:
-	nlmsg_free(reply);
-	return err;
+	if (err) {
+		nlmsg_free(reply);
+		return err;
+	}
+	return skl_reply_number(reply, info, SKL_CMD_RULE_ADD, SKL_A_RULE_ID, id);
 }
 
 static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
@@ -337,7 +354,6 @@ static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 	struct skl_net *sn = skl_net(genl_info_net(info));
 	struct sk_buff *reply;
 	u32 count = 0;
-	void *hdr;
 	int err;
 
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -346,18 +362,11 @@ static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&sn->lock);
 	err = skl_apply_commit(sn, info->snd_portid, &count, info->extack);
 	mutex_unlock(&sn->lock);
-	if (err)
-		goto err_free;
-	err = -EMSGSIZE;
-	hdr = genlmsg_put_reply(reply, info, &skl_genl_family, 0, SKL_CMD_RULE_COMMIT);
-	if (!hdr || nla_put_u32(reply, SKL_A_RULE_COUNT, count))
-		goto err_free;
-	genlmsg_end(reply, hdr);
-	return genlmsg_reply(reply, info);
-
-err_free:
-	nlmsg_free(reply);
-	return err;
+	if (err) {
+		nlmsg_free(reply);
+		return err;
+	}
+	return skl_reply_number(reply, info, SKL_CMD_RULE_COMMIT, SKL_A_RULE_COUNT, count);
 }
 
 static int skl_cmd_rule_flush(struct sk_buff *skb, struct genl_info *info)

@@ -147,14 +147,24 @@ static void put_rule(struct nlmsghdr *nlh, const struct rule_args *r)
 		mnl_attr_put_u32(nlh, SKL_A_RULE_FLAGS, r->flags);
 }
 
-static int rule_id_cb(const struct nlmsghdr *nlh, void *data)
+/* A reply that carries one number: which attribute, its width, and where it goes. */
+struct number_reply {
+	uint16_t type;
+	enum mnl_attr_data_type width;	/* MNL_TYPE_U32 or MNL_TYPE_U64 */
+	uint64_t value;
+};
+
+static int number_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct number_reply *want = data;
 	struct nlattr *attr;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == SKL_A_RULE_ID &&
-		    mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
-			*(uint64_t *)data = mnl_attr_get_u64(attr);
+		if (mnl_attr_get_type(attr) != want->type ||
+		    mnl_attr_validate(attr, want->width) < 0)
+			continue;
+		want->value = want->width == MNL_TYPE_U64 ? mnl_attr_get_u64(attr) :
+							    mnl_attr_get_u32(attr);
 	}
 	return MNL_CB_OK;
 }
@@ -162,9 +172,9 @@ static int rule_id_cb(const struct nlmsghdr *nlh, void *data)
 int add_rule_main(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
+	struct number_reply id = { SKL_A_RULE_ID, MNL_TYPE_U64, 0 };
 	struct rule_args r;
 	struct skl_nl nl;
-	uint64_t id = 0;
 	int ret;
 
 	ret = parse_rule("add-rule", argc, argv, &r);
@@ -174,11 +184,11 @@ int add_rule_main(int argc, char **argv)
 		return SKL_EXIT_FAIL;
 	nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
 	put_rule(nlh, &r);
-	if (skl_nl_run(&nl, nlh, rule_id_cb, &id) < 0) {
+	if (skl_nl_run(&nl, nlh, number_cb, &id) < 0) {
 		skl_nl_perror(&nl, "add-rule");
 		ret = SKL_EXIT_FAIL;
 	} else {
-		printf("%" PRIu64 "\n", id);
+		printf("%" PRIu64 "\n", id.value);
 	}
 	skl_nl_close(&nl);
 	return ret;
@@ -304,25 +314,13 @@ static int read_rule_file(const char *path, struct apply_rule **rulesp, size_t *
 	return ret;
 }
 
-static int commit_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nlattr *attr;
-
-	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == SKL_A_RULE_COUNT &&
-		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-			*(uint32_t *)data = mnl_attr_get_u32(attr);
-	}
-	return MNL_CB_OK;
-}
-
 int apply_main(int argc, char **argv)
 {
 	struct apply_rule *rules = NULL;
 	struct nlmsghdr *nlh;
 	struct skl_nl nl;
 	size_t count = 0, i;
-	uint32_t applied = 0;
+	struct number_reply applied = { SKL_A_RULE_COUNT, MNL_TYPE_U32, 0 };
 	char what[600];
 	int ret;
 
@@ -353,8 +351,13 @@ int apply_main(int argc, char **argv)
 	}
 	if (!ret) {
 		nlh = skl_nl_request(&nl, SKL_CMD_RULE_COMMIT, 0);
-		if (skl_nl_run(&nl, nlh, commit_cb, &applied) < 0) {
+		if (skl_nl_run(&nl, nlh, number_cb, &applied) < 0) {
 			skl_nl_perror(&nl, "apply");
+			ret = SKL_EXIT_FAIL;
+		} else if (applied.value != count) {
+			/* Another apply through this socket cannot interleave: a module bug. */
+			skl_err("apply: the module put %" PRIu64 " rules in force, not the %zu sent",
+				applied.value, count);
 			ret = SKL_EXIT_FAIL;
 		}
 	}
