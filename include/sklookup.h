@@ -17,8 +17,10 @@
  *	AF_INET6), SKL_A_HOOK_ACTIVE (u8, 1 when the hook is installed) and SKL_A_HOOK_CALLS
  *	(u64, lookups seen since the module was loaded, in all namespaces); then the live
  *	objects of all namespaces: SKL_A_STATUS_NAMESPACES (namespaces holding rules or
- *	labels), SKL_A_STATUS_RULES, SKL_A_STATUS_LABELS, SKL_A_STATUS_SOCKETS (u32 each).
- *	Reading needs no privilege.
+ *	labels), SKL_A_STATUS_RULES, SKL_A_STATUS_LABELS, SKL_A_STATUS_SOCKETS,
+ *	SKL_A_STATUS_STAGED (rules sent into staged sets that are not committed yet); and
+ *	the per-namespace limits SKL_A_STATUS_MAX_RULES and SKL_A_STATUS_MAX_SOCKETS (u32
+ *	each). Reading needs no privilege.
  *
  * Every other command acts on the caller's network namespace; changes need CAP_NET_ADMIN
  * over that namespace, reading needs none.
@@ -91,6 +93,9 @@ enum skl_status_attr {
 	SKL_A_STATUS_RULES,		/* u32, rules in all namespaces */
 	SKL_A_STATUS_LABELS,		/* u32, labels in all namespaces */
 	SKL_A_STATUS_SOCKETS,		/* u32, sockets the module holds a reference on */
+	SKL_A_STATUS_STAGED,		/* u32, rules in staged sets not committed yet */
+	SKL_A_STATUS_MAX_RULES,		/* u32, module parameter max_rules */
+	SKL_A_STATUS_MAX_SOCKETS,	/* u32, module parameter max_sockets */
 
 	__SKL_A_STATUS_MAX,
 	SKL_A_STATUS_MAX = __SKL_A_STATUS_MAX - 1
@@ -151,7 +156,7 @@ enum skl_rule_attr {
 	SKL_A_RULE_ACTION,		/* u8, enum skl_action */
 	SKL_A_RULE_LABEL,		/* string */
 	SKL_A_RULE_FLAGS,		/* u32, SKL_RULE_F_* */
-	SKL_A_RULE_HITS,		/* u64, reserved for per-rule hit counts */
+	SKL_A_RULE_HITS,		/* u64, lookups the rule matched (dump only) */
 	SKL_A_RULE_STAGE,		/* flag: into the staged set, not in force */
 	SKL_A_RULE_COUNT,		/* u32, rules in force after a commit */
 

@@ -15,6 +15,7 @@
 #include <net/netlink.h>
 
 #include "apply.h"
+#include "limits.h"
 #include "netns.h"
 #include "rules.h"
 
@@ -40,6 +41,7 @@ static struct skl_staging *skl_staging_find(struct skl_net *sn, u32 portid)
 static void skl_staging_free(struct skl_staging *st)
 {
 	list_del(&st->node);
+	atomic_sub(st->count, &skl_totals.staged);
 	kvfree(st->rules);
 	kfree(st);
 }
@@ -86,8 +88,8 @@ int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
 		NL_SET_ERR_MSG(extack, "no staged rule set: send SKL_CMD_RULE_BEGIN first");
 		return -ENOENT;
 	}
-	if (st->count >= SKL_MATCH_MAX_RULES) {
-		NL_SET_ERR_MSG(extack, "too many rules in this namespace");
+	if (st->count >= READ_ONCE(skl_max_rules)) {
+		NL_SET_ERR_MSG(extack, SKL_MAX_RULES_REACHED);
 		return -ENOSPC;
 	}
 	if (st->count == st->capacity) {
@@ -102,6 +104,7 @@ int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
 		st->capacity = capacity;
 	}
 	slot = &st->rules[st->count++];
+	atomic_inc(&skl_totals.staged);
 	slot->rule = *rule;
 	strscpy(slot->label, label ? label : "", sizeof(slot->label));
 	return 0;

@@ -21,6 +21,7 @@
 #include <net/tcp_states.h>
 
 #include "label.h"
+#include "limits.h"
 #include "netns.h"
 
 /* A socket that can no longer receive what a lookup would give it is skipped at once. */
@@ -197,7 +198,8 @@ static struct skl_label *skl_label_of_socket(struct skl_net *sn, const struct so
  * @sk: a socket the caller validated; a reference is taken on success
  * @extack: where to say why the socket is refused
  *
- * Return: 0, -EEXIST if @sk is registered already, -ENOMEM.
+ * Return: 0, -EEXIST if @sk is registered already, -ENOSPC at the namespace's limit,
+ * -ENOMEM.
  */
 int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
 			 struct netlink_ext_ack *extack)
@@ -210,6 +212,11 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
 	if (label) {
 		NL_SET_ERR_MSG(extack, "socket is already registered under a label");
 		return -EEXIST;
+	}
+	if (sn->nr_sockets >= READ_ONCE(skl_max_sockets)) {
+		NL_SET_ERR_MSG(extack,
+			       "this namespace holds max_sockets sockets (a module parameter)");
+		return -ENOSPC;
 	}
 	label = skl_label_find(sn, name);
 	if (!label)

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 
 #include "apply.h"
+#include "counters.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -67,6 +68,7 @@ err_apply:
 	skl_apply_unregister();
 err_netns:
 	skl_netns_unregister();
+	skl_counters_destroy();
 	return err;
 }
 
@@ -77,6 +79,7 @@ static void __exit skl_exit(void)
 	skl_apply_unregister();
 	/* No lookup runs our code any more: release every namespace's rules and sockets. */
 	skl_netns_unregister();
+	skl_counters_destroy();
 	pr_info("unloaded\n");
 }
 

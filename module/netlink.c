@@ -17,6 +17,7 @@
 #include "apply.h"
 #include "hooks.h"
 #include "label.h"
+#include "limits.h"
 #include "netlink.h"
 #include "netns.h"
 #include "rules.h"
@@ -78,7 +79,10 @@ static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(reply, SKL_A_STATUS_NAMESPACES, atomic_read(&skl_totals.namespaces)) ||
 	    nla_put_u32(reply, SKL_A_STATUS_RULES, atomic_read(&skl_totals.rules)) ||
 	    nla_put_u32(reply, SKL_A_STATUS_LABELS, atomic_read(&skl_totals.labels)) ||
-	    nla_put_u32(reply, SKL_A_STATUS_SOCKETS, atomic_read(&skl_totals.sockets)))
+	    nla_put_u32(reply, SKL_A_STATUS_SOCKETS, atomic_read(&skl_totals.sockets)) ||
+	    nla_put_u32(reply, SKL_A_STATUS_STAGED, atomic_read(&skl_totals.staged)) ||
+	    nla_put_u32(reply, SKL_A_STATUS_MAX_RULES, READ_ONCE(skl_max_rules)) ||
+	    nla_put_u32(reply, SKL_A_STATUS_MAX_SOCKETS, READ_ONCE(skl_max_sockets)))
 		goto err_free;
 	genlmsg_end(reply, hdr);
 	return genlmsg_reply(reply, info);
@@ -290,15 +294,36 @@ static int skl_reply_number(struct sk_buff *reply, struct genl_info *info, u8 cm
 	return genlmsg_reply(reply, info);
 }
 
+/*
+ * The state of the namespace a change request acts on, or NULL when that namespace may
+ * not be changed through sklookup. GENL_UNS_ADMIN_PERM has checked CAP_NET_ADMIN over it;
+ * a namespace that an unprivileged user created (with its own user namespace) is left
+ * alone unless the administrator allowed it, since any user could otherwise make the
+ * module allocate and hold sockets.
+ */
+static struct skl_net *skl_net_to_change(struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+
+	if (net->user_ns != &init_user_ns && !READ_ONCE(skl_allow_userns)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "this network namespace belongs to a user namespace other than the initial one; the module parameter allow_userns is off");
+		return NULL;
+	}
+	return skl_net(net);
+}
+
 static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 {
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_net *sn = skl_net_to_change(info);
 	struct sk_buff *reply;
 	struct skl_rule rule;
 	const char *label;
 	u64 id;
 	int err;
 
+	if (!sn)
+		return -EPERM;
 	err = skl_parse_rule(info, &rule);
 	if (err)
 		return err;
@@ -325,9 +350,11 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 
 static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_net *sn = skl_net_to_change(info);
 	int err;
 
+	if (!sn)
+		return -EPERM;
 	if (!skl_require(info, SKL_A_RULE_ID, "missing SKL_A_RULE_ID"))
 		return -EINVAL;
 	mutex_lock(&sn->lock);
@@ -340,9 +367,11 @@ static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
 
 static int skl_cmd_rule_begin(struct sk_buff *skb, struct genl_info *info)
 {
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_net *sn = skl_net_to_change(info);
 	int err;
 
+	if (!sn)
+		return -EPERM;
 	mutex_lock(&sn->lock);
 	err = skl_apply_begin(sn, info->snd_portid);
 	mutex_unlock(&sn->lock);
@@ -351,11 +380,13 @@ static int skl_cmd_rule_begin(struct sk_buff *skb, struct genl_info *info)
 
 static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_net *sn = skl_net_to_change(info);
 	struct sk_buff *reply;
 	u32 count = 0;
 	int err;
 
+	if (!sn)
+		return -EPERM;
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!reply)
 		return -ENOMEM;
@@ -371,8 +402,10 @@ static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 
 static int skl_cmd_rule_flush(struct sk_buff *skb, struct genl_info *info)
 {
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_net *sn = skl_net_to_change(info);
 
+	if (!sn)
+		return -EPERM;
 	mutex_lock(&sn->lock);
 	skl_rules_flush(sn);
 	mutex_unlock(&sn->lock);
@@ -406,7 +439,9 @@ static int skl_put_rule(struct sk_buff *skb, const struct skl_rule *rule, u32 po
 	    nla_put_u8(skb, SKL_A_RULE_PHASE, m->phase) ||
 	    nla_put_u8(skb, SKL_A_RULE_ACTION, m->action) ||
 	    (rule->label && nla_put_string(skb, SKL_A_RULE_LABEL, rule->label->name)) ||
-	    nla_put_u32(skb, SKL_A_RULE_FLAGS, rule->flags)) {
+	    nla_put_u32(skb, SKL_A_RULE_FLAGS, rule->flags) ||
+	    nla_put_u64_64bit(skb, SKL_A_RULE_HITS, skl_counter_read(&rule->hits),
+			      SKL_A_RULE_PAD)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -456,12 +491,14 @@ static const char *skl_socket_refusal(const struct sock *sk, const struct net *n
 
 static int skl_cmd_socket_add(struct sk_buff *skb, struct genl_info *info)
 {
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_net *sn = skl_net_to_change(info);
 	struct nlattr *fd_attr = info->attrs[SKL_A_LABEL_FD];
 	const char *why;
 	struct socket *sock;
 	int err;
 
+	if (!sn)
+		return -EPERM;
 	if (!skl_require(info, SKL_A_LABEL_NAME, "missing SKL_A_LABEL_NAME") ||
 	    !skl_require(info, SKL_A_LABEL_FD, "missing SKL_A_LABEL_FD"))
 		return -EINVAL;
@@ -495,10 +532,12 @@ out:
 
 static int skl_cmd_label_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_net *sn = skl_net_to_change(info);
 	struct skl_label *label;
 	int err = 0;
 
+	if (!sn)
+		return -EPERM;
 	if (!skl_require(info, SKL_A_LABEL_NAME, "missing SKL_A_LABEL_NAME"))
 		return -EINVAL;
 	mutex_lock(&sn->lock);
@@ -600,14 +639,14 @@ static const struct genl_ops skl_genl_ops[] = {
 		.doit = skl_cmd_rule_add,
 		.policy = skl_rule_add_policy,
 		.maxattr = SKL_A_RULE_MAX,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_RULE_DEL,
 		.doit = skl_cmd_rule_del,
 		.policy = skl_rule_id_policy,
 		.maxattr = SKL_A_RULE_MAX,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_RULE_GET,
@@ -620,21 +659,21 @@ static const struct genl_ops skl_genl_ops[] = {
 		.doit = skl_cmd_rule_flush,
 		.policy = skl_rule_none_policy,
 		.maxattr = SKL_A_RULE_MAX,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_SOCKET_ADD,
 		.doit = skl_cmd_socket_add,
 		.policy = skl_socket_add_policy,
 		.maxattr = SKL_A_LABEL_MAX,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_LABEL_DEL,
 		.doit = skl_cmd_label_del,
 		.policy = skl_label_del_policy,
 		.maxattr = SKL_A_LABEL_MAX,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_LABEL_GET,
@@ -647,14 +686,14 @@ static const struct genl_ops skl_genl_ops[] = {
 		.doit = skl_cmd_rule_begin,
 		.policy = skl_rule_none_policy,
 		.maxattr = SKL_A_RULE_MAX,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_RULE_COMMIT,
 		.doit = skl_cmd_rule_commit,
 		.policy = skl_rule_none_policy,
 		.maxattr = SKL_A_RULE_MAX,
-		.flags = GENL_ADMIN_PERM,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

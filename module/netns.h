@@ -16,6 +16,7 @@ struct skl_totals {
 	atomic_t rules;
 	atomic_t labels;
 	atomic_t sockets;
+	atomic_t staged;	/* rules in staged sets not committed yet */
 };
 
 extern struct skl_totals skl_totals;

@@ -10,9 +10,32 @@
 
 #include "apply.h"
 #include "label.h"
+#include "limits.h"
 #include "netns.h"
 #include "rules.h"
 #include "steer.h"
+
+static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
+{
+	struct skl_rule *rule;
+
+	rule = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
+	if (!rule)
+		return NULL;
+	rule->label = NULL;
+	if (skl_counter_alloc(&rule->hits, GFP_KERNEL_ACCOUNT)) {
+		kfree(rule);
+		return NULL;
+	}
+	return rule;
+}
+
+/* The rule's label reference is the caller's business. */
+static void skl_rule_free(struct skl_rule *rule)
+{
+	skl_counter_free(&rule->hits);
+	kfree(rule);
+}
 
 static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MATCH_NR_TABLES])
 {
@@ -23,7 +46,7 @@ static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MAT
 			skl_match_free(rs->tables[i]);
 	}
 	for (i = 0; i < rs->ndead; i++)
-		kfree(rs->dead[i]);
+		skl_rule_free(rs->dead[i]);
 	kvfree(rs->dead);
 	kvfree(rs);
 }
@@ -151,11 +174,11 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	count = old ? old->count : 0;
-	if (count >= SKL_MATCH_MAX_RULES) {
-		NL_SET_ERR_MSG(extack, "too many rules in this namespace");
+	if (count >= READ_ONCE(skl_max_rules)) {
+		NL_SET_ERR_MSG(extack, SKL_MAX_RULES_REACHED);
 		return -ENOSPC;
 	}
-	rule = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
+	rule = skl_rule_new(tmpl);
 	if (!rule)
 		return -ENOMEM;
 	rs = skl_ruleset_alloc(count + 1);
@@ -195,7 +218,7 @@ err_label:
 err_rs:
 	kvfree(rs);
 err_rule:
-	kfree(rule);
+	skl_rule_free(rule);
 	return err;
 }
 
@@ -293,14 +316,13 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 		if (!rs)
 			return -ENOMEM;
 		for (made = 0; made < count; made++) {
-			rule = kmemdup(&staged[made].rule, sizeof(*rule), GFP_KERNEL_ACCOUNT);
+			rule = skl_rule_new(&staged[made].rule);
 			if (!rule)
 				goto err_rules;
-			rule->label = NULL;
 			if (staged[made].label[0]) {
 				rule->label = skl_label_get(sn, staged[made].label);
 				if (!rule->label) {
-					kfree(rule);
+					skl_rule_free(rule);
 					goto err_rules;
 				}
 			}
@@ -345,7 +367,7 @@ err_rules:
 	for (i = 0; i < made; i++) {
 		if (rs->rules[i]->label)
 			skl_label_put(sn, rs->rules[i]->label);
-		kfree(rs->rules[i]);
+		skl_rule_free(rs->rules[i]);
 	}
 	kvfree(rs);
 	if (err == -ENOMEM)
@@ -375,7 +397,7 @@ void skl_rules_flush(struct skl_net *sn)
 	for (i = 0; i < old->count; i++) {
 		if (old->rules[i]->label)
 			skl_label_put(sn, old->rules[i]->label);
-		kfree(old->rules[i]);
+		skl_rule_free(old->rules[i]);
 	}
 	skl_ruleset_free(old, NULL);
 }

@@ -4,6 +4,7 @@
 
 #include <linux/rcupdate.h>
 
+#include "counters.h"
 #include "match.h"
 
 struct skl_net;
@@ -15,11 +16,13 @@ struct skl_label;
  * @match: the rule as the matcher knows it; @match.priv points back here
  * @label: the label it steers to (a reference is held), or NULL for drop
  * @flags: SKL_RULE_F_*
+ * @hits: lookups this rule matched and decided, per CPU
  */
 struct skl_rule {
 	struct skl_match_rule match;
 	struct skl_label *label;
 	u32 flags;
+	struct skl_counter hits;
 };
 
 /**

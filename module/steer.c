@@ -124,6 +124,7 @@ static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup
 	struct skl_label *label = rule->label;
 	u32 hash;
 
+	this_cpu_inc(*rule->hits.value);
 	if (!label) {
 		*sk = NULL;
 		return true;

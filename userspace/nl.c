@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -46,13 +48,32 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
 }
 
+/* The kernel's extended ack message of a refused request, kept in nl->extack. */
+static void keep_extack(struct skl_nl *nl, const struct nlmsghdr *nlh,
+			const struct nlmsgerr *err)
+{
+	unsigned int offset;
+	struct nlattr *attr;
+
+	nl->extack[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	/* The request is echoed back unless NETLINK_CAP_ACK took effect. */
+	offset = sizeof(*err);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	mnl_attr_for_each(attr, nlh, offset) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(nl->extack, sizeof(nl->extack), "%s", mnl_attr_get_str(attr));
+	}
+}
+
 /* Keep the kernel's extended ack message, then report the error as libmnl does. */
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	struct run_ctx *ctx = data;
-	unsigned int offset;
-	struct nlattr *attr;
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
 		errno = EBADMSG;
@@ -60,19 +81,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (err->error == 0)
 		return MNL_CB_STOP;
-
-	/* The request is echoed back unless NETLINK_CAP_ACK took effect. */
-	offset = sizeof(*err);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		mnl_attr_for_each(attr, nlh, offset) {
-			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(ctx->nl->extack, sizeof(ctx->nl->extack), "%s",
-					 mnl_attr_get_str(attr));
-		}
-	}
+	keep_extack(ctx->nl, nlh, err);
 	errno = -err->error;
 	return MNL_CB_ERROR;
 }
@@ -187,4 +196,137 @@ void skl_nl_perror(const struct skl_nl *nl, const char *what)
 		skl_err("%s: %s (%s)", what, nl->extack, strerror(errno));
 	else
 		skl_err("%s: %s", what, strerror(errno));
+}
+
+/* A batch buffer holds its limit plus the request that overflowed it. */
+#define SKL_NL_BATCH_LIMIT	(16 * 1024)
+#define SKL_NL_BATCH_BUF	(2 * SKL_NL_BATCH_LIMIT)
+
+int skl_nl_batch_open(struct skl_nl_batch *b, struct skl_nl *nl)
+{
+	int rcvbuf = 4 << 20;
+
+	memset(b, 0, sizeof(*b));
+	b->nl = nl;
+	b->buf = malloc(SKL_NL_BATCH_BUF);
+	if (!b->buf)
+		return -1;
+	b->batch = mnl_nlmsg_batch_start(b->buf, SKL_NL_BATCH_LIMIT);
+	if (!b->batch) {
+		free(b->buf);
+		return -1;
+	}
+	/*
+	 * Room for the answers to a whole batch of refused requests; beyond the system's
+	 * limit the first refusal is still kept, as netlink drops the newest answers.
+	 */
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	return 0;
+}
+
+void skl_nl_batch_close(struct skl_nl_batch *b)
+{
+	if (b->batch)
+		mnl_nlmsg_batch_stop(b->batch);
+	free(b->buf);
+	b->batch = NULL;
+	b->buf = NULL;
+}
+
+struct nlmsghdr *skl_nl_batch_request(struct skl_nl_batch *b, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b->batch));
+	struct genlmsghdr *genl;
+
+	/* No NLM_F_ACK: the kernel answers only a refusal, and the last of a batch. */
+	nlh->nlmsg_type = b->nl->family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++b->nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = SKL_GENL_VERSION;
+	return nlh;
+}
+
+struct batch_ctx {
+	struct skl_nl_batch *b;
+	uint32_t last_seq;
+};
+
+/* Remember the first refusal; the batch is answered when its last request is. */
+static int batch_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	struct batch_ctx *ctx = data;
+	struct skl_nl_batch *b = ctx->b;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (err->error && !b->failed_seq) {
+		b->failed_seq = err->msg.nlmsg_seq;
+		b->failed_errno = -err->error;
+		keep_extack(b->nl, nlh, err);
+	}
+	return err->msg.nlmsg_seq == ctx->last_seq ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+/* Send the requests in the batch but an overflowing one, and read their answers. */
+static int batch_send(struct skl_nl_batch *b)
+{
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = batch_error_cb };
+	struct batch_ctx ctx = { .b = b };
+	struct nlmsghdr *last = b->last;
+	ssize_t len;
+	int ret;
+
+	if (mnl_nlmsg_batch_is_empty(b->batch))
+		return 0;
+	last->nlmsg_flags |= NLM_F_ACK;
+	ctx.last_seq = last->nlmsg_seq;
+	if (mnl_socket_sendto(b->nl->sock, mnl_nlmsg_batch_head(b->batch),
+			      mnl_nlmsg_batch_size(b->batch)) < 0)
+		return -1;
+	do {
+		len = mnl_socket_recvfrom(b->nl->sock, b->nl->buf, MNL_SOCKET_BUFFER_SIZE);
+		if (len < 0)
+			return -1;
+		ret = mnl_cb_run2(b->nl->buf, len, 0, b->nl->portid, NULL, &ctx, ctl,
+				  NLMSG_MIN_TYPE);
+	} while (ret > MNL_CB_STOP);
+	if (ret < 0)
+		return -1;
+	if (b->failed_seq) {
+		errno = b->failed_errno;
+		return -1;
+	}
+	return 0;
+}
+
+int skl_nl_batch_push(struct skl_nl_batch *b)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_batch_current(b->batch);
+
+	if (mnl_nlmsg_batch_next(b->batch)) {
+		b->last = nlh;
+		return 0;
+	}
+	if (batch_send(b) < 0)
+		return -1;
+	/* The request that did not fit moves to the head of the next batch. */
+	mnl_nlmsg_batch_reset(b->batch);
+	b->last = mnl_nlmsg_batch_head(b->batch);
+	return 0;
+}
+
+int skl_nl_batch_flush(struct skl_nl_batch *b)
+{
+	int ret = batch_send(b);
+
+	mnl_nlmsg_batch_reset(b->batch);
+	return ret;
 }

@@ -35,4 +35,33 @@ int skl_nl_run(struct skl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 /* Print "sklookupctl: <what>: <extack or strerror>" for the last failed skl_nl_run. */
 void skl_nl_perror(const struct skl_nl *nl, const char *what);
 
+/*
+ * Many requests in few system calls (apply's staged rules): requests go out in batches of
+ * about 16 KiB, and the kernel answers only the last of each batch and those it refuses.
+ */
+struct skl_nl_batch {
+	struct skl_nl *nl;
+	struct mnl_nlmsg_batch *batch;
+	char *buf;
+	struct nlmsghdr *last;	/* the newest complete request */
+	uint32_t failed_seq;	/* the first refused request, 0 if none yet */
+	int failed_errno;
+};
+
+int skl_nl_batch_open(struct skl_nl_batch *b, struct skl_nl *nl);
+void skl_nl_batch_close(struct skl_nl_batch *b);
+
+/* Start a request of command @cmd in the batch; add attributes with mnl_attr_put_*. */
+struct nlmsghdr *skl_nl_batch_request(struct skl_nl_batch *b, uint8_t cmd);
+
+/*
+ * The request is complete: queue it, sending the batch when it is full. Returns 0, or -1
+ * with errno set: a request was refused (b->failed_seq names it, nl->extack says why) or
+ * the socket failed.
+ */
+int skl_nl_batch_push(struct skl_nl_batch *b);
+
+/* Send what is queued and wait for its answers; as skl_nl_batch_push. */
+int skl_nl_batch_flush(struct skl_nl_batch *b);
+
 #endif /* SKLCTL_NL_H */

@@ -314,6 +314,43 @@ static int read_rule_file(const char *path, struct apply_rule **rulesp, size_t *
 	return ret;
 }
 
+/* Send the rules into the staged set, many to a system call. */
+static int stage_rules(struct skl_nl *nl, const char *path, const struct apply_rule *rules,
+		       size_t count)
+{
+	struct skl_nl_batch batch;
+	struct nlmsghdr *nlh;
+	uint32_t first_seq;
+	char what[600];
+	size_t i;
+	int err = 0;
+
+	if (skl_nl_batch_open(&batch, nl) < 0) {
+		skl_err("apply: out of memory");
+		return SKL_EXIT_FAIL;
+	}
+	first_seq = nl->seq + 1;
+	for (i = 0; !err && i < count; i++) {
+		nlh = skl_nl_batch_request(&batch, SKL_CMD_RULE_ADD);
+		put_rule(nlh, &rules[i].args);
+		mnl_attr_put(nlh, SKL_A_RULE_STAGE, 0, NULL);
+		err = skl_nl_batch_push(&batch);
+	}
+	if (!err)
+		err = skl_nl_batch_flush(&batch);
+	if (err) {
+		/* Name the line of the refused rule; sequence numbers follow the rules. */
+		if (batch.failed_seq && batch.failed_seq - first_seq < count)
+			snprintf(what, sizeof(what), "apply: %s:%u", path,
+				 rules[batch.failed_seq - first_seq].line);
+		else
+			snprintf(what, sizeof(what), "apply");
+		skl_nl_perror(nl, what);
+	}
+	skl_nl_batch_close(&batch);
+	return err ? SKL_EXIT_FAIL : 0;
+}
+
 int apply_main(int argc, char **argv)
 {
 	struct apply_rule *rules = NULL;
@@ -321,7 +358,6 @@ int apply_main(int argc, char **argv)
 	struct skl_nl nl;
 	size_t count = 0, i;
 	struct number_reply applied = { SKL_A_RULE_COUNT, MNL_TYPE_U32, 0 };
-	char what[600];
 	int ret;
 
 	if (argc != 1)
@@ -339,16 +375,8 @@ int apply_main(int argc, char **argv)
 		skl_nl_perror(&nl, "apply");
 		ret = SKL_EXIT_FAIL;
 	}
-	for (i = 0; !ret && i < count; i++) {
-		nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
-		put_rule(nlh, &rules[i].args);
-		mnl_attr_put(nlh, SKL_A_RULE_STAGE, 0, NULL);
-		if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
-			snprintf(what, sizeof(what), "apply: %s:%u", argv[0], rules[i].line);
-			skl_nl_perror(&nl, what);
-			ret = SKL_EXIT_FAIL;
-		}
-	}
+	if (!ret)
+		ret = stage_rules(&nl, argv[0], rules, count);
 	if (!ret) {
 		nlh = skl_nl_request(&nl, SKL_CMD_RULE_COMMIT, 0);
 		if (skl_nl_run(&nl, nlh, number_cb, &applied) < 0) {

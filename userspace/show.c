@@ -126,6 +126,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		out_text(" noreuseport");
 	out_bool("noreuseport", "", tb[SKL_A_RULE_FLAGS] &&
 		 (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT));
+	out_uint("hits", "  hits %" PRIu64, get_u64(tb[SKL_A_RULE_HITS]));
 	out_close_object();
 	out_text("\n");
 	return MNL_CB_OK;

@@ -63,6 +63,9 @@ static const char *const totals[][2] = {
 	[SKL_A_STATUS_RULES] = { "rules", "rules" },
 	[SKL_A_STATUS_LABELS] = { "labels", "labels" },
 	[SKL_A_STATUS_SOCKETS] = { "sockets", "sockets" },
+	[SKL_A_STATUS_STAGED] = { "staged", "staged" },
+	[SKL_A_STATUS_MAX_RULES] = { "max_rules", "max_rules" },
+	[SKL_A_STATUS_MAX_SOCKETS] = { "max_sockets", "max_sockets" },
 };
 
 static int status_cb(const struct nlmsghdr *nlh, void *data)
@@ -89,15 +92,20 @@ static int status_cb(const struct nlmsghdr *nlh, void *data)
 		case SKL_A_STATUS_RULES:
 		case SKL_A_STATUS_LABELS:
 		case SKL_A_STATUS_SOCKETS:
+		case SKL_A_STATUS_STAGED:
+		case SKL_A_STATUS_MAX_RULES:
+		case SKL_A_STATUS_MAX_SOCKETS:
 			if (*in_hooks) {
 				out_close_array();
 				out_text("objects:");
 				*in_hooks = false;
 			}
 			type = mnl_attr_get_type(attr);
+			if (type == SKL_A_STATUS_MAX_RULES)
+				out_text("limits:");
 			snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, totals[type][0]);
 			out_uint(totals[type][1], fmt, mnl_attr_get_u32(attr));
-			if (type == SKL_A_STATUS_SOCKETS)
+			if (type == SKL_A_STATUS_STAGED || type == SKL_A_STATUS_MAX_SOCKETS)
 				out_text("\n");
 			break;
 		}

@@ -1,16 +1,61 @@
 #!/usr/bin/env python3
 """apply replaces the whole rule set at once; dump prints it back in the same words."""
 import json
+import os
 import select
+import signal
 import socket
 import subprocess
 import time
 
 from testlib import must, report, run
 
+# A client that stages rules, says so, and waits to be killed before it commits.
+STAGER = """
+import sys, time
+sys.path.insert(0, "/opt/sklookup/tests")
+from genl import C, Genl, flag, rule_attrs
+g = Genl()
+g.request(C["SKL_CMD_RULE_BEGIN"])
+for i in range(1000):
+    g.request(C["SKL_CMD_RULE_ADD"], rule_attrs(6, "10.9.%d.%d" % (i >> 8, i & 255), 32, 80,
+                                                 "web") + flag(C["SKL_A_RULE_STAGE"]))
+print("staged", flush=True)
+time.sleep(600)
+"""
+
+
+def status():
+    return json.loads(must("-j", "status"))
+
+
+def killed_apply():
+    """A client killed after staging, before committing, leaves nothing behind."""
+    before = dump()
+    stager = subprocess.Popen(["python3", "-c", STAGER], stdout=subprocess.PIPE, text=True)
+    line = stager.stdout.readline().strip()
+    staged = status()["staged"]
+    report(line == "staged" and staged == 1000, "staged rules are counted while not committed",
+           f"client said {line!r}, status staged {staged}")
+    stager.send_signal(signal.SIGKILL)
+    stager.wait()
+    deadline = time.monotonic() + 5
+    while status()["staged"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    staged = status()["staged"]
+    report(staged == 0 and dump() == before,
+           "a client killed before its commit leaves nothing staged and no rule changed",
+           f"staged {staged}")
+
 
 def dump():
     return must("dump")
+
+
+def hits_of(dst):
+    """The hits of the rule with destination dst, from show -j."""
+    doc = json.loads(must("-j", "show"))
+    return next((r["hits"] for r in doc["rules"] if r["dst"] == dst), None)
 
 
 def main():
@@ -77,6 +122,40 @@ def main():
     ready, _, _ = select.select([web], [], [], 2)
     report(bool(ready), "steering works with 100000 rules", "the connection did not reach web")
     c.close()
+
+    killed_apply()
+
+    # A million rules: the netlink dump carries them all, in order.
+    n = 1000000
+    with open("/tmp/million", "w", encoding="ascii") as f:
+        for i in range(n):
+            f.write(f"proto udp dst 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255} port {i % 1000 + 1}"
+                    f" label web\n")
+    start = time.monotonic()
+    res = subprocess.run(["sklookupctl", "apply", "/tmp/million"], capture_output=True, text=True)
+    print(f"# apply of {n} rules took {time.monotonic() - start:.1f} s in this guest")
+    report(res.returncode == 0 and status()["rules"] == n, f"apply of {n} rules", res.stderr)
+    start = time.monotonic()
+    res = subprocess.run(["sh", "-c", "sklookupctl dump | cmp - /tmp/million"],
+                         capture_output=True, text=True)
+    print(f"# dump of {n} rules took {time.monotonic() - start:.1f} s in this guest")
+    report(res.returncode == 0, f"dump of {n} rules prints them all, in order",
+           res.stdout + res.stderr)
+    subprocess.run(["ip", "route", "replace", "local", "10.0.0.0/8", "dev", "lo"], check=True)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.settimeout(3)
+    must("register", "label", "web", "fd", str(udp.fileno()), fds=(udp.fileno(),))
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.sendto(b"last-rule", ("10.15.66.63", 1000))     # rule 999999
+    try:
+        got = udp.recv(64)
+    except OSError as err:
+        got = repr(err)
+    report(got == b"last-rule", f"the last of {n} rules steers", f"got {got!r}")
+    c.close()
+    udp.close()
+    os.unlink("/tmp/million")
     must("flush")
     must("unregister", "label", "web")
 

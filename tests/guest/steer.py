@@ -333,6 +333,16 @@ def main():
     report(labels["nginx"]["delivered"] >= 4, "label nginx counts its deliveries",
            json.dumps(labels["nginx"]))
     report(len(doc["rules"]) == 14, "show lists the 14 rules", len(doc["rules"]))
+    # Each row above was one lookup: the rule that decided it counts exactly that.
+    hits = {(r["proto"], r["dst"], r["port"]): r["hits"] for r in doc["rules"]}
+    for key, want in ((("tcp", "192.0.2.0/24", "80"), 1),
+                      (("tcp", "198.51.100.1", "any"), 3),
+                      (("tcp", "203.0.113.0/24", "7"), 1),
+                      (("tcp", "2001:db8:2::/64", "80"), 2),
+                      (("udp", "198.51.100.1", "any"), 1),
+                      (("udp", "2001:db8:2::/64", "80"), 0)):
+        report(hits.get(key) == want, f"rule {' '.join(key)} counts {want} hits",
+               f"hits: {hits.get(key)}")
 
     # A closed socket stops receiving at once and is released by the module.
     svc[("tcp", 4, "nginx")].close()

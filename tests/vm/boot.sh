@@ -45,7 +45,7 @@ accel=${SKL_QEMU_ACCEL:-tcg,thread=single}
 skl_log "$kernel: booting $kver (timeout ${timeout_s}s, $accel)"
 rc=0
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-	-accel "$accel" -smp 2 -cpu max -m 1024 \
+	-accel "$accel" -smp 2 -cpu max -m 2048 \
 	-nographic -no-reboot -nodefaults \
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 	-drive "file=$img,format=raw,if=virtio,cache=unsafe" \
