@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The bash completion of sklookupctl, without a module: a stub sklookupctl on PATH prints a
+# fixed "-j show", a stub ip a fixed "netns list". Each row completes one command line
+# (the cursor at its end) and compares the candidates, sorted, with the expected words.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/bin" "$tmp/cwd/rules.d"
+: >"$tmp/cwd/rules.conf"
+: >"$tmp/cwd/other.txt"
+
+# The stub answers for namespace "red" with a label of its own, so the rows show that the
+# completion asks the namespace named by -n. With SKL_STUB_FAIL it acts like a host
+# without the module.
+cat >"$tmp/bin/sklookupctl" <<'EOF'
+#!/bin/sh
+if [ -n "${SKL_STUB_FAIL-}" ]; then
+	echo "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" >&2
+	exit 1
+fi
+case "$*" in
+"-n red -j show")
+	echo '{"rules":[],"labels":[{"name":"redonly","lookups":0,"delivered":0,"misses":0,"sockets":[]}]}'
+	;;
+"-j show")
+	echo '{"rules":[{"id":7,"proto":"tcp","dst":"192.0.2.0/24","port":"80","port_min":80,"port_max":80,"phase":"first","action":"steer","label":"web","noreuseport":false,"hits":3},{"id":12,"proto":"udp","dst":"2001:db8::/64","port":"53","port_min":53,"port_max":53,"phase":"fallback","action":"drop","noreuseport":false,"hits":0}],"labels":[{"name":"web","lookups":5,"delivered":3,"misses":2,"sockets":[{"proto":"tcp","family":"inet","addr":"127.0.0.1","port":8080,"inode":4242}]},{"name":"dns","lookups":0,"delivered":0,"misses":0,"sockets":[]}]}'
+	;;
+*)
+	echo "stub: unexpected arguments: $*" >&2
+	exit 2
+	;;
+esac
+EOF
+cat >"$tmp/bin/ip" <<'EOF'
+#!/bin/sh
+[ "$*" = "netns list" ] || exit 1
+printf 'blue (id: 0)\nred\n'
+EOF
+chmod +x "$tmp/bin/sklookupctl" "$tmp/bin/ip"
+PATH="$tmp/bin:$PATH"
+cd "$tmp/cwd" || exit 1
+
+# shellcheck source=SCRIPTDIR/../../userspace/sklookupctl.bash-completion
+. "$top/userspace/sklookupctl.bash-completion"
+
+failed=0
+
+# row LINE EXPECTED...: complete LINE (with $note after it in the output) (split on blanks; a trailing blank starts a new,
+# empty word) and expect exactly the words EXPECTED, in any order.
+row() {
+	local line=$1 want got
+	shift
+	read -r -a COMP_WORDS <<<"$line"
+	[[ $line == *" " ]] && COMP_WORDS+=("")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMP_LINE=$line
+	COMP_POINT=${#line}
+	COMPREPLY=()
+	_sklookupctl sklookupctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ')
+	got=$(printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ')
+	if [ "$want" = "$got" ]; then
+		echo "ok - completion: '$line'${note-}"
+	else
+		echo "not ok - completion: '$line'${note-}"
+		echo "# expected: $want"
+		echo "# got:      $got"
+		failed=1
+	fi
+}
+
+commands="add-rule apply del-rule dump flush register show status unregister"
+# shellcheck disable=SC2086,SC2046 # word lists
+{
+row "sklookupctl " $commands
+row "sklookupctl -" -j --json -n --netns -h --help -V --version
+row "sklookupctl --" --json --netns --help --version
+row "sklookupctl -n " blue red
+row "sklookupctl --netns r" red
+row "sklookupctl -j -n blue " $commands
+row "sklookupctl -j s" show status
+row "sklookupctl add-rule " proto dst port src dev phase label noreuseport drop
+row "sklookupctl add-rule proto " tcp udp
+row "sklookupctl add-rule proto u" udp
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 " port src dev phase label noreuseport drop
+row "sklookupctl add-rule proto tcp dst "
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 port " any
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 phase " first specific fallback
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 phase f" first fallback
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 label " dns web
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 label w" web
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 label web " port src dev phase noreuseport
+row "sklookupctl add-rule proto udp dst 192.0.2.0/24 port 53 drop " src dev phase
+row "sklookupctl add-rule noreuseport proto tcp " dst port src dev phase label
+row "sklookupctl add-rule proto tcp dev lo" $(cd /sys/class/net && compgen -G 'lo*')
+row "sklookupctl -n red add-rule proto tcp label " redonly
+row "sklookupctl del-rule " 7 12
+row "sklookupctl del-rule 1" 12
+row "sklookupctl del-rule 7 "
+row "sklookupctl show " label
+row "sklookupctl show label " dns web
+row "sklookupctl --netns red show label " redonly
+row "sklookupctl register " label
+row "sklookupctl register label " dns web
+row "sklookupctl register label web " fd pid systemd
+row "sklookupctl register label web fd 3 " pid
+row "sklookupctl register label web systemd "
+row "sklookupctl unregister " label
+row "sklookupctl unregister label d" dns
+row "sklookupctl apply " - other.txt rules.conf rules.d
+row "sklookupctl apply r" rules.conf rules.d
+row "sklookupctl apply rules.conf "
+row "sklookupctl dump "
+row "sklookupctl status "
+SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl show label "
+SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl del-rule "
+}
+exit $failed
