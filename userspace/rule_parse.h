@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SKLCTL_RULE_PARSE_H
+#define SKLCTL_RULE_PARSE_H
+
+/*
+ * The words of add-rule and the rule files of apply, kept apart from the netlink side so
+ * that tests/host/fuzz_cli.c can run them without a module.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+struct rule_args {
+	uint8_t proto;
+	struct skl_prefix dst;
+	struct skl_prefix src;
+	int has_src;
+	uint16_t port_lo, port_hi;
+	unsigned int ifindex;
+	uint8_t phase;
+	uint8_t action;
+	const char *label;	/* points into the parsed words */
+	uint32_t flags;
+};
+
+struct apply_rule {
+	struct rule_args args;
+	unsigned int line;
+	char *text;		/* the line, which args->label points into */
+};
+
+/*
+ * "sklookupctl: CMD: WHAT 'WORD': WHY", or "sklookupctl: CMD: WHY" without @word. Returns
+ * the exit status of a command line that does not parse.
+ */
+int skl_usage_error(const char *cmd, const char *what, const char *word, const char *why);
+
+/* Parse the words after "add-rule"; errors start with @where. Returns 0 or an exit status. */
+int parse_rule(const char *where, int argc, char **argv, struct rule_args *r);
+
+/*
+ * Read and check every line of a rule file ("-" is standard input), reporting each bad
+ * line as "apply: PATH:LINE: ...". Returns 0 or an exit status; *rulesp and *countp hold
+ * the good lines either way, for free_rules().
+ */
+int read_rule_file(const char *path, struct apply_rule **rulesp, size_t *countp);
+/* The same from an open stream; @path only names it in the errors. */
+int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size_t *countp);
+void free_rules(struct apply_rule *rules, size_t count);
+
+#endif /* SKLCTL_RULE_PARSE_H */
