@@ -4,6 +4,30 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell cat VERSION)
 
+# Where "make install" puts things; DESTDIR is prepended to all of them (staged installs,
+# packages). The configuration stays in /etc whatever the prefix: sklookup.service reads
+# /etc/sklookup/rules.conf.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/sklookup
+SYSCONFDIR ?= /etc
+# systemd reads units from /usr/local/lib/systemd/system too, so the default prefix works.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where DKMS takes module sources from; not under PREFIX, DKMS looks only there.
+DKMS_SRCDIR := /usr/src/sklookup-$(VERSION)
+# The kernel "make dkms-install" builds for (DKMS also builds for later kernels itself).
+DKMS_KVER ?= $(shell uname -r)
+
+# What DKMS needs to build the module: nothing of user space or the tests, and no build
+# products (a stale object or features.h from another kernel would be taken as up to date).
+MODULE_SOURCES := Kbuild Makefile VERSION dkms.conf include/sklookup.h \
+	$(filter-out %.mod.c module/compat/features.h, \
+		$(wildcard module/*.c module/*.h module/*.S module/compat/*.h module/compat/probes/*.c)) \
+	module/compat/probe.sh
+UNITS := sklookup.service sklookup-register@.service
+EXAMPLES := $(wildcard systemd/examples/*)
+
 all: module userspace
 
 module:
@@ -34,4 +58,73 @@ bench:
 demo:
 	tests/demo
 
-.PHONY: all module userspace clean clean-module check bench demo
+# sklookupctl, its man page, the units and the examples; /etc/sklookup/rules.conf only if
+# there is none, since it is the administrator's file.
+install: userspace
+	install -D -m 0755 userspace/sklookupctl $(DESTDIR)$(SBINDIR)/sklookupctl
+	install -D -m 0644 doc/sklookupctl.8 $(DESTDIR)$(MANDIR)/man8/sklookupctl.8
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 $(addprefix systemd/,$(UNITS)) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf"; \
+	else \
+		echo "install -D -m 0644 systemd/rules.conf $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf"; \
+		install -D -m 0644 systemd/rules.conf $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo "systemctl daemon-reload"; systemctl daemon-reload; \
+	fi
+
+# The module's source under /usr/src, then dkms add, build and install for DKMS_KVER. An
+# earlier registration of the same version is removed first, so that a changed checkout
+# is really rebuilt. With DESTDIR (a package build) only the source is staged: DKMS runs
+# where the package is installed.
+dkms-install:
+	@if [ -z "$(DESTDIR)" ] && dkms status -m sklookup -v $(VERSION) 2>/dev/null | grep -q .; then \
+		echo "dkms remove -m sklookup -v $(VERSION) --all"; \
+		dkms remove -m sklookup -v $(VERSION) --all; \
+	fi
+	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
+	@for f in $(MODULE_SOURCES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRCDIR)/$$f || exit 1; \
+	done
+	chmod 0755 $(DESTDIR)$(DKMS_SRCDIR)/module/compat/probe.sh
+	@if [ -z "$(DESTDIR)" ]; then \
+		set -e; \
+		echo "dkms add/build/install -m sklookup -v $(VERSION) -k $(DKMS_KVER)"; \
+		dkms add -m sklookup -v $(VERSION); \
+		dkms build -m sklookup -v $(VERSION) -k $(DKMS_KVER); \
+		dkms install -m sklookup -v $(VERSION) -k $(DKMS_KVER); \
+	fi
+
+# Undoes both installs; a part that is not installed is skipped. The rules file goes only
+# if it is still the one install put there. A loaded module stays loaded (its sockets may
+# be in use): "modprobe -r sklookup" after this unloads it.
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
+	    systemctl is-enabled --quiet sklookup.service 2>/dev/null; then \
+		echo "systemctl disable sklookup.service"; systemctl disable sklookup.service; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null && \
+	    dkms status -m sklookup -v $(VERSION) 2>/dev/null | grep -q .; then \
+		echo "dkms remove -m sklookup -v $(VERSION) --all"; \
+		dkms remove -m sklookup -v $(VERSION) --all; \
+	fi
+	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
+	rm -f $(DESTDIR)$(SBINDIR)/sklookupctl $(DESTDIR)$(MANDIR)/man8/sklookupctl.8
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
+	rm -rf $(DESTDIR)$(DOCDIR)/examples
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@if cmp -s systemd/rules.conf $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf; then \
+		echo "rm $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf"; \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/sklookup 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/sklookup/rules.conf (changed)"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo "systemctl daemon-reload"; systemctl daemon-reload; \
+	fi
+
+.PHONY: all module userspace clean clean-module check bench demo install dkms-install uninstall
