@@ -22,6 +22,16 @@ int skl_usage_error(const char *cmd, const char *what, const char *word, const c
 	return SKL_EXIT_USAGE;
 }
 
+const char *rule_label_invalid(const char *name)
+{
+	if (!*name || strlen(name) >= SKL_LABEL_NAME_MAX)
+		return "must be 1 to 63 bytes";
+	/* dump prints the rule as a line of words that apply splits and cuts at '#'. */
+	if (strpbrk(name, " \t\n\v\f\r#"))
+		return "must not contain white space or '#'";
+	return NULL;
+}
+
 int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 {
 	const char *why;
@@ -87,9 +97,9 @@ int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 			if (r->action)
 				return skl_usage_error(where, "", NULL,
 						       "give either label NAME or drop, once");
-			if (!*val || strlen(val) >= SKL_LABEL_NAME_MAX)
-				return skl_usage_error(where, "label", val,
-						       "must be 1 to 63 bytes");
+			why = rule_label_invalid(val);
+			if (why)
+				return skl_usage_error(where, "label", val, why);
 			r->action = SKL_ACTION_STEER;
 			r->label = val;
 		}

@@ -37,6 +37,12 @@ struct apply_rule {
  */
 int skl_usage_error(const char *cmd, const char *what, const char *word, const char *why);
 
+/*
+ * NULL if @name can be the label of a rule, else why not. Besides the module's length
+ * limit, a label must survive "sklookupctl dump | sklookupctl apply -".
+ */
+const char *rule_label_invalid(const char *name);
+
 /* Parse the words after "add-rule"; errors start with @where. Returns 0 or an exit status. */
 int parse_rule(const char *where, int argc, char **argv, struct rule_args *r);
 
