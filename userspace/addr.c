@@ -12,7 +12,8 @@ static int parse_uint(const char *text, unsigned long max, unsigned long *value)
 {
 	char *end;
 
-	if (!*text || *text == '-' || *text == '+' || *text == ' ')
+	/* strtoul() would skip any white space and take a sign. */
+	if (*text < '0' || *text > '9')
 		return -1;
 	errno = 0;
 	*value = strtoul(text, &end, 10);
