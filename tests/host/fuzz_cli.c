@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer harness for sklookupctl's parsers (userspace/rule_parse.c, addr.c). Each input
+ * is tried three ways:
+ *   - as a rule file, through the reader apply uses;
+ *   - as the words after add-rule: split on NUL bytes when it has any (that is how a
+ *     shell passes words holding blanks), else on blanks; at most 64 words;
+ *   - as one word for the prefix and port parsers.
+ * Beyond the sanitizers, a rule that parses must come back the same through the text dump
+ * prints, read as apply reads it ("sklookupctl dump | sklookupctl apply -" changes
+ * nothing), and an accepted prefix or port must be in the documented forms.
+ */
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sklookup.h"
+#include "addr.h"
+#include "rule_parse.h"
+#include "util.h"
+
+#define MAX_WORDS 64
+
+/* Messages are formatted, for the sanitizers to check, and counted, but not printed. */
+static unsigned int errors;
+
+void skl_err(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	errors++;
+}
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "fuzz_cli: %s:%d: check failed: %s\n",	\
+			__FILE__, __LINE__, #cond);			\
+		fprintf(stderr, "fuzz_cli: " __VA_ARGS__);		\
+		fputc('\n', stderr);					\
+		abort();						\
+	}								\
+} while (0)
+
+static int all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return n > 0;
+}
+
+static int prefix_eq(const struct skl_prefix *a, const struct skl_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       !memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes));
+}
+
+static int rule_eq(const struct rule_args *a, const struct rule_args *b)
+{
+	return a->proto == b->proto && prefix_eq(&a->dst, &b->dst) &&
+	       a->has_src == b->has_src && (!a->has_src || prefix_eq(&a->src, &b->src)) &&
+	       a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
+	       a->ifindex == b->ifindex && a->phase == b->phase && a->action == b->action &&
+	       !a->label == !b->label && (!a->label || !strcmp(a->label, b->label)) &&
+	       a->flags == b->flags;
+}
+
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	CHECK(n >= 0 && (size_t)n < size - *len, "formatted rule too long");
+	*len += n;
+}
+
+/* @r as "sklookupctl dump" prints a rule (show.c, dump_cb), from the same fields. */
+static void format_rule(const struct rule_args *r, char *buf, size_t size)
+{
+	static const char *const phases[] = { "first", "specific", "fallback" };
+	char prefix[64], dev[IF_NAMESIZE];
+	size_t len = 0;
+
+	append(buf, size, &len, "proto %s dst %s", r->proto == IPPROTO_TCP ? "tcp" : "udp",
+	       skl_prefix_format(&r->dst, prefix, sizeof(prefix)));
+	if (r->port_lo == r->port_hi)
+		append(buf, size, &len, " port %u", r->port_lo);
+	else if (r->port_lo != 0 || r->port_hi != 65535)
+		append(buf, size, &len, " port %u-%u", r->port_lo, r->port_hi);
+	if (r->has_src)
+		append(buf, size, &len, " src %s",
+		       skl_prefix_format(&r->src, prefix, sizeof(prefix)));
+	if (r->ifindex) {
+		if (!if_indextoname(r->ifindex, dev))
+			snprintf(dev, sizeof(dev), "#%u", r->ifindex);
+		append(buf, size, &len, " dev %s", dev);
+	}
+	CHECK(r->phase <= SKL_PHASE_MAX, "phase %u", r->phase);
+	if (r->phase != SKL_PHASE_FIRST)
+		append(buf, size, &len, " phase %s", phases[r->phase]);
+	if (r->label)
+		append(buf, size, &len, " label %s", r->label);
+	else
+		append(buf, size, &len, " drop");
+	if (r->flags & SKL_RULE_F_NOREUSEPORT)
+		append(buf, size, &len, " noreuseport");
+	append(buf, size, &len, "\n");
+}
+
+/* What parse_rule accepted, printed as dump would and read back as apply would. */
+static void check_round_trip(const struct rule_args *r)
+{
+	struct apply_rule *rules = NULL;
+	size_t count = 0;
+	char line[512];
+	FILE *f;
+	int ret;
+
+	CHECK(r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP, "proto %u", r->proto);
+	CHECK(r->dst.family == AF_INET || r->dst.family == AF_INET6, "family %u",
+	      r->dst.family);
+	CHECK(r->action == SKL_ACTION_STEER ? r->label != NULL :
+	      r->action == SKL_ACTION_DROP && !r->label, "action %u", r->action);
+	CHECK(r->port_lo <= r->port_hi, "ports %u-%u", r->port_lo, r->port_hi);
+	format_rule(r, line, sizeof(line));
+	f = fmemopen(line, strlen(line), "r");
+	CHECK(f, "fmemopen");
+	errors = 0;
+	ret = read_rule_stream(f, "dump", &rules, &count);
+	fclose(f);
+	CHECK(ret == 0 && count == 1 && rule_eq(r, &rules[0].args),
+	      "dump prints a rule apply reads differently: %s", line);
+	free_rules(rules, count);
+}
+
+static void fuzz_rule_file(const uint8_t *data, size_t size)
+{
+	struct apply_rule *rules = NULL;
+	size_t count = 0, i, lines = 0;
+	FILE *f;
+	int ret;
+
+	if (!size)
+		return;
+	for (i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	f = fmemopen((void *)data, size, "r");
+	CHECK(f, "fmemopen");
+	errors = 0;
+	ret = read_rule_stream(f, "fuzz", &rules, &count);
+	fclose(f);
+	CHECK(!ret == !errors, "returned %d after %u error messages", ret, errors);
+	for (i = 0; i < count; i++) {
+		CHECK(rules[i].line >= 1 && rules[i].line <= lines + 1, "line %u of %zu",
+		      rules[i].line, lines + 1);
+		CHECK(!i || rules[i].line > rules[i - 1].line, "lines out of order");
+		check_round_trip(&rules[i].args);
+	}
+	free_rules(rules, count);
+}
+
+static void fuzz_words(const uint8_t *data, size_t size)
+{
+	const char *blanks = memchr(data, '\0', size) ? "" : " \t\n";
+	char *words[MAX_WORDS];
+	struct rule_args r;
+	size_t at = 0, end;
+	int n = 0, ret;
+
+	while (at < size && n < MAX_WORDS) {
+		if (*blanks && strchr(blanks, data[at])) {
+			at++;
+			continue;
+		}
+		for (end = at; end < size; end++)
+			if (*blanks ? !!strchr(blanks, data[end]) : !data[end])
+				break;
+		/* Each word its own allocation, so that reading past one is caught. */
+		words[n] = malloc(end - at + 1);
+		CHECK(words[n], "malloc");
+		memcpy(words[n], data + at, end - at);
+		words[n++][end - at] = '\0';
+		at = end + 1;
+	}
+	errors = 0;
+	ret = parse_rule("add-rule", n, words, &r);
+	CHECK(!ret == !errors, "returned %d after %u error messages", ret, errors);
+	if (!ret)
+		check_round_trip(&r);
+	while (n--)
+		free(words[n]);
+}
+
+static void fuzz_prefix(const char *text)
+{
+	struct skl_prefix p, again;
+	const char *why = NULL, *slash = strchr(text, '/');
+	char buf[64];
+
+	if (skl_prefix_parse(text, &p, &why)) {
+		CHECK(why && *why, "no reason for refusing '%s'", text);
+		return;
+	}
+	CHECK(p.family == AF_INET ? p.len <= 32 : p.family == AF_INET6 && p.len <= 128,
+	      "'%s': family %u length %u", text, p.family, p.len);
+	CHECK(!slash || all_digits(slash + 1, strlen(slash + 1)),
+	      "prefix length of '%s' accepted but not decimal digits", text);
+	skl_prefix_format(&p, buf, sizeof(buf));
+	CHECK(!skl_prefix_parse(buf, &again, &why) && prefix_eq(&p, &again),
+	      "'%s' formats as '%s', which parses differently", text, buf);
+}
+
+static void fuzz_port(const char *text)
+{
+	const char *why = NULL, *dash = strchr(text, '-');
+	uint16_t lo = 1, hi = 0;
+
+	if (skl_port_range_parse(text, &lo, &hi, &why)) {
+		CHECK(why && *why, "no reason for refusing '%s'", text);
+		return;
+	}
+	if (!strcmp(text, "any")) {
+		CHECK(lo == 0 && hi == 65535, "any is %u-%u", lo, hi);
+		return;
+	}
+	CHECK(dash ? all_digits(text, dash - text) && all_digits(dash + 1, strlen(dash + 1)) :
+	      all_digits(text, strlen(text)), "port '%s' accepted but not N or LO-HI", text);
+	CHECK(lo >= 1 && lo <= hi, "port '%s' is %u-%u", text, lo, hi);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text;
+
+	fuzz_rule_file(data, size);
+	fuzz_words(data, size);
+
+	text = malloc(size + 1);
+	CHECK(text, "malloc");
+	memcpy(text, data, size);
+	text[size] = '\0';
+	fuzz_prefix(text);
+	fuzz_port(text);
+	free(text);
+	return 0;
+}
