@@ -18,6 +18,7 @@
 #include "sklookup.h"
 #include "commands.h"
 #include "nl.h"
+#include "rule_parse.h"
 #include "util.h"
 
 static int parse_number(const char *text, long max, long *value)
@@ -79,9 +80,12 @@ int register_main(int argc, char **argv)
 			return SKL_EXIT_USAGE;
 		}
 		if (!strcmp(argv[i], "label")) {
+			const char *why;
+
 			label = argv[++i];
-			if (!*label || strlen(label) >= SKL_LABEL_NAME_MAX) {
-				skl_err("register: label '%s': must be 1 to 63 bytes", label);
+			why = rule_label_invalid(label);
+			if (why) {
+				skl_err("register: label '%s': %s", label, why);
 				return SKL_EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[i], "fd")) {

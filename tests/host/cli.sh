@@ -68,6 +68,12 @@ row 2 "sklookupctl: del-rule: rule id 'x': must be a positive number" del-rule x
 row 2 "sklookupctl: register: usage: register label NAME fd N [pid PID] | register label NAME systemd" \
 	register label web
 row 2 "sklookupctl: register: fd 'x': must be a file descriptor number" register label web fd x
+row 2 "sklookupctl: register: label 'a b': must not contain white space or '#'" \
+	register label "a b" fd 3
+row 2 "sklookupctl: add-rule: label 'a#b': must not contain white space or '#'" \
+	add-rule proto tcp dst 192.0.2.0/24 label "a#b"
+row 2 "sklookupctl: add-rule: port ' 80': port must be 1 to 65535, LO-HI or any" \
+	add-rule proto tcp dst 192.0.2.0/24 port " 80" label web
 row 1 "sklookupctl: register: no sockets passed by systemd (LISTEN_FDS/LISTEN_PID unset or not for this process)" \
 	register label web systemd
 row 2 "sklookupctl: unregister: usage: unregister label NAME" unregister web
