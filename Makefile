@@ -54,6 +54,11 @@ check:
 bench:
 	$(MAKE) -C tests/host bench
 
+# The long fuzz runs: the CLI parsers under libFuzzer (FUZZ_SECONDS, default 600), then a
+# million netlink messages at the module in a guest (KERNEL=, default 6.1).
+fuzz:
+	tests/fuzz
+
 # Boot a guest of one kernel (KERNEL=, default 6.1) and show the module loaded and hooked.
 demo:
 	tests/demo
@@ -127,4 +132,12 @@ uninstall:
 		echo "systemctl daemon-reload"; systemctl daemon-reload; \
 	fi
 
-.PHONY: all module userspace clean clean-module check bench demo install dkms-install uninstall
+# The Debian packages sklookup-dkms and sklookupctl, into build/deb. They are built in a
+# Debian 11 root (the oldest release of the matrix, prepared in the cache like the test
+# roots), so that the same packages install on Debian 11 to 14. On a Debian machine of
+# your own, "dpkg-buildpackage -b" in the tree builds them for that release instead.
+DEB_KERNEL ?= 5.10
+deb:
+	tests/vm/build-deb.sh $(DEB_KERNEL) $(CURDIR)/build/deb
+
+.PHONY: all module userspace clean clean-module check bench demo fuzz install dkms-install uninstall deb

@@ -2,11 +2,16 @@
 sklookupctl never would: a client that stops half way, requests built by hand.
 
 The command and attribute numbers come from the uapi header the module was built with."""
+import os
 import re
 import socket
 import struct
 
-HEADER = "/opt/sklookup/src/include/sklookup.h"
+# In the guest the source tree is in /opt/sklookup/src; on the host, two levels up.
+HEADER = next((p for p in ("/opt/sklookup/src/include/sklookup.h",
+                           os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        "..", "..", "include", "sklookup.h"))
+               if os.path.exists(p)), "sklookup.h")
 
 NETLINK_GENERIC = 16
 NLM_F_REQUEST = 0x1

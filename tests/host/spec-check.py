@@ -9,6 +9,7 @@ header entry with the same value, and every header enum entry (except *_UNSPEC a
 *_MAX ones) must be in the spec. Prints one "ok"/"not ok" line per group, with "# " lines
 naming each mismatch; exits 1 if anything failed.
 """
+import json
 import os
 import re
 import sys
@@ -83,8 +84,14 @@ def compare(spec_entries, header_entries, problems, complete=True):
                 problems.append(f"{cname} (header) is missing from the spec")
 
 
+GUEST_JSON = os.path.join(TOP, "tests", "guest", "sklookup-spec.json")
+
+
 def main(argv):
-    yaml_path = argv[1] if len(argv) > 1 else os.path.join(TOP, "doc", "sklookup.yaml")
+    if len(argv) > 1 and argv[1] == "--write-json":
+        yaml_path = os.path.join(TOP, "doc", "sklookup.yaml")
+    else:
+        yaml_path = argv[1] if len(argv) > 1 else os.path.join(TOP, "doc", "sklookup.yaml")
     hdr_path = argv[2] if len(argv) > 2 else os.path.join(TOP, "include", "sklookup.h")
     spec = yaml.safe_load(open(yaml_path, encoding="utf-8"))
     enums, defines = parse_header(hdr_path)
@@ -200,7 +207,26 @@ def main(argv):
 
     rep.group("every header enum is in the spec",
               [f"enum {e} is not in the spec" for e in enums if e not in covered])
+
+    # The guest has no YAML parser: its netlink fuzzer reads the spec as JSON.
+    want = spec_json(yaml_path)
+    if len(argv) > 1 and argv[1] == "--write-json":
+        with open(GUEST_JSON, "w", encoding="utf-8") as f:
+            f.write(want)
+    try:
+        with open(GUEST_JSON, encoding="utf-8") as f:
+            have = f.read()
+    except OSError:
+        have = ""
+    rep.group("tests/guest/sklookup-spec.json is doc/sklookup.yaml as JSON",
+              [] if have == want else
+              ["out of date: run tests/host/spec-check.py --write-json"])
     return 1 if rep.failed else 0
+
+
+def spec_json(yaml_path):
+    with open(yaml_path, encoding="utf-8") as f:
+        return json.dumps(yaml.safe_load(f), indent=1, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""After a fuzz batch: the module must still be consistent. Its rules and labels read
+back, it still steers, and once flushed its live-object counters return to zero.
+
+usage: fuzzcheck.py NAME   (NAME names the batch in the check lines)"""
+import json
+import socket
+import subprocess
+import sys
+import time
+
+from testlib import ctl, must, report, run
+
+NAME = sys.argv[1] if len(sys.argv) > 1 else "fuzz"
+
+
+def counters():
+    doc = json.loads(must("-j", "status"))
+    return {k: doc[k] for k in ("namespaces", "rules", "labels", "sockets", "staged")}
+
+
+def main():
+    res = ctl("dump")
+    report(res.returncode == 0, f"{NAME}: dump reads the rules back", res.stderr)
+    res = ctl("-j", "show")
+    try:
+        doc = json.loads(res.stdout)
+        ok = res.returncode == 0 and isinstance(doc["rules"], list)
+    except (ValueError, KeyError):
+        ok, doc = False, {"labels": []}
+    report(ok, f"{NAME}: show -j is one JSON document", res.stdout[-500:] + res.stderr)
+
+    must("flush")
+    for label in doc["labels"]:
+        if label["sockets"]:
+            ctl("unregister", "label", label["name"])
+
+    # Still steering.
+    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(3)
+    must("register", "label", "check", "fd", str(server.fileno()), fds=(server.fileno(),))
+    must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "check")
+    try:
+        with socket.create_connection(("192.0.2.1", 80), timeout=3) as c:
+            c.sendall(b"after-fuzz")
+            conn, _ = server.accept()
+            conn.settimeout(3)
+            got = conn.recv(16)
+            conn.close()
+    except OSError as err:
+        got = repr(err)
+    report(got == b"after-fuzz", f"{NAME}: steering still works", f"got {got!r}")
+    must("flush")
+    must("unregister", "label", "check")
+    server.close()
+
+    zero = dict.fromkeys(("namespaces", "rules", "labels", "sockets", "staged"), 0)
+    deadline = time.monotonic() + 10
+    while counters() != zero and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = counters()
+    report(left == zero, f"{NAME}: flushed, the live-object counters are back to zero",
+           json.dumps(left))
+
+
+if __name__ == "__main__":
+    run(main, f"{sys.argv[1] if len(sys.argv) > 1 else 'fuzz'} check")

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Fuzz the module's generic netlink API with messages built from its spec.
+
+usage: nlfuzz.py [--messages N] [--seed S] [--senders K]
+
+Each sender opens netlink sockets and sends N messages: mostly well-formed requests of
+the family's operations (from tests/guest/sklookup-spec.json, the YAML spec as JSON) with
+attribute values drawn near the edges of what the module accepts, mutated one way or
+another: wrong types and lengths, truncated and oversized attributes, unknown commands,
+attributes and flag bits, nesting where none belongs, dumps abandoned half way, staged
+sets never committed, sockets closed in the middle. It checks nothing itself but that the
+kernel keeps answering: the caller checks the module's state afterwards. Prints one line,
+"# fuzz: N messages, ...", with what the kernel answered.
+"""
+import argparse
+import collections
+import errno
+import json
+import os
+import random
+import select
+import socket
+import struct
+import sys
+
+from genl import Genl, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+
+SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sklookup-spec.json")
+NLA_F_NESTED = 0x8000
+NLA_F_NET_BYTEORDER = 0x4000
+
+
+def load_spec(path=SPEC):
+    """Attribute sets as {set: [(name, value, type)]} and operations as a list of
+    (name, cmd, set, request attribute names, is_dump)."""
+    with open(path, encoding="utf-8") as f:
+        spec = json.load(f)
+    sets = {}
+    for aset in spec["attribute-sets"]:
+        attrs, nxt = [], 0
+        for a in aset["attributes"]:
+            nxt = a.get("value", nxt)
+            attrs.append((a["name"], nxt, a["type"]))
+            nxt += 1
+        sets[aset["name"]] = attrs
+    ops, nxt = [], 1
+    for op in spec["operations"]["list"]:
+        nxt = op.get("value", nxt)
+        for mode in ("do", "dump"):
+            if mode in op:
+                req = ((op[mode] or {}).get("request") or {}).get("attributes", [])
+                ops.append((op["name"], nxt, op["attribute-set"], req, mode == "dump"))
+        nxt += 1
+    return sets, ops
+
+
+class Fuzzer:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.sets, self.ops = load_spec()
+        self.max_cmd = max(op[1] for op in self.ops)
+        self.answers = collections.Counter()
+        self.sent = 0
+        self.fds = self.make_fds()
+        self.gen = Genl()
+
+    def make_fds(self):
+        """Things a socket-add may name: good sockets, bad sockets, not sockets."""
+        fds = []
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        udp.bind(("::1", 0))
+        connected = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        connected.connect(("127.0.0.1", 9))
+        unbound = socket.socket()
+        rd, wr = os.pipe()
+        self.keep = [listener, udp, connected, unbound]
+        fds = [listener.fileno(), udp.fileno(), connected.fileno(), unbound.fileno(), rd, wr]
+        return fds + [0, 1, 2, 1023, 0x7fffffff, 0xffffffff]
+
+    # Values near the edges of what each attribute accepts.
+    def value(self, name, kind):
+        r = self.rng
+        if kind == "u8":
+            pick = {"proto": [6, 17, 0, 1, 255], "family": [2, 10, 0, 1, 255],
+                    "phase": [0, 1, 2, 3, 255], "action": [0, 1, 2, 3, 255],
+                    "dst-prefixlen": [0, 1, 24, 32, 33, 64, 128, 129, 255],
+                    "src-prefixlen": [0, 8, 32, 33, 128, 129, 255]}.get(name)
+            return struct.pack("=B", r.choice(pick) if pick else r.randrange(256))
+        if kind == "u16":
+            return struct.pack("=H", r.choice([0, 1, 53, 80, 1023, 65534, 65535,
+                                               r.randrange(65536)]))
+        if kind == "u32":
+            if name == "fd":
+                return struct.pack("=I", r.choice(self.fds))
+            if name == "flags":
+                return struct.pack("=I", r.choice([0, 1, 2, 3, 0x80000000, 0xffffffff]))
+            if name == "ifindex":
+                return struct.pack("=I", r.choice([0, 1, 2, 99, 0xffffffff]))
+            return struct.pack("=I", r.choice([0, 1, 0xffffffff, r.getrandbits(32)]))
+        if kind == "u64":
+            return struct.pack("=Q", r.choice([0, 1, 2, 3, 10, 100, 2**63, 2**64 - 1,
+                                               r.getrandbits(64)]))
+        if kind == "string":
+            text = r.choice([b"web", b"a", b"x" * 63, b"x" * 64, b"", b"we\0b", b"\xff\xfe",
+                             bytes(r.randrange(1, 256) for _ in range(r.randrange(80)))])
+            return text + (b"\0" if r.random() < 0.8 else b"")
+        if kind == "binary":
+            if name in ("dst", "src"):
+                size = r.choice([4, 16, 4, 16, 0, 3, 5, 15, 17, 32])
+                if r.random() < 0.5:
+                    return bytes(size)
+                return bytes(r.randrange(256) for _ in range(size))
+            return bytes(r.randrange(256) for _ in range(r.randrange(40)))
+        if kind == "flag":
+            return b"" if r.random() < 0.9 else b"\1"
+        if kind == "nest":
+            return self.attrs(r.choice(list(self.sets)), depth=1)
+        return bytes(r.randrange(256) for _ in range(r.randrange(24)))
+
+    def mutate(self, payload):
+        """Wrong length or content for a payload of the right type."""
+        r = self.rng
+        choice = r.randrange(5)
+        if choice == 0:
+            return payload[:-1] if payload else b"\1"
+        if choice == 1:
+            return payload + bytes(r.randrange(1, 9))
+        if choice == 2:
+            return b""
+        if choice == 3:
+            return bytes(r.randrange(256) for _ in range(r.choice([1, 2, 3, 5, 7, 9, 17, 300])))
+        return bytes(len(payload))
+
+    def attr(self, kind, payload, flags=0):
+        data = struct.pack("=HH", 4 + len(payload), kind | flags) + payload
+        return data + b"\0" * (-len(data) % 4)
+
+    def attrs(self, set_name, wanted=None, depth=0):
+        """Attributes of a set: the request's ones, and now and then others."""
+        r = self.rng
+        table = self.sets[set_name]
+        by_name = {a[0]: a for a in table}
+        names = list(wanted) if wanted else [a[0] for a in table]
+        chosen = [n for n in names if r.random() < 0.8]
+        if r.random() < 0.2:
+            chosen.append(r.choice([a[0] for a in table]))
+        r.shuffle(chosen)
+        out = b""
+        for name in chosen:
+            _, num, kind = by_name[name]
+            payload = self.value(name, kind)
+            if r.random() < 0.15 and depth == 0:
+                payload = self.mutate(payload)
+            flags = 0
+            if r.random() < 0.03:
+                flags = r.choice([NLA_F_NESTED, NLA_F_NET_BYTEORDER])
+            out += self.attr(num, payload, flags)
+        if r.random() < 0.05:
+            out += self.attr(r.choice([len(table), len(table) + 1, 0x3fff]),
+                             bytes(r.randrange(8)))
+        if r.random() < 0.03 and out:
+            # An attribute whose length runs past the end of the message.
+            out = out[:-4] + struct.pack("=HH", 0xfff0, 1)
+        return out
+
+    def message(self):
+        r = self.rng
+        name, cmd, set_name, req, dump = r.choice(self.ops)
+        flags = NLM_F_REQUEST | NLM_F_ACK | (NLM_F_DUMP if dump else 0)
+        version = 1
+        roll = r.random()
+        if roll < 0.04:
+            cmd = r.choice([0, self.max_cmd + 1, 255])
+        elif roll < 0.07:
+            flags ^= NLM_F_DUMP
+        elif roll < 0.09:
+            version = r.choice([0, 2, 255])
+        if name in ("rule-add", "socket-add") and r.random() < 0.4:
+            body = self.valid(name, set_name)
+        elif not req and r.random() < 0.85:
+            # Commands without request attributes (status, dumps, flush, begin, commit)
+            # must mostly run, so that they meet what the other requests left behind.
+            body = b""
+        else:
+            body = self.attrs(set_name, req or None)
+        return name, cmd, flags, version, body
+
+    def valid(self, name, set_name):
+        """A request the module should accept, so that the fuzz reaches past validation
+        into the rule tables, labels and sockets; three in ten get one attribute spoilt."""
+        r = self.rng
+        num = {a[0]: a[1] for a in self.sets[set_name]}
+        if name == "socket-add":
+            fields = [("name", r.choice([b"web", b"dns", b"x" * 63]) + b"\0"),
+                      ("fd", struct.pack("=I", r.choice(self.fds[:2])))]
+        else:
+            v6 = r.random() < 0.5
+            size = 16 if v6 else 4
+            plen = r.randrange(size * 8 + 1)
+            addr = bytearray(r.randrange(256) for _ in range(size))
+            for bit in range(plen, size * 8):
+                addr[bit // 8] &= ~(0x80 >> (bit % 8)) & 0xff
+            lo = r.randrange(65536)
+            fields = [("proto", struct.pack("=B", r.choice([6, 17]))),
+                      ("family", struct.pack("=B", 10 if v6 else 2)),
+                      ("dst", bytes(addr)), ("dst-prefixlen", struct.pack("=B", plen)),
+                      ("port-min", struct.pack("=H", lo)),
+                      ("port-max", struct.pack("=H", r.randrange(lo, 65536))),
+                      ("phase", struct.pack("=B", r.randrange(3)))]
+            if r.random() < 0.3:
+                fields.append(("action", struct.pack("=B", 2)))
+            else:
+                fields += [("action", struct.pack("=B", 1)),
+                           ("label", r.choice([b"web", b"dns"]) + b"\0")]
+            if r.random() < 0.3:
+                fields.append(("stage", b""))
+        spoilt = r.randrange(len(fields)) if r.random() < 0.3 else -1
+        out = b""
+        for i, (field, payload) in enumerate(fields):
+            if i == spoilt:
+                payload = self.mutate(payload)
+            out += self.attr(num[field], payload)
+        return out
+
+    def send(self, sock, cmd, flags, version, body, seq, truncate=False):
+        payload = struct.pack("=BBH", cmd, version, 0) + body
+        head = struct.pack("=IHHII", 16 + len(payload), self.gen.family_id, flags, seq, 0)
+        data = head + payload
+        if truncate:
+            data = data[:self.rng.randrange(16, len(data))] if len(data) > 16 else data[:10]
+        sock.send(data)
+
+    def drain(self, sock, seq, wait=2.0):
+        """Read answers until the one that ends request seq; count them."""
+        while True:
+            ready, _, _ = select.select([sock], [], [], wait)
+            if not ready:
+                self.answers["no answer"] += 1
+                return
+            try:
+                data = sock.recv(1 << 16)
+            except OSError as err:
+                self.answers[f"recv {errno.errorcode.get(err.errno, err.errno)}"] += 1
+                return
+            while len(data) >= 16:
+                length, kind, _, mseq, _ = struct.unpack_from("=IHHII", data)
+                if length < 16:
+                    break
+                msg, data = data[16:length], data[(length + 3) & ~3:]
+                if mseq != seq:
+                    continue
+                if kind == NLMSG_ERROR:
+                    err = -struct.unpack_from("=i", msg)[0]
+                    self.answers[errno.errorcode.get(err, "ok") if err else "ok"] += 1
+                    return
+                if kind == NLMSG_DONE:
+                    self.answers["dump done"] += 1
+                    return
+
+    def run(self, count):
+        sock = self.gen.sock
+        seq = 1000
+        while self.sent < count:
+            name, cmd, flags, version, body = self.message()
+            seq += 1
+            roll = self.rng.random()
+            self.sent += 1
+            if roll < 0.01:
+                # A message cut short: the kernel must neither read past it nor answer.
+                self.send(sock, cmd, flags, version, body, seq, truncate=True)
+                continue
+            if roll < 0.03 and flags & NLM_F_DUMP:
+                # A dump abandoned after its first answer, socket and all.
+                other = Genl()
+                self.send(other.sock, cmd, flags, version, body, seq)
+                select.select([other.sock], [], [], 1)
+                other.close()
+                self.answers["dump abandoned"] += 1
+                continue
+            if roll < 0.04:
+                # The socket goes away with whatever it had staged.
+                self.gen.close()
+                self.gen = Genl()
+                sock = self.gen.sock
+            self.send(sock, cmd, flags, version, body, seq)
+            if flags & NLM_F_ACK or flags & NLM_F_DUMP == NLM_F_DUMP:
+                self.drain(sock, seq)
+            else:
+                self.drain(sock, seq, wait=0.05)
+        return self
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--senders", type=int, default=1)
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(1 << 32)
+    per = args.messages // args.senders
+    children = []
+    for i in range(args.senders):
+        pid = os.fork()
+        if pid == 0:
+            fz = Fuzzer(seed + i).run(per)
+            with open(f"/tmp/nlfuzz.{os.getpid()}", "w", encoding="ascii") as f:
+                json.dump(dict(fz.answers, sent=fz.sent), f)
+            os._exit(0)
+        children.append(pid)
+    total = collections.Counter()
+    failed = 0
+    for pid in children:
+        _, status = os.waitpid(pid, 0)
+        failed += status != 0
+        try:
+            with open(f"/tmp/nlfuzz.{pid}", encoding="ascii") as f:
+                total.update(json.load(f))
+            os.unlink(f"/tmp/nlfuzz.{pid}")
+        except OSError:
+            failed += 1
+    sent = total.pop("sent", 0)
+    answers = ", ".join(f"{k} {v}" for k, v in total.most_common())
+    print(f"# fuzz: {sent} messages from {args.senders} senders, seed {seed}: {answers}")
+    return 1 if failed or sent < per * args.senders else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
