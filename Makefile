@@ -49,10 +49,12 @@ clean-module:
 check:
 	tests/run
 
-# Benchmarks: for now the rule matcher compiled for user space (ns per lookup at 10 to
-# 1,000,000 rules, build time, memory per rule).
+# Benchmarks (tests/bench/run): one guest boot (KERNEL=, default 6.1) measuring the
+# receive path with sklookup, BPF sk_lookup, TPROXY and a socket per address against the
+# same boot's baseline; then the rule matcher on the host (make -C tests/host bench) and
+# its plot. Tables and plot in build/bench/.
 bench:
-	$(MAKE) -C tests/host bench
+	tests/bench/run
 
 # The long fuzz runs: the CLI parsers under libFuzzer (FUZZ_SECONDS, default 600), then a
 # million netlink messages at the module in a guest (KERNEL=, default 6.1).

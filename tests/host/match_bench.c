@@ -213,7 +213,7 @@ static void bench(u32 n, u8 family, enum shape shape, struct skl_match_key *keys
 
 int main(int argc, char **argv)
 {
-	static const u32 sizes[] = { 10, 1000, 100000, 1000000 };
+	static const u32 sizes[] = { 10, 1000, 10000, 100000, 1000000 };
 	static const u8 families[] = { AF_INET, AF_INET6 };
 	u32 max = argc > 1 ? (u32)strtoul(argv[1], NULL, 0) : 1000000;
 	struct skl_match_key *keys = malloc(NKEYS * sizeof(*keys));
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	       "hot ns", "miss ns", "build ms", "bytes/rule");
 	for (sh = HOSTS; sh <= PORTS; sh++)
 		for (f = 0; f < 2; f++)
-			for (s = 0; s < 4; s++)
+			for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 				if (sizes[s] <= max)
 					bench(sizes[s], families[f], sh, keys);
 	free(keys);
