@@ -142,4 +142,9 @@ DEB_KERNEL ?= 5.10
 deb:
 	tests/vm/build-deb.sh $(DEB_KERNEL) $(CURDIR)/build/deb
 
-.PHONY: all module userspace clean clean-module check bench demo fuzz install dkms-install uninstall deb
+# The packages on each kernel (KERNELS="6.1" for one): installed with apt in a root of
+# that release, booted twice with systemd; about 2.5 minutes a kernel, so not in "check".
+check-package:
+	tests/vm/check-package.sh
+
+.PHONY: all module userspace clean clean-module check bench demo fuzz install dkms-install uninstall deb check-package

@@ -3,6 +3,11 @@
 # guest tests. The guest's console goes to console.log, its test report (second serial
 # port) to results.txt, both in $2. A guest that hangs is killed after SKL_GUEST_TIMEOUT
 # seconds.
+# For the package tests, which boot one image twice with systemd (tests/vm/run-package.sh):
+# SKL_ROOT boots another root than the kernel's cached one; SKL_IMAGE names the disk image
+# (default OUTDIR/root.img); SKL_IMAGE_KEEP=1 keeps it after QEMU exits and
+# SKL_IMAGE_REUSE=1 boots the kept one as the guest left it; SKL_INIT is the guest's PID 1
+# (default the test init); SKL_APPEND adds to the kernel command line.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -10,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 kernel=${1:?usage: boot.sh KERNEL OUTDIR [GUEST-TEST-ARGS]}
 out=${2:?usage: boot.sh KERNEL OUTDIR [GUEST-TEST-ARGS]}
 guest_args=${3:-}
-root="$SKL_CACHE/roots/$kernel"
+root=${SKL_ROOT:-$SKL_CACHE/roots/$kernel}
 kver=$(basename "$(ls -d "$root"/lib/modules/*/ | head -n 1)")
 timeout_s=${SKL_GUEST_TIMEOUT:-900}
 
@@ -24,16 +29,20 @@ initrd="$root/boot/initrd.img-$kver"
 
 mkdir -p "$out"
 rm -f "$out/console.log" "$out/results.txt"
-img="$out/root.img"
-# The image is a copy of the root: the guest may write to it, the cache stays as it was.
-size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
-rm -f "$img"
-mke2fs -q -t ext4 -F -L sklroot -E root_owner=0:0 -d "$root" "$img" "${size_mb}M" >/dev/null
+img=${SKL_IMAGE:-$out/root.img}
+if [ "${SKL_IMAGE_REUSE:-0}" = 1 ]; then
+	[ -f "$img" ] || skl_die "$kernel: no image $img to boot again"
+else
+	# The image is a copy of the root: the guest may write to it, the cache stays as it was.
+	size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
+	rm -f "$img"
+	mke2fs -q -t ext4 -F -L sklroot -E root_owner=0:0 -d "$root" "$img" "${size_mb}M" >/dev/null
+fi
 
 # panic_on_warn: any WARN is fatal, so a splat cannot pass unnoticed; panic=-1 with
 # -no-reboot turns a panic into QEMU exiting.
-append="console=ttyS0 root=/dev/vda rw init=/opt/sklookup/tests/init panic=-1 panic_on_warn=1"
-append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$guest_args"
+append="console=ttyS0 root=/dev/vda rw init=${SKL_INIT:-/opt/sklookup/tests/init} panic=-1 panic_on_warn=1"
+append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$guest_args${SKL_APPEND:+ $SKL_APPEND}"
 
 # One host thread for all vCPUs. With multi-threaded TCG, a vCPU sometimes executes an
 # int3 that ftrace's live patching has already replaced (seen on 5.10 as a soft lockup and
@@ -52,7 +61,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-serial "file:$out/console.log" -serial "file:$out/results.txt" \
 	-device virtio-rng-pci \
 	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
-rm -f "$img"
+[ "${SKL_IMAGE_KEEP:-0}" = 1 ] || rm -f "$img"
 if [ "$rc" = 124 ]; then
 	echo "guest: timed out after ${timeout_s}s" >>"$out/results.txt"
 fi
