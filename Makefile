@@ -11,6 +11,7 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/sklookup
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 # systemd reads units from /usr/local/lib/systemd/system too, so the default prefix works.
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -65,11 +66,12 @@ fuzz:
 demo:
 	tests/demo
 
-# sklookupctl, its man page, the units and the examples; /etc/sklookup/rules.conf only if
-# there is none, since it is the administrator's file.
+# sklookupctl, its man page and bash completion, the units and the examples;
+# /etc/sklookup/rules.conf only if there is none, since it is the administrator's file.
 install: userspace
 	install -D -m 0755 userspace/sklookupctl $(DESTDIR)$(SBINDIR)/sklookupctl
 	install -D -m 0644 doc/sklookupctl.8 $(DESTDIR)$(MANDIR)/man8/sklookupctl.8
+	install -D -m 0644 userspace/sklookupctl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/sklookupctl
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 $(addprefix systemd/,$(UNITS)) $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
@@ -120,6 +122,7 @@ uninstall:
 	fi
 	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
 	rm -f $(DESTDIR)$(SBINDIR)/sklookupctl $(DESTDIR)$(MANDIR)/man8/sklookupctl.8
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/sklookupctl
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
 	rm -rf $(DESTDIR)$(DOCDIR)/examples
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
