@@ -15,6 +15,7 @@
 #include <net/netlink.h>
 
 #include "apply.h"
+#include "fault.h"
 #include "limits.h"
 #include "netns.h"
 #include "rules.h"
@@ -59,7 +60,7 @@ int skl_apply_begin(struct skl_net *sn, u32 portid)
 
 	if (st)
 		skl_staging_free(st);
-	st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
+	st = SKL_FALLIBLE(kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT));
 	if (!st)
 		return -ENOMEM;
 	st->portid = portid;
@@ -94,7 +95,8 @@ int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
 	}
 	if (st->count == st->capacity) {
 		capacity = max_t(u32, 64, st->capacity * 2);
-		bigger = kvmalloc_array(capacity, sizeof(*bigger), GFP_KERNEL_ACCOUNT);
+		bigger = SKL_FALLIBLE(kvmalloc_array(capacity, sizeof(*bigger),
+						     GFP_KERNEL_ACCOUNT));
 		if (!bigger)
 			return -ENOMEM;
 		if (st->count)

@@ -12,6 +12,7 @@
 #include <linux/xarray.h>
 
 #include "counters.h"
+#include "fault.h"
 
 #define SKL_COUNTERS_PER_BLOCK	(PAGE_SIZE / sizeof(u64))
 
@@ -37,10 +38,10 @@ static u64 __percpu *skl_counter_block(u32 index, gfp_t gfp)
 	block = xa_load(&skl_counter_blocks, index);
 	if (block)
 		goto out;
-	block = kmalloc(sizeof(*block), gfp);
+	block = SKL_FALLIBLE(kmalloc(sizeof(*block), gfp));
 	if (!block)
 		goto out;
-	block->values = __alloc_percpu_gfp(PAGE_SIZE, PAGE_SIZE, gfp);
+	block->values = SKL_FALLIBLE(__alloc_percpu_gfp(PAGE_SIZE, PAGE_SIZE, gfp));
 	if (!block->values)
 		goto err_block;
 	old = xa_store(&skl_counter_blocks, index, block, gfp);
@@ -67,7 +68,7 @@ int skl_counter_alloc(struct skl_counter *counter, gfp_t gfp)
 	u64 __percpu *block;
 	int slot, cpu;
 
-	slot = ida_alloc(&skl_counter_slots, gfp);
+	slot = skl_fault() ? -ENOMEM : ida_alloc(&skl_counter_slots, gfp);
 	if (slot < 0)
 		return slot;
 	block = skl_counter_block(slot / SKL_COUNTERS_PER_BLOCK, gfp);

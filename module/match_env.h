@@ -21,6 +21,8 @@
 #include <linux/types.h>
 #include <asm/byteorder.h>
 
+#include "fault.h"
+
 /* Index of the lowest set bit of a non-zero word. */
 static inline unsigned int skl_match_ffs64(u64 word)
 {
@@ -33,7 +35,7 @@ static inline unsigned int skl_match_ffs64(u64 word)
  */
 static inline void *skl_match_alloc_array(size_t n, size_t size)
 {
-	return kvmalloc_array(n, size, GFP_KERNEL_ACCOUNT);
+	return SKL_FALLIBLE(kvmalloc_array(n, size, GFP_KERNEL_ACCOUNT));
 }
 
 static inline void skl_match_free_mem(void *p)

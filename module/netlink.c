@@ -15,6 +15,7 @@
 
 #include "sklookup.h"
 #include "apply.h"
+#include "fault.h"
 #include "hooks.h"
 #include "label.h"
 #include "limits.h"
@@ -334,7 +335,7 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 		mutex_unlock(&sn->lock);
 		return err;
 	}
-	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	reply = SKL_FALLIBLE(genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL));
 	if (!reply)
 		return -ENOMEM;
 
@@ -387,7 +388,7 @@ static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 
 	if (!sn)
 		return -EPERM;
-	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	reply = SKL_FALLIBLE(genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL));
 	if (!reply)
 		return -ENOMEM;
 	mutex_lock(&sn->lock);

@@ -9,6 +9,7 @@
 #include <net/netlink.h>
 
 #include "apply.h"
+#include "fault.h"
 #include "label.h"
 #include "limits.h"
 #include "netns.h"
@@ -19,7 +20,7 @@ static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
 {
 	struct skl_rule *rule;
 
-	rule = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
+	rule = SKL_FALLIBLE(kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT));
 	if (!rule)
 		return NULL;
 	rule->label = NULL;
@@ -70,7 +71,7 @@ static struct skl_ruleset *skl_ruleset_alloc(u32 count)
 {
 	struct skl_ruleset *rs;
 
-	rs = kvzalloc(struct_size(rs, rules, count), GFP_KERNEL_ACCOUNT);
+	rs = SKL_FALLIBLE(kvzalloc(struct_size(rs, rules, count), GFP_KERNEL_ACCOUNT));
 	if (rs)
 		rs->count = count;
 	return rs;
@@ -92,7 +93,8 @@ static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset 
 	u32 i, n;
 	int kind, err = 0;
 
-	buf = kvmalloc_array(max_t(u32, rs->count, 1), sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	buf = SKL_FALLIBLE(kvmalloc_array(max_t(u32, rs->count, 1), sizeof(*buf),
+					  GFP_KERNEL_ACCOUNT));
 	if (!buf)
 		return -ENOMEM;
 	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
@@ -132,7 +134,7 @@ static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
 
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	if (old) {
-		retired = kzalloc(sizeof(*retired), GFP_KERNEL);
+		retired = SKL_FALLIBLE(kzalloc(sizeof(*retired), GFP_KERNEL));
 		if (!retired)
 			return -ENOMEM;
 	}
@@ -263,7 +265,7 @@ int skl_rules_del(struct skl_net *sn, u64 id)
 		memset(changed, true, sizeof(changed));
 	}
 	/* The old set frees the rule with itself, after the grace period. */
-	old->dead = kmalloc(sizeof(*old->dead), GFP_KERNEL);
+	old->dead = SKL_FALLIBLE(kmalloc(sizeof(*old->dead), GFP_KERNEL));
 	if (!old->dead) {
 		err = -ENOMEM;
 		goto err_compiled;
@@ -336,8 +338,8 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 	}
 	if (old) {
 		/* The old set frees its rules with itself, after the grace period. */
-		old->dead = kvmalloc_array(max_t(u32, old->count, 1), sizeof(*old->dead),
-					   GFP_KERNEL);
+		old->dead = SKL_FALLIBLE(kvmalloc_array(max_t(u32, old->count, 1),
+							sizeof(*old->dead), GFP_KERNEL));
 		if (!old->dead)
 			goto err_compiled;
 	}

@@ -42,6 +42,12 @@ skl_chroot "$root" sh -ec "
 	dkms install -m sklookup -v $version -k $kver
 	make -C /opt/sklookup/src/userspace
 	install -m 0755 /opt/sklookup/src/userspace/sklookupctl /usr/local/sbin/sklookupctl
+	# A test build with fault injection, which the guest test 58-faults loads by hand.
+	cp -a /opt/sklookup/src /tmp/sklookup-fault
+	make -C /tmp/sklookup-fault KDIR=/lib/modules/$kver/build module SKL_FAULT_INJECTION=y
+	mkdir -p /opt/sklookup/fault
+	cp /tmp/sklookup-fault/sklookup.ko /opt/sklookup/fault/
+	rm -rf /tmp/sklookup-fault
 " >"$log" 2>&1 || {
 	tail -n 40 "$log" >&2
 	find "$root/var/lib/dkms/sklookup" -name make.log -exec tail -n 40 {} \; 2>/dev/null >&2 || true

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Several writers change rules and sockets at once while clients connect.
+
+usage: writers.py [SECONDS]
+
+Every rule set that is ever in force sends 192.0.2.0/24 port 80 to label a or label b
+(apply swaps between two whole sets of 1,001 rules, another writer adds and deletes a
+more specific rule, also to a or b); label c gets sockets registered and unregistered but
+no rule for that destination names it; one of label a's two sockets is closed and opened
+again now and then. So every connection must reach a socket of a or b: never c, never
+refused, never lost.
+"""
+import collections
+import errno
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from testlib import ctl, must, report, run
+
+SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 30
+
+
+def listener(label):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(512)
+    must("register", "label", label, "fd", str(s.fileno()), fds=(s.fileno(),))
+    return s
+
+
+def rule_set(label):
+    filler = "".join(f"proto tcp dst 10.1.{i >> 8}.{i & 255} port 80 label c\n"
+                     for i in range(1000))
+    return f"proto tcp dst 192.0.2.0/24 port 80 label {label}\n" + filler
+
+
+def main():
+    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
+    socks = {"a": [listener("a"), listener("a")], "b": [listener("b")], "c": []}
+    lock = threading.Lock()
+    sets = {label: rule_set(label) for label in ("a", "b")}
+    must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "a")
+    stop = time.monotonic() + SECONDS
+    rounds = {"apply": 0, "add-del": 0, "register": 0, "restart": 0}
+    problems = []
+
+    def writer(name, step):
+        i = 0
+        while time.monotonic() < stop:
+            try:
+                step(i)
+            except Exception as err:  # pylint: disable=broad-except
+                problems.append(f"{name}: {err}")
+                return
+            rounds[name] += 1
+            i += 1
+
+    def apply_step(i):
+        res = subprocess.run(["sklookupctl", "apply", "-"], input=sets["ab"[i % 2]],
+                             capture_output=True, text=True, timeout=60)
+        if res.returncode:
+            raise RuntimeError(res.stderr.strip())
+
+    def add_del_step(i):
+        rule = must("add-rule", "proto", "tcp", "dst", "192.0.2.7", "port", "80",
+                    "label", "ab"[i % 2])
+        time.sleep(0.05)
+        res = ctl("del-rule", rule)
+        # An apply in between replaced every rule, this one included.
+        if res.returncode and "No such file" not in res.stderr:
+            raise RuntimeError(res.stderr.strip())
+
+    def register_step(_):
+        # Sockets of c stay open (and watched) to the end: a connection wrongly steered
+        # to one waits in its queue to be counted, instead of being reset by a close.
+        s = listener("c")
+        with lock:
+            socks["c"].append(s)
+        time.sleep(0.05)
+        must("unregister", "label", "c")
+
+    retired = []
+
+    def restart_step(_):
+        # The service restarts one of its two sockets: the new one is registered, then
+        # the old one stops listening (its queue is reset, as any restart does). Its
+        # descriptor stays open so that no client is left selecting on a closed one.
+        time.sleep(0.3)
+        old = socks["a"][0]
+        new = listener("a")
+        with lock:
+            socks["a"] = [new, socks["a"][1]]
+        old.shutdown(socket.SHUT_RD)
+        retired.append(old)
+
+    seen = collections.Counter()
+
+    def client():
+        while time.monotonic() < stop:
+            try:
+                cl = socket.create_connection(("192.0.2.9", 80), timeout=10)
+            except ConnectionResetError:
+                # Reset after the handshake (a reset during it refuses): it had landed on
+                # a socket that a restart then closed.
+                seen["reset after landing"] += 1
+                continue
+            except OSError as err:
+                seen["connect " + errno.errorcode.get(err.errno, str(err))] += 1
+                continue
+            deadline = time.monotonic() + 5
+            found = None
+            while not found and time.monotonic() < deadline:
+                with lock:
+                    table = [(label, s) for label, group in socks.items() for s in group
+                             if s.fileno() >= 0]
+                ready, _, _ = select.select([s for _, s in table] + [cl], [], [], 0.2)
+                if cl in ready:
+                    # Reset once established: it was queued on a socket that then closed
+                    # (a service restart loses its accept queue), so it did land rightly.
+                    found = "reset after landing"
+                    break
+                for label, s in table:
+                    if s in ready:
+                        try:
+                            s.setblocking(False)
+                            s.accept()[0].close()
+                            found = label
+                            break
+                        except OSError:
+                            continue
+            seen[found or "lost"] += 1
+            cl.close()
+
+    threads = [threading.Thread(target=writer, args=(name, step)) for name, step in
+               (("apply", apply_step), ("add-del", add_del_step),
+                ("register", register_step), ("restart", restart_step))]
+    threads += [threading.Thread(target=client) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"# {SECONDS:.0f} s: connections {dict(seen)}, writer rounds {rounds}")
+    report(not problems, "every writer's changes were accepted", "\n".join(problems))
+    wrong = {k: v for k, v in seen.items() if k not in ("a", "b", "reset after landing")}
+    report(not wrong and seen["a"] and seen["b"],
+           "under four writers every connection reached a or b", f"{dict(seen)}")
+    report(all(rounds.values()), "every writer made progress", f"{rounds}")
+    must("flush")
+    for label in ("a", "b"):
+        must("unregister", "label", label)
+    for group in list(socks.values()) + [retired]:
+        for s in group:
+            s.close()
+
+
+if __name__ == "__main__":
+    run(main, "writers scenario")
