@@ -17,7 +17,7 @@ out=${2:?usage: boot.sh KERNEL OUTDIR [GUEST-TEST-ARGS]}
 guest_args=${3:-}
 root=${SKL_ROOT:-$SKL_CACHE/roots/$kernel}
 kver=$(basename "$(ls -d "$root"/lib/modules/*/ | head -n 1)")
-timeout_s=${SKL_GUEST_TIMEOUT:-900}
+timeout_s=${SKL_GUEST_TIMEOUT:-2400}
 
 vmlinuz=
 for f in "$root/boot/vmlinuz-$kver" "$root/usr/lib/modules/$kver/vmlinuz"; do
