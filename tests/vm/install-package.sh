@@ -32,7 +32,11 @@ skl_chroot "$root" sh -ec "
 	# A purge, not a remove: the conffile and the units' enablement go too, so every run
 	# starts from what a first installation does.
 	dpkg --purge sklookup-dkms sklookupctl
-	rm -f /etc/systemd/system/web-[ab].s* /etc/modprobe.d/sklookup.conf
+	# What the configuration below added last time, enablement links included.
+	cd /etc/systemd/system
+	rm -rf web-[ab].socket web-[ab].service web-[ab].socket.wants sockets.target.wants/web-[ab].socket \
+		multi-user.target.wants/sklookup-register@*.service /etc/modprobe.d/sklookup.conf
+	cd /
 	apt-get install -y -q --no-install-recommends /tmp/sklookup-debs/*.deb
 	rm -rf /tmp/sklookup-debs
 	dkms status -m sklookup -k $kver
