@@ -18,6 +18,19 @@
 #include "features.h"
 
 /*
+ * What sklookup cannot do without, said at build time rather than as a failed load: the
+ * hooks redirect a function's return through saved registers (x86-64 only, and only with
+ * ftrace's regs-saving trampoline). Kernels before 5.10 are refused by dkms.conf
+ * (BUILD_EXCLUSIVE_KERNEL): their lookup functions are not the ones the hooks know.
+ */
+#ifndef CONFIG_X86_64
+#error "sklookup supports x86-64 kernels only"
+#endif
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "sklookup needs a kernel built with CONFIG_DYNAMIC_FTRACE_WITH_REGS"
+#endif
+
+/*
  * ftrace callbacks received a struct pt_regs until the callbacks were given a struct
  * ftrace_regs, which the regs-saving trampoline fills completely.
  */
