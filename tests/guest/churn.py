@@ -13,17 +13,9 @@ import sys
 import threading
 import time
 
-from testlib import must, report, run
+from testlib import listener, must, report, run
 
 
-
-
-def listener(label):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(512)
-    must("register", "label", label, "fd", str(s.fileno()), fds=(s.fileno(),))
-    return s
 
 
 def main():

