@@ -50,6 +50,13 @@ clean-module:
 check:
 	tests/run
 
+# The guest tests on a debug kernel (KASAN, KFENCE, lockdep, kmemleak) built once from
+# Debian's linux-source-6.1 into the cache (tests/vm/run-debug.sh); GUEST_TESTS="10-load"
+# runs part of them. Ends with "N passed, N failed".
+check-debug:
+	tests/vm/run-debug.sh $(GUEST_TESTS)
+.PHONY: check-debug
+
 # Benchmarks (tests/bench/run): one guest boot (KERNEL=, default 6.1) measuring the
 # receive path with sklookup, BPF sk_lookup, TPROXY and a socket per address against the
 # same boot's baseline; then the rule matcher on the host (make -C tests/host bench) and
@@ -57,8 +64,9 @@ check:
 bench:
 	tests/bench/run
 
-# The long fuzz runs: the CLI parsers under libFuzzer (FUZZ_SECONDS, default 600), then a
-# million netlink messages at the module in a guest (KERNEL=, default 6.1).
+# The long runs: the CLI parsers under libFuzzer (FUZZ_SECONDS, default 600), then in a
+# guest of KERNEL (default 6.1) a million netlink messages at the module, four writers for
+# three minutes, 100 load/unload cycles and 1,000 namespaces.
 fuzz:
 	tests/fuzz
 

@@ -4,13 +4,21 @@
 kver=$(uname -r)
 version=$(cat /opt/sklookup/src/VERSION)
 
-check "dkms lists sklookup/$version installed for $kver" \
-	sh -c "dkms status -m sklookup -v $version -k $kver | grep -F '$kver' | grep -q ': installed\$'"
-check "modinfo finds the DKMS build and its version" \
-	sh -c "modinfo -F filename sklookup | grep -q '/updates/dkms/sklookup.ko' &&
-	       [ \"\$(modinfo -F version sklookup)\" = '$version' ]"
+if [ -f /opt/sklookup/debug-kernel ]; then
+	# The debug kernel (tests/vm/run-debug.sh): its module is built against the debug
+	# tree and installed under extra/, not by DKMS, which knows only the stock kernel.
+	check "modinfo finds the debug kernel's build and its version" \
+		sh -c "modinfo -F filename sklookup | grep -q '/lib/modules/$kver/extra/sklookup.ko' &&
+		       [ \"\$(modinfo -F version sklookup)\" = '$version' ]"
+else
+	check "dkms lists sklookup/$version installed for $kver" \
+		sh -c "dkms status -m sklookup -v $version -k $kver | grep -F '$kver' | grep -q ': installed\$'"
+	check "modinfo finds the DKMS build and its version" \
+		sh -c "modinfo -F filename sklookup | grep -q '/updates/dkms/sklookup.ko' &&
+		       [ \"\$(modinfo -F version sklookup)\" = '$version' ]"
+fi
 check "modinfo describes every module parameter" \
-	sh -c "for p in hook_tcp hook_udp hook_ipv6; do
+	sh -c "for p in hook_tcp hook_udp hook_ipv6 max_rules max_sockets allow_userns; do
 		modinfo -F parm sklookup | grep -q \"^\$p:.\" || { echo \"no description for \$p\"; exit 1; }
 	done"
 
