@@ -122,8 +122,8 @@ def guest_table(figures, info, errors):
         facts.append("- kernel memory for 1,000,000 rules (MemAvailable before and after apply): "
                      "%.0f MiB, %.0f bytes per rule" % (kib / 1024, kib * 1024 / 1e6))
     if facts:
-        out.append("Control plane, in the guest (software emulation, several times slower "
-                   "than hardware):")
+        out.append("Control plane, in the guest's seconds (software emulation; with -icount "
+                   "a CPU running one instruction per 4 ns, several times slower than hardware):")
         out.append("")
         out.extend(facts)
         out.append("")
@@ -208,9 +208,11 @@ def targets(summary, growth, info):
 
 def plot(rows, path):
     series = []
-    for shape in ("hosts", "ports"):
-        for fam in ("v4", "v6"):
-            for kind in ("hit", "miss"):
+    for kind in ("hit", "hot", "miss"):
+        for shape in ("hosts", "ports"):
+            for fam in ("v4", "v6"):
+                if kind == "miss" and shape == "ports":
+                    continue
                 pts = [(r["rules"], r[kind]) for r in rows if r["shape"] == shape and r["fam"] == fam]
                 if pts:
                     series.append(("%s %s %s" % (shape, fam, kind), pts))
