@@ -141,6 +141,8 @@ if grep -qE "$splat" "$out/console.log" 2>/dev/null; then
 else
 	result+=$'\n'"ok - console free of kernel reports"
 fi
-tally <<<"$result" | tee "$out/report.txt"
+# Not in a pipeline: tally must count in this shell.
+tally <<<"$result" >"$out/report.txt"
+cat "$out/report.txt"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
