@@ -124,9 +124,14 @@ static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset 
 	return err;
 }
 
-/* Publish @rs (NULL when empty) in place of the current set. */
+/*
+ * Publish @rs (NULL when empty) in place of the current set. The old set is handed back
+ * in *@retiredp: the caller may still read it (to collect its dead rules and labels) and
+ * then passes it to skl_ruleset_retire(), which frees it after a grace period.
+ */
 static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
-			       const bool changed[SKL_MATCH_NR_TABLES])
+			       const bool changed[SKL_MATCH_NR_TABLES],
+			       struct skl_ruleset_retired **retiredp)
 {
 	struct skl_ruleset_retired *retired = NULL;
 	struct skl_ruleset *old;
@@ -150,9 +155,16 @@ static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
 		retired->rs = old;
 		for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++)
 			retired->free_table[kind] = changed[kind];
-		call_rcu(&retired->rcu, skl_ruleset_retired_free);
 	}
+	*retiredp = retired;
 	return 0;
+}
+
+/* Free a set skl_ruleset_publish() replaced, once no lookup can be using it. */
+static void skl_ruleset_retire(struct skl_ruleset_retired *retired)
+{
+	if (retired)
+		call_rcu(&retired->rcu, skl_ruleset_retired_free);
 }
 
 /**
@@ -169,6 +181,7 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 		  u64 *id, struct netlink_ext_ack *extack)
 {
 	bool changed[SKL_MATCH_NR_TABLES] = { false };
+	struct skl_ruleset_retired *retired;
 	struct skl_ruleset *old, *rs;
 	struct skl_rule *rule;
 	u32 count;
@@ -205,9 +218,10 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 	err = skl_ruleset_compile(rs, old, changed);
 	if (err)
 		goto err_label;
-	err = skl_ruleset_publish(sn, rs, changed);
+	err = skl_ruleset_publish(sn, rs, changed, &retired);
 	if (err)
 		goto err_compiled;
+	skl_ruleset_retire(retired);
 	sn->next_rule_id++;
 	*id = rule->match.id;
 	return 0;
@@ -234,6 +248,7 @@ err_rule:
 int skl_rules_del(struct skl_net *sn, u64 id)
 {
 	bool changed[SKL_MATCH_NR_TABLES] = { false };
+	struct skl_ruleset_retired *retired;
 	struct skl_ruleset *old, *rs = NULL;
 	struct skl_rule *rule = NULL;
 	u32 i, n;
@@ -270,13 +285,14 @@ int skl_rules_del(struct skl_net *sn, u64 id)
 		err = -ENOMEM;
 		goto err_compiled;
 	}
-	err = skl_ruleset_publish(sn, rs, changed);
+	err = skl_ruleset_publish(sn, rs, changed, &retired);
 	if (err)
 		goto err_dead;
 	old->dead[0] = rule;
 	old->ndead = 1;
 	if (rule->label)
 		skl_label_put(sn, rule->label);
+	skl_ruleset_retire(retired);
 	return 0;
 
 err_dead:
@@ -306,6 +322,7 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 		      struct netlink_ext_ack *extack)
 {
 	bool changed[SKL_MATCH_NR_TABLES];
+	struct skl_ruleset_retired *retired;
 	struct skl_ruleset *old, *rs = NULL;
 	struct skl_rule *rule;
 	u32 i, made = 0;
@@ -343,7 +360,7 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 		if (!old->dead)
 			goto err_compiled;
 	}
-	err = skl_ruleset_publish(sn, rs, changed);
+	err = skl_ruleset_publish(sn, rs, changed, &retired);
 	if (err)
 		goto err_dead;
 	sn->next_rule_id += count;
@@ -355,6 +372,7 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 		}
 		old->ndead = old->count;
 	}
+	skl_ruleset_retire(retired);
 	return 0;
 
 err_dead:
