@@ -33,10 +33,7 @@ img=${SKL_IMAGE:-$out/root.img}
 if [ "${SKL_IMAGE_REUSE:-0}" = 1 ]; then
 	[ -f "$img" ] || skl_die "$kernel: no image $img to boot again"
 else
-	# The image is a copy of the root: the guest may write to it, the cache stays as it was.
-	size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
-	rm -f "$img"
-	mke2fs -q -t ext4 -F -L sklroot -E root_owner=0:0 -d "$root" "$img" "${size_mb}M" >/dev/null
+	skl_make_image "$root" "$img"
 fi
 
 # panic_on_warn: any WARN is fatal, so a splat cannot pass unnoticed; panic=-1 with

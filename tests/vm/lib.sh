@@ -51,3 +51,11 @@ skl_chroot() {
 			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 	' skl_chroot "$root" "$@"
 }
+
+# Copy a root into a fresh ext4 image that a guest may write to, leaving the root as it was.
+skl_make_image() {
+	local root=$1 img=$2 size_mb
+	size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
+	rm -f "$img"
+	mke2fs -q -t ext4 -F -L sklroot -E root_owner=0:0 -d "$root" "$img" "${size_mb}M" >/dev/null
+}

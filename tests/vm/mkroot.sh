@@ -17,7 +17,8 @@ flavour=${2:-}
 suite=$(skl_suite_of "$kernel") || skl_die "unsupported kernel '$kernel' (supported: $SKL_ALL_KERNELS)"
 
 packages="linux-image-amd64 linux-headers-amd64 initramfs-tools dkms gcc libc6-dev make
-	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux"
+	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux
+	curl socat python3-prometheus-client"
 name=$kernel
 case "$flavour" in
 "") ;;
