@@ -30,14 +30,19 @@
  *	SKL_A_RULE_DST_PREFIXLEN are required; SKL_A_RULE_PORT_MIN/MAX (default 0-65535),
  *	SKL_A_RULE_SRC with SKL_A_RULE_SRC_PREFIXLEN (default any source),
  *	SKL_A_RULE_IFINDEX (default any device), SKL_A_RULE_PHASE (default
- *	SKL_PHASE_FIRST) are optional; SKL_A_RULE_ACTION is required, and
- *	SKL_ACTION_STEER needs SKL_A_RULE_LABEL. Addresses are in network byte order and
- *	as long as the family's addresses; bits beyond the prefix length must be zero.
+ *	SKL_PHASE_FIRST) are optional; SKL_A_RULE_ACTION is required.
+ *	SKL_ACTION_STEER needs SKL_A_RULE_LABEL; SKL_ACTION_REDIRECT needs
+ *	SKL_A_RULE_REDIRECT_ADDR (an address of the rule's family) and takes
+ *	SKL_A_RULE_REDIRECT_PORT (default 0: the packet's own port); each refuses the
+ *	other's attributes, and a drop rule refuses both. SKL_RULE_F_NOREUSEPORT goes with
+ *	SKL_ACTION_STEER only. Addresses are in network byte order and as long as the
+ *	family's addresses; bits beyond the prefix length must be zero.
  *	Reply: SKL_A_RULE_ID, the new rule's id.
  * SKL_CMD_RULE_DEL (do)
  *	Request: SKL_A_RULE_ID.
  * SKL_CMD_RULE_GET (dump)
- *	One message per rule with every attribute above and SKL_A_RULE_ID.
+ *	One message per rule with every attribute above, SKL_A_RULE_ID and SKL_A_RULE_HITS;
+ *	a redirect rule also has SKL_A_RULE_MISSES.
  * SKL_CMD_RULE_FLUSH (do)
  *	Removes every rule of the namespace; registered sockets stay.
  *
@@ -128,6 +133,12 @@ enum skl_action {
 	SKL_ACTION_UNSPEC,
 	SKL_ACTION_STEER,	/* to a socket of SKL_A_RULE_LABEL */
 	SKL_ACTION_DROP,	/* the lookup finds nothing: TCP resets, UDP drops */
+	/*
+	 * The kernel's own lookup, of SKL_A_RULE_REDIRECT_ADDR and _PORT instead of the
+	 * packet's destination; its answer is not matched against the rules again. When it
+	 * finds nothing, the lookup goes on as if the rule had not matched.
+	 */
+	SKL_ACTION_REDIRECT,
 
 	__SKL_ACTION_MAX,
 	SKL_ACTION_MAX = __SKL_ACTION_MAX - 1
@@ -159,6 +170,9 @@ enum skl_rule_attr {
 	SKL_A_RULE_HITS,		/* u64, lookups the rule matched (dump only) */
 	SKL_A_RULE_STAGE,		/* flag: into the staged set, not in force */
 	SKL_A_RULE_COUNT,		/* u32, rules in force after a commit */
+	SKL_A_RULE_REDIRECT_ADDR,	/* binary, 4 or 16 bytes */
+	SKL_A_RULE_REDIRECT_PORT,	/* u16, host order; 0: the packet's port */
+	SKL_A_RULE_MISSES,		/* u64, redirects that found no socket (dump only) */
 
 	__SKL_A_RULE_MAX,
 	SKL_A_RULE_MAX = __SKL_A_RULE_MAX - 1

@@ -9,6 +9,7 @@
 #include <linux/net.h>
 #include <linux/netdevice.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
@@ -111,6 +112,9 @@ static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_HITS] = { .type = NLA_REJECT },
 	[SKL_A_RULE_STAGE] = { .type = NLA_FLAG },
 	[SKL_A_RULE_COUNT] = { .type = NLA_REJECT },
+	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 },
+	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy skl_rule_id_policy[SKL_A_RULE_MAX + 1] = {
@@ -184,6 +188,46 @@ static int skl_parse_prefix(struct genl_info *info, int addr_type, u8 family, u8
 	}
 	memset(addr, 0, sizeof(*addr));
 	memcpy(addr, bytes, alen);
+	return 0;
+}
+
+/*
+ * A redirect's target. The kernel's lookup runs in the packet's family, so the target
+ * has the rule's; the unspecified address would match only wildcard sockets, which is
+ * never what a redirect means.
+ */
+static int skl_parse_redirect(struct genl_info *info, struct skl_rule *rule)
+{
+	struct nlattr **tb = info->attrs;
+	const struct nlattr *addr = tb[SKL_A_RULE_REDIRECT_ADDR];
+	u8 family = rule->match.family;
+
+	if (rule->match.action != SKL_ACTION_REDIRECT) {
+		if (addr || tb[SKL_A_RULE_REDIRECT_PORT]) {
+			skl_reject(info->extack, addr ?: tb[SKL_A_RULE_REDIRECT_PORT],
+				   "only a redirect rule takes SKL_A_RULE_REDIRECT_ADDR and _PORT");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!skl_require(info, SKL_A_RULE_REDIRECT_ADDR,
+			 "a redirect rule needs SKL_A_RULE_REDIRECT_ADDR"))
+		return -EINVAL;
+	if (nla_len(addr) != (family == AF_INET ? 4 : 16)) {
+		skl_reject(info->extack, addr,
+			   family == AF_INET ? "redirect address must be 4 bytes for AF_INET" :
+			   "redirect address must be 16 bytes for AF_INET6");
+		return -EINVAL;
+	}
+	memcpy(&rule->redirect_addr, nla_data(addr), nla_len(addr));
+	if (family == AF_INET ? !rule->redirect_addr.ip :
+	    ipv6_addr_any(&rule->redirect_addr.ip6)) {
+		skl_reject(info->extack, addr,
+			   "redirect address must not be the unspecified address");
+		return -EINVAL;
+	}
+	if (tb[SKL_A_RULE_REDIRECT_PORT])
+		rule->redirect_port = nla_get_u16(tb[SKL_A_RULE_REDIRECT_PORT]);
 	return 0;
 }
 
@@ -266,7 +310,12 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 		skl_reject(info->extack, tb[SKL_A_RULE_LABEL], "empty label name");
 		return -EINVAL;
 	}
-	return 0;
+	if (action != SKL_ACTION_STEER && (rule->flags & SKL_RULE_F_NOREUSEPORT)) {
+		skl_reject(info->extack, tb[SKL_A_RULE_FLAGS],
+			   "SKL_RULE_F_NOREUSEPORT goes with a steer rule only");
+		return -EINVAL;
+	}
+	return skl_parse_redirect(info, rule);
 }
 
 /*
@@ -442,12 +491,21 @@ static int skl_put_rule(struct sk_buff *skb, const struct skl_rule *rule, u32 po
 	    (rule->label && nla_put_string(skb, SKL_A_RULE_LABEL, rule->label->name)) ||
 	    nla_put_u32(skb, SKL_A_RULE_FLAGS, rule->flags) ||
 	    nla_put_u64_64bit(skb, SKL_A_RULE_HITS, skl_counter_read(&rule->hits),
-			      SKL_A_RULE_PAD)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
+			      SKL_A_RULE_PAD))
+		goto err_cancel;
+	if (m->action == SKL_ACTION_REDIRECT &&
+	    (skl_put_addr(skb, SKL_A_RULE_REDIRECT_ADDR, m->family, &rule->redirect_addr) ||
+	     (rule->redirect_port &&
+	      nla_put_u16(skb, SKL_A_RULE_REDIRECT_PORT, rule->redirect_port)) ||
+	     nla_put_u64_64bit(skb, SKL_A_RULE_MISSES, skl_counter_read(&rule->misses),
+			       SKL_A_RULE_PAD)))
+		goto err_cancel;
 	genlmsg_end(skb, hdr);
 	return 0;
+
+err_cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
 }
 
 /* cb->args[0]: index of the next rule to dump. */

@@ -24,16 +24,26 @@ static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
 	if (!rule)
 		return NULL;
 	rule->label = NULL;
-	if (skl_counter_alloc(&rule->hits, GFP_KERNEL_ACCOUNT)) {
-		kfree(rule);
-		return NULL;
-	}
+	rule->misses.value = NULL;
+	if (skl_counter_alloc(&rule->hits, GFP_KERNEL_ACCOUNT))
+		goto err_rule;
+	/* Only a redirect can miss without a label to count it. */
+	if (rule->match.action == SKL_ACTION_REDIRECT &&
+	    skl_counter_alloc(&rule->misses, GFP_KERNEL_ACCOUNT))
+		goto err_hits;
 	return rule;
+
+err_hits:
+	skl_counter_free(&rule->hits);
+err_rule:
+	kfree(rule);
+	return NULL;
 }
 
 /* The rule's label reference is the caller's business. */
 static void skl_rule_free(struct skl_rule *rule)
 {
+	skl_counter_free(&rule->misses);
 	skl_counter_free(&rule->hits);
 	kfree(rule);
 }

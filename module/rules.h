@@ -14,15 +14,21 @@ struct skl_label;
 /**
  * struct skl_rule - what a rule does, beyond what the matcher compares
  * @match: the rule as the matcher knows it; @match.priv points back here
- * @label: the label it steers to (a reference is held), or NULL for drop
+ * @label: the label it steers to (a reference is held), or NULL for drop and redirect
  * @flags: SKL_RULE_F_*
  * @hits: lookups this rule matched and decided, per CPU
+ * @redirect_addr: where a redirect rule sends the kernel's lookup
+ * @redirect_port: and to which port, host order; 0 keeps the packet's
+ * @misses: a redirect rule's lookups that found no socket there, per CPU
  */
 struct skl_rule {
 	struct skl_match_rule match;
 	struct skl_label *label;
 	u32 flags;
 	struct skl_counter hits;
+	union skl_match_addr redirect_addr;
+	u16 redirect_port;
+	struct skl_counter misses;
 };
 
 /**

@@ -11,8 +11,9 @@
  * A rule of the first phase answers a TCP lookup in the callback itself: the hooked
  * function returns the chosen socket without running. Every other decision needs the
  * kernel's own answer first (a UDP lookup must find a connected socket of its 4-tuple; the
- * specific and fallback phases depend on what the kernel found): on a match the callback
- * sends the lookup to a wrapper that calls the kernel's lookup and then decides.
+ * specific and fallback phases depend on what the kernel found), and a redirect is the
+ * kernel's lookup of another address: on a match the callback sends the lookup to a
+ * wrapper that calls the kernel's lookup and then decides.
  */
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
@@ -64,6 +65,7 @@ struct skl_lookup {
 	struct skl_match_key key;
 	struct sk_buff *skb;	/* may be NULL */
 	int doff;		/* transport header length, for reuseport programs */
+	void *table;		/* the kernel lookup's table argument, for redirects */
 	__be16 sport;
 	u8 proto;
 	u8 family;
@@ -114,9 +116,45 @@ static bool skl_match_later(const struct skl_ruleset *rs, const struct skl_looku
 }
 
 /*
+ * The kernel's own lookup at a redirect rule's target, with the packet's source. Called
+ * from this module, it is not steered again (see the hooks' callback): a redirect cannot
+ * loop. Reuseport groups at the target choose among their members as usual.
+ */
+static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l,
+			 struct sock **sk)
+{
+	const union skl_match_addr *to = &rule->redirect_addr;
+	u16 port = rule->redirect_port ?: l->key.dport;
+	struct sock *found;
+
+	if (l->proto == IPPROTO_TCP && l->family == AF_INET)
+		found = __inet_lookup_listener(l->net, SKL_TCP_HASHINFO_FROM(l->table)
+					       l->skb, l->doff, l->key.src.ip, l->sport,
+					       to->ip, port, l->key.dif, l->key.sdif);
+	else if (l->proto == IPPROTO_TCP)
+		found = inet6_lookup_listener(l->net, SKL_TCP_HASHINFO_FROM(l->table)
+					      l->skb, l->doff, &l->key.src.ip6, l->sport,
+					      &to->ip6, port, l->key.dif, l->key.sdif);
+	else if (l->family == AF_INET)
+		found = __udp4_lib_lookup(l->net, l->key.src.ip, l->sport, to->ip, htons(port),
+					  l->key.dif, l->key.sdif,
+					  SKL_UDP_TABLE_FROM(l->table) l->skb);
+	else
+		found = __udp6_lib_lookup(l->net, &l->key.src.ip6, l->sport, &to->ip6,
+					  htons(port), l->key.dif, l->key.sdif,
+					  SKL_UDP_TABLE_FROM(l->table) l->skb);
+	if (IS_ERR_OR_NULL(found)) {
+		this_cpu_inc(*rule->misses.value);
+		return false;
+	}
+	*sk = found;
+	return true;
+}
+
+/*
  * What the rule decides: *@sk is the socket to answer with (NULL for a drop). Returns
- * false when the rule's label has no live socket for this lookup: the kernel's own
- * lookup then goes on as if no rule had matched.
+ * false when the rule's label has no live socket for this lookup, or its redirect found
+ * none: the kernel's own lookup then goes on as if no rule had matched.
  */
 static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup *l,
 			    struct sock **sk)
@@ -125,10 +163,12 @@ static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup
 	u32 hash;
 
 	this_cpu_inc(*rule->hits.value);
-	if (!label) {
+	if (rule->match.action == SKL_ACTION_DROP) {
 		*sk = NULL;
 		return true;
 	}
+	if (rule->match.action == SKL_ACTION_REDIRECT)
+		return skl_redirect(rule, l, sk);
 	this_cpu_inc(label->stats->lookups);
 	hash = skl_flow_hash(l);
 	*sk = skl_label_pick(label, l->proto, l->family, hash);
@@ -161,6 +201,7 @@ static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 
 			    int dif, int sdif, struct sk_buff *skb, int doff)
 {
 	l->net = net;
+	l->table = NULL;
 	l->skb = skb;
 	l->doff = doff;
 	l->proto = proto;
@@ -171,6 +212,26 @@ static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 
 	l->sport = sport;
 	l->key.dif = dif;
 	l->key.sdif = sdif;
+}
+
+/*
+ * A TCP redirect of the first phase, which the callback left to the wrapper since it
+ * needs the kernel's lookup: true with *@sk when it found a socket. Other first-phase
+ * rules were decided in the callback.
+ */
+static bool skl_decide_first_redirect(const struct skl_lookup *l, struct sock **sk)
+{
+	const struct skl_ruleset *rs;
+	const struct skl_rule *rule;
+	bool decided = false;
+
+	rcu_read_lock();
+	rs = rcu_dereference(skl_net(l->net)->rules);
+	rule = rs ? skl_match_phase(rs, l, SKL_PHASE_FIRST) : NULL;
+	if (rule && rule->match.action == SKL_ACTION_REDIRECT)
+		decided = skl_rule_decide(rule, l, sk);
+	rcu_read_unlock();
+	return decided;
 }
 
 static bool skl_sock_is_wildcard(const struct sock *sk)
@@ -239,10 +300,13 @@ static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	struct skl_lookup l;
 	struct sock *found;
 
-	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
-				       daddr, hnum, dif, sdif);
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, hnum, dif, sdif, skb, doff);
+	l.table = SKL_TCP_HASHINFO_SAVE;
+	if (skl_decide_first_redirect(&l, &found))
+		return found;
+	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+				       daddr, hnum, dif, sdif);
 	return skl_decide_after(&l, found);
 }
 
@@ -255,10 +319,13 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	struct skl_lookup l;
 	struct sock *found;
 
-	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
-				      daddr, hnum, dif, sdif);
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
+	l.table = SKL_TCP_HASHINFO_SAVE;
+	if (skl_decide_first_redirect(&l, &found))
+		return found;
+	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+				      daddr, hnum, dif, sdif);
 	return skl_decide_after(&l, found);
 }
 
@@ -267,8 +334,9 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
  * @regs: the registers at the hooked function's entry
  * @family: AF_INET or AF_INET6
  *
- * A first-phase rule answers here, without the lookup running. A rule of a later phase
- * sends the lookup through the wrapper, which asks the kernel first.
+ * A first-phase rule answers here, without the lookup running, unless it redirects. A
+ * redirect, or a rule of a later phase, sends the lookup through the wrapper, which
+ * asks the kernel.
  */
 void skl_steer_tcp(struct pt_regs *regs, u8 family)
 {
@@ -296,9 +364,9 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 	if (!rs)
 		goto out;
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
-	if (rule && skl_rule_decide(rule, &l, &sk))
+	if (rule && rule->match.action != SKL_ACTION_REDIRECT && skl_rule_decide(rule, &l, &sk))
 		skl_return(regs, sk);
-	else if (skl_match_later(rs, &l))
+	else if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
 		instruction_pointer_set(regs, family == AF_INET ? (unsigned long)skl_tcp4_lookup :
 					(unsigned long)skl_tcp6_lookup);
 out:
@@ -316,6 +384,7 @@ static noinline struct sock *skl_udp4_lookup(struct net *net, __be32 saddr, __be
 				  SKL_UDP_TABLE_ARG skb);
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	l.table = SKL_UDP_TABLE_SAVE;
 	return skl_decide_after(&l, found);
 }
 
@@ -331,6 +400,7 @@ static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_a
 				  SKL_UDP_TABLE_ARG skb);
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	l.table = SKL_UDP_TABLE_SAVE;
 	return skl_decide_after(&l, found);
 }
 

@@ -26,4 +26,23 @@ const char *skl_prefix_format(const struct skl_prefix *p, char *buf, size_t size
 /* Parse "N", "LO-HI" or "any" into a port range. Returns -1 with *why on failure. */
 int skl_port_range_parse(const char *text, uint16_t *lo, uint16_t *hi, const char **why);
 
+/* An address with an optional port, as a redirect names its target. */
+struct skl_endpoint {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint16_t port;		/* 0: none given */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t bytes[16];
+	} addr;
+};
+
+/*
+ * Parse "ADDR", "ADDR:PORT", "[ADDR6]" or "[ADDR6]:PORT" (a bare IPv6 address takes no
+ * port: its colons would be ambiguous). Returns -1 with *why on failure.
+ */
+int skl_endpoint_parse(const char *text, struct skl_endpoint *e, const char **why);
+/* The form skl_endpoint_parse() reads, into @buf (at least 64 bytes). */
+const char *skl_endpoint_format(const struct skl_endpoint *e, char *buf, size_t size);
+
 #endif /* SKLCTL_ADDR_H */

@@ -38,6 +38,11 @@ static void put_rule(struct nlmsghdr *nlh, const struct rule_args *r)
 	mnl_attr_put_u8(nlh, SKL_A_RULE_ACTION, r->action);
 	if (r->label)
 		mnl_attr_put_strz(nlh, SKL_A_RULE_LABEL, r->label);
+	if (r->action == SKL_ACTION_REDIRECT) {
+		mnl_attr_put(nlh, SKL_A_RULE_REDIRECT_ADDR, alen, r->redirect.addr.bytes);
+		if (r->redirect.port)
+			mnl_attr_put_u16(nlh, SKL_A_RULE_REDIRECT_PORT, r->redirect.port);
+	}
 	if (r->flags)
 		mnl_attr_put_u32(nlh, SKL_A_RULE_FLAGS, r->flags);
 }

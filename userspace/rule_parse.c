@@ -32,6 +32,8 @@ const char *rule_label_invalid(const char *name)
 	return NULL;
 }
 
+#define SKL_ONE_ACTION "give one of label NAME, redirect ADDR[:PORT] or drop, once"
+
 int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 {
 	const char *why;
@@ -46,7 +48,7 @@ int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 		if (!strcmp(key, "drop")) {
 			if (r->action)
 				return skl_usage_error(where, "", NULL,
-						       "give either label NAME or drop, once");
+						       SKL_ONE_ACTION);
 			r->action = SKL_ACTION_DROP;
 			continue;
 		}
@@ -56,9 +58,9 @@ int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 		}
 		if (strcmp(key, "proto") && strcmp(key, "dst") && strcmp(key, "src") &&
 		    strcmp(key, "port") && strcmp(key, "dev") && strcmp(key, "phase") &&
-		    strcmp(key, "label"))
+		    strcmp(key, "label") && strcmp(key, "redirect"))
 			return skl_usage_error(where, "unknown keyword", key,
-					       "expected proto, dst, port, src, dev, phase, label, noreuseport or drop");
+					       "expected proto, dst, port, src, dev, phase, label, redirect, noreuseport or drop");
 		if (!val)
 			return skl_usage_error(where, "missing value after", key, "give a value");
 		i++;
@@ -93,10 +95,16 @@ int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 			else
 				return skl_usage_error(where, "phase", val,
 						       "must be first, specific or fallback");
+		} else if (!strcmp(key, "redirect")) {
+			if (r->action)
+				return skl_usage_error(where, "", NULL, SKL_ONE_ACTION);
+			if (skl_endpoint_parse(val, &r->redirect, &why))
+				return skl_usage_error(where, "redirect", val, why);
+			r->action = SKL_ACTION_REDIRECT;
 		} else {
 			if (r->action)
 				return skl_usage_error(where, "", NULL,
-						       "give either label NAME or drop, once");
+						       SKL_ONE_ACTION);
 			why = rule_label_invalid(val);
 			if (why)
 				return skl_usage_error(where, "label", val, why);
@@ -109,10 +117,14 @@ int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
 	if (!r->dst.family)
 		return skl_usage_error(where, "", NULL, "missing dst PREFIX");
 	if (!r->action)
-		return skl_usage_error(where, "", NULL, "missing label NAME or drop");
+		return skl_usage_error(where, "", NULL,
+				       "missing label NAME, redirect ADDR[:PORT] or drop");
 	if (r->has_src && r->src.family != r->dst.family)
 		return skl_usage_error(where, "src", NULL,
 				       "src and dst must be of one address family");
+	if (r->action == SKL_ACTION_REDIRECT && r->redirect.family != r->dst.family)
+		return skl_usage_error(where, "redirect", NULL,
+				       "redirect and dst must be of one address family");
 	if ((r->flags & SKL_RULE_F_NOREUSEPORT) && r->action != SKL_ACTION_STEER)
 		return skl_usage_error(where, "", NULL, "noreuseport goes with label NAME");
 	return 0;

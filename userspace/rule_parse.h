@@ -22,6 +22,7 @@ struct rule_args {
 	uint8_t phase;
 	uint8_t action;
 	const char *label;	/* points into the parsed words */
+	struct skl_endpoint redirect;
 	uint32_t flags;
 };
 

@@ -54,6 +54,38 @@ static const char *phase_name(uint8_t phase)
 	return phase <= SKL_PHASE_MAX ? names[phase] : "?";
 }
 
+/* A redirect rule's target as add-rule takes it, or "?" when the module sent none. */
+static const char *redirect_of(const struct nlattr *const *tb, uint8_t family, char *buf,
+			       size_t size)
+{
+	const struct nlattr *addr = tb[SKL_A_RULE_REDIRECT_ADDR];
+	struct skl_endpoint e = { .family = family };
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	if (!addr || mnl_attr_get_payload_len(addr) != alen) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	memcpy(e.addr.bytes, mnl_attr_get_payload(addr), alen);
+	if (tb[SKL_A_RULE_REDIRECT_PORT])
+		e.port = mnl_attr_get_u16(tb[SKL_A_RULE_REDIRECT_PORT]);
+	return skl_endpoint_format(&e, buf, size);
+}
+
+static const char *action_name(uint8_t action)
+{
+	switch (action) {
+	case SKL_ACTION_STEER:
+		return "steer";
+	case SKL_ACTION_DROP:
+		return "drop";
+	case SKL_ACTION_REDIRECT:
+		return "redirect";
+	default:
+		return "?";
+	}
+}
+
 static void prefix_of(const struct nlattr *addr, const struct nlattr *len, uint8_t family,
 		      char *buf, size_t size)
 {
@@ -74,7 +106,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
 	struct attr_table t = { tb, SKL_A_RULE_MAX };
 	struct show_ctx *ctx = data;
-	char dst[64], src[64], ports[16], dev[IF_NAMESIZE] = "";
+	char dst[64], src[64], ports[16], dev[IF_NAMESIZE] = "", target[64];
 	uint16_t lo, hi;
 	uint8_t family, action;
 	const char *label;
@@ -117,16 +149,22 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	out_str("phase", " phase %s", phase_name(tb[SKL_A_RULE_PHASE] ?
 						  mnl_attr_get_u8(tb[SKL_A_RULE_PHASE]) : 0));
-	out_str("action", "", action == SKL_ACTION_DROP ? "drop" : "steer");
-	if (label)
+	out_str("action", "", action_name(action));
+	if (label) {
 		out_str("label", " label %s", label);
-	else
+	} else if (action == SKL_ACTION_REDIRECT) {
+		redirect_of(tb, family, target, sizeof(target));
+		out_str("redirect", " redirect %s", target);
+	} else {
 		out_text(" drop");
+	}
 	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))
 		out_text(" noreuseport");
 	out_bool("noreuseport", "", tb[SKL_A_RULE_FLAGS] &&
 		 (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT));
 	out_uint("hits", "  hits %" PRIu64, get_u64(tb[SKL_A_RULE_HITS]));
+	if (action == SKL_ACTION_REDIRECT)
+		out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_RULE_MISSES]));
 	out_close_object();
 	out_text("\n");
 	return MNL_CB_OK;
@@ -232,7 +270,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
 	struct attr_table t = { tb, SKL_A_RULE_MAX };
-	char prefix[64], dev[IF_NAMESIZE];
+	char prefix[64], dev[IF_NAMESIZE], target[64];
 	uint8_t family, phase;
 	uint16_t lo, hi;
 
@@ -264,6 +302,9 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 		printf(" phase %s", phase_name(phase));
 	if (tb[SKL_A_RULE_LABEL])
 		printf(" label %s", mnl_attr_get_str(tb[SKL_A_RULE_LABEL]));
+	else if (tb[SKL_A_RULE_ACTION] &&
+		 mnl_attr_get_u8(tb[SKL_A_RULE_ACTION]) == SKL_ACTION_REDIRECT)
+		printf(" redirect %s", redirect_of(tb, family, target, sizeof(target)));
 	else
 		printf(" drop");
 	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))

@@ -21,7 +21,8 @@
 static const struct skl_command commands[] = {
 	{ "add-rule", add_rule_main,
 	  "proto tcp|udp dst PREFIX [port N|LO-HI|any] [src PREFIX] [dev IFNAME]\n"
-	  "           [phase first|specific|fallback] (label NAME [noreuseport] | drop)",
+	  "           [phase first|specific|fallback]\n"
+	  "           (label NAME [noreuseport] | redirect ADDR[:PORT] | drop)",
 	  "add a rule; prints its id" },
 	{ "del-rule", del_rule_main, "ID", "delete a rule" },
 	{ "show", show_main, "[label NAME]",

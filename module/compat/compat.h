@@ -131,20 +131,32 @@ static inline bool skl_is_udp_lookup(const struct net *net, struct pt_regs *regs
  * The lookups' parameters and arguments that differ between kernels, for the wrappers
  * that stand in for them: they are entered with the arguments in place, and call them.
  */
+/*
+ * A redirect calls the same lookup with another destination: _SAVE keeps the table the
+ * wrapper was given (NULL where the lookup takes none), _FROM passes it on.
+ */
 #ifdef HAVE_INET_LOOKUP_LISTENER_HASHINFO
 #define SKL_TCP_HASHINFO_PARAM	struct inet_hashinfo *hashinfo,
 #define SKL_TCP_HASHINFO_ARG	hashinfo,
+#define SKL_TCP_HASHINFO_SAVE	hashinfo
+#define SKL_TCP_HASHINFO_FROM(table)	((struct inet_hashinfo *)(table)),
 #else
 #define SKL_TCP_HASHINFO_PARAM
 #define SKL_TCP_HASHINFO_ARG
+#define SKL_TCP_HASHINFO_SAVE	NULL
+#define SKL_TCP_HASHINFO_FROM(table)
 #endif
 
 #ifdef HAVE_UDP_LIB_LOOKUP_TABLE
 #define SKL_UDP_TABLE_PARAM	struct udp_table *udptable,
 #define SKL_UDP_TABLE_ARG	udptable,
+#define SKL_UDP_TABLE_SAVE	udptable
+#define SKL_UDP_TABLE_FROM(table)	((struct udp_table *)(table)),
 #else
 #define SKL_UDP_TABLE_PARAM
 #define SKL_UDP_TABLE_ARG
+#define SKL_UDP_TABLE_SAVE	NULL
+#define SKL_UDP_TABLE_FROM(table)
 #endif
 
 #endif /* SKL_COMPAT_H */

@@ -7,31 +7,8 @@ source (IPv6 also needs IPV6_FREEBIND when that address comes from a local route
 """
 import socket
 import subprocess
-import struct
 
-from testlib import must, report, run
-
-IP_PKTINFO = 8
-IPV6_RECVPKTINFO = 49
-IPV6_PKTINFO = 50
-IPV6_FREEBIND = 78
-
-
-def serve_one(server, family):
-    """Receive one datagram and echo it from the address it was sent to."""
-    data, anc, _, peer = server.recvmsg(64, 256)
-    for level, kind, payload in anc:
-        if family == 4 and level == socket.IPPROTO_IP and kind == IP_PKTINFO:
-            ifindex, _, dst = struct.unpack("I4s4s", payload[:12])
-            info = struct.pack("I4s4s", 0, dst, b"\0" * 4)
-            server.sendmsg([data], [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0, peer)
-            return socket.inet_ntop(socket.AF_INET, dst)
-        if family == 6 and level == socket.IPPROTO_IPV6 and kind == IPV6_PKTINFO:
-            dst, ifindex = struct.unpack("16sI", payload[:20])
-            info = struct.pack("16sI", dst, 0)
-            server.sendmsg([data], [(socket.IPPROTO_IPV6, IPV6_PKTINFO, info)], 0, peer)
-            return socket.inet_ntop(socket.AF_INET6, dst)
-    return None
+from testlib import IP_PKTINFO, IPV6_FREEBIND, IPV6_RECVPKTINFO, must, report, run, serve_one
 
 
 def main():

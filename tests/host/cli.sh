@@ -55,11 +55,34 @@ row 2 "sklookupctl: add-rule: phase 'early': must be first, specific or fallback
 	add-rule proto tcp dst 192.0.2.0/24 phase early label web
 row 2 "sklookupctl: add-rule: src and dst must be of one address family" \
 	add-rule proto tcp dst 192.0.2.0/24 src 2001:db8::/32 label web
-row 2 "sklookupctl: add-rule: give either label NAME or drop, once" \
+row 2 "sklookupctl: add-rule: give one of label NAME, redirect ADDR[:PORT] or drop, once" \
 	add-rule proto tcp dst 192.0.2.0/24 label web drop
-row 2 "sklookupctl: add-rule: missing label NAME or drop" add-rule proto tcp dst 192.0.2.0/24
-row 2 "sklookupctl: add-rule: unknown keyword 'to': expected proto, dst, port, src, dev, phase, label, noreuseport or drop" \
+row 2 "sklookupctl: add-rule: give one of label NAME, redirect ADDR[:PORT] or drop, once" \
+	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1 label web
+row 2 "sklookupctl: add-rule: missing label NAME, redirect ADDR[:PORT] or drop" \
+	add-rule proto tcp dst 192.0.2.0/24
+row 2 "sklookupctl: add-rule: unknown keyword 'to': expected proto, dst, port, src, dev, phase, label, redirect, noreuseport or drop" \
 	add-rule proto tcp to 192.0.2.0/24
+row 2 "sklookupctl: add-rule: redirect '127.0.0.1:0': port must be 1 to 65535" \
+	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:0
+row 2 "sklookupctl: add-rule: redirect '127.0.0.1:65536': port must be 1 to 65535" \
+	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:65536
+row 2 "sklookupctl: add-rule: redirect '[::1': not an address, ADDR:PORT or [IPV6]:PORT" \
+	add-rule proto tcp dst 2001:db8::/64 redirect '[::1'
+row 2 "sklookupctl: add-rule: redirect '[127.0.0.1]:80': not an address, ADDR:PORT or [IPV6]:PORT" \
+	add-rule proto tcp dst 192.0.2.0/24 redirect '[127.0.0.1]:80'
+row 2 "sklookupctl: add-rule: redirect 'localhost:80': not an address, ADDR:PORT or [IPV6]:PORT" \
+	add-rule proto tcp dst 192.0.2.0/24 redirect localhost:80
+row 2 "sklookupctl: add-rule: redirect and dst must be of one address family" \
+	add-rule proto tcp dst 192.0.2.0/24 redirect '[::1]:80'
+row 2 "sklookupctl: add-rule: noreuseport goes with label NAME" \
+	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1 noreuseport
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	add-rule proto udp dst 2001:db8::/64 port 53 redirect '[::1]:5353'
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	add-rule proto tcp dst 203.0.113.0/24 port 1000-2000 redirect 127.0.0.1
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	add-rule proto udp dst 2001:db8::/64 redirect ::1
 row 2 "sklookupctl: add-rule: dev 'nosuchdev0': no such device" \
 	add-rule proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web
 row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \

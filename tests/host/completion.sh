@@ -81,10 +81,12 @@ row "sklookupctl -n " blue red
 row "sklookupctl --netns r" red
 row "sklookupctl -j -n blue " $commands
 row "sklookupctl -j s" show status
-row "sklookupctl add-rule " proto dst port src dev phase label noreuseport drop
+row "sklookupctl add-rule " proto dst port src dev phase label redirect noreuseport drop
 row "sklookupctl add-rule proto " tcp udp
 row "sklookupctl add-rule proto u" udp
-row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 " port src dev phase label noreuseport drop
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 " port src dev phase label redirect noreuseport drop
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:8081 " port src dev phase
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 redirect "
 row "sklookupctl add-rule proto tcp dst "
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 port " any
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 phase " first specific fallback

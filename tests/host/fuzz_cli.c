@@ -74,6 +74,9 @@ static int rule_eq(const struct rule_args *a, const struct rule_args *b)
 	       a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
 	       a->ifindex == b->ifindex && a->phase == b->phase && a->action == b->action &&
 	       !a->label == !b->label && (!a->label || !strcmp(a->label, b->label)) &&
+	       a->redirect.family == b->redirect.family && a->redirect.port == b->redirect.port &&
+	       !memcmp(a->redirect.addr.bytes, b->redirect.addr.bytes,
+		       sizeof(a->redirect.addr.bytes)) &&
 	       a->flags == b->flags;
 }
 
@@ -95,7 +98,7 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 static void format_rule(const struct rule_args *r, char *buf, size_t size)
 {
 	static const char *const phases[] = { "first", "specific", "fallback" };
-	char prefix[64], dev[IF_NAMESIZE];
+	char prefix[64], dev[IF_NAMESIZE], target[64];
 	size_t len = 0;
 
 	append(buf, size, &len, "proto %s dst %s", r->proto == IPPROTO_TCP ? "tcp" : "udp",
@@ -117,6 +120,9 @@ static void format_rule(const struct rule_args *r, char *buf, size_t size)
 		append(buf, size, &len, " phase %s", phases[r->phase]);
 	if (r->label)
 		append(buf, size, &len, " label %s", r->label);
+	else if (r->action == SKL_ACTION_REDIRECT)
+		append(buf, size, &len, " redirect %s",
+		       skl_endpoint_format(&r->redirect, target, sizeof(target)));
 	else
 		append(buf, size, &len, " drop");
 	if (r->flags & SKL_RULE_F_NOREUSEPORT)
@@ -137,7 +143,10 @@ static void check_round_trip(const struct rule_args *r)
 	CHECK(r->dst.family == AF_INET || r->dst.family == AF_INET6, "family %u",
 	      r->dst.family);
 	CHECK(r->action == SKL_ACTION_STEER ? r->label != NULL :
-	      r->action == SKL_ACTION_DROP && !r->label, "action %u", r->action);
+	      (r->action == SKL_ACTION_DROP || r->action == SKL_ACTION_REDIRECT) && !r->label,
+	      "action %u", r->action);
+	CHECK(r->action != SKL_ACTION_REDIRECT || r->redirect.family == r->dst.family,
+	      "redirect family %u", r->redirect.family);
 	CHECK(r->port_lo <= r->port_hi, "ports %u-%u", r->port_lo, r->port_hi);
 	format_rule(r, line, sizeof(line));
 	f = fmemopen(line, strlen(line), "r");

@@ -11,8 +11,9 @@ kernel=${1:?usage: build.sh KERNEL}
 root="$SKL_CACHE/roots/$kernel"
 [ -f "$root/.sklookup-recipe" ] || "$here/mkroot.sh" "$kernel"
 kver=$(basename "$(ls -d "$root"/lib/modules/*/ | head -n 1)")
-rm -rf "$root/tmp/sklookup-build"
-mkdir -p "$root/tmp/sklookup-build"
+# Its own directory in the shared root, so that builds of several trees can run at once.
+trap 'rm -rf "$root/tmp/sklookup-build-$$"' EXIT
+mkdir -p "$root/tmp/sklookup-build-$$"
 git -C "$top" ls-files -z --cached --others --exclude-standard |
-	(cd "$top" && tar --null -T - -cf - 2>/dev/null) | tar -C "$root/tmp/sklookup-build" -xf -
-skl_chroot "$root" make -s -C /tmp/sklookup-build KDIR="/lib/modules/$kver/build" module W="${W:-}"
+	(cd "$top" && tar --null -T - -cf - 2>/dev/null) | tar -C "$root/tmp/sklookup-build-$$" -xf -
+skl_chroot "$root" make -s -C /tmp/sklookup-build-$$ KDIR="/lib/modules/$kver/build" module W="${W:-}"
