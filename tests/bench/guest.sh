@@ -32,6 +32,7 @@ mod0	base	yes	bind $dst
 skl1	skl1	yes	bind $steered register bench
 skl10k	skl10k	yes	bind $steered register bench
 skl1m	skl1m	yes	bind $steered register bench
+sklr1	sklr1	yes	bind $steered
 "
 
 wanted() { [ "$want" = all ] || case "+$want+" in *"+$1+"*) return 0 ;; *) return 1 ;; esac; }
@@ -49,12 +50,14 @@ mkns() {
 	ip -n "$1" route add 198.18.0.0/15 dev d0
 }
 
+# N rules, or rN: the same with the two that match redirecting to the unregistered server.
 rules_file() {
-	local n=$1 f=/tmp/rules-$1
+	local n=$1 f=/tmp/rules-$1 action="label bench"
 	[ -f "$f" ] && { echo "$f"; return; }
+	case "$n" in r*) n=${n#r} action="redirect $steered" ;; esac
 	{
-		echo "proto udp dst 192.0.2.0/24 port 5000 label bench"
-		echo "proto tcp dst 192.0.2.0/24 port 5000 label bench"
+		echo "proto udp dst 192.0.2.0/24 port 5000 $action"
+		echo "proto tcp dst 192.0.2.0/24 port 5000 $action"
 		[ "$n" -gt 2 ] && "$B/skbench" rules $((n - 2))
 	} >"$f"
 	echo "$f"
@@ -65,6 +68,7 @@ rules_of() {
 	skl1) echo 2 ;;
 	skl10k) echo 10000 ;;
 	skl1m) echo 1000000 ;;
+	sklr1) echo r2 ;;
 	esac
 }
 
@@ -136,7 +140,7 @@ for round in $(seq 1 "$rounds"); do
 	loaded && rmmod sklookup
 	measure no
 	modprobe sklookup || { echo "error modprobe failed"; continue; }
-	for name in skl1 skl10k skl1m; do
+	for name in skl1 skl10k skl1m sklr1; do
 		wanted "$name" || continue
 		before=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
 		t=$(date +%s.%N)
