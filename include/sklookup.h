@@ -66,6 +66,20 @@
  *	One message per label: SKL_A_LABEL_NAME, the counters SKL_A_LABEL_LOOKUPS,
  *	SKL_A_LABEL_DELIVERED and SKL_A_LABEL_MISSES, and one nested SKL_A_LABEL_SOCKET
  *	per socket (skl_socket_attr).
+ *
+ * SKL_CMD_EXPLAIN (do)
+ *	Where a new connection or datagram would go, decided as the receive path decides
+ *	but with no side effect: no counter moves, nothing is delivered. Reading needs no
+ *	privilege. Request: SKL_A_EXPLAIN_PROTO, _FAMILY, _DST and _DPORT are required;
+ *	_SRC (default the unspecified address), _SPORT (default 0) and _IFINDEX (the ingress
+ *	device, default none) are optional. Reply: SKL_A_EXPLAIN_VERDICT; with a rule's
+ *	verdict SKL_A_EXPLAIN_RULE_ID and _PHASE; SKL_A_EXPLAIN_SOCKET (skl_socket_attr,
+ *	nested) for the socket that would answer; SKL_A_EXPLAIN_KERNEL_SOCKET for the
+ *	socket the kernel's own lookup found when a rule overrides it; then one
+ *	SKL_A_EXPLAIN_MATCH (skl_explain_match_attr, nested) per rule that matches the flow,
+ *	by phase and in precedence order, with what became of it, and
+ *	SKL_A_EXPLAIN_TRUNCATED when not all of them fitted. A reuseport group's program is
+ *	not run (it needs the packet): a group chooses by the flow's hash here.
  */
 #ifndef _UAPI_SKLOOKUP_H
 #define _UAPI_SKLOOKUP_H
@@ -85,6 +99,7 @@ enum skl_cmd {
 	SKL_CMD_LABEL_GET,
 	SKL_CMD_RULE_BEGIN,
 	SKL_CMD_RULE_COMMIT,
+	SKL_CMD_EXPLAIN,
 
 	__SKL_CMD_MAX,
 	SKL_CMD_MAX = __SKL_CMD_MAX - 1
@@ -203,6 +218,61 @@ enum skl_socket_attr {
 
 	__SKL_A_SOCKET_MAX,
 	SKL_A_SOCKET_MAX = __SKL_A_SOCKET_MAX - 1
+};
+
+/* SKL_A_EXPLAIN_VERDICT: what answers the lookup. */
+enum skl_verdict {
+	SKL_VERDICT_RULE,	/* a rule's socket: a steer rule's label or a redirect's target */
+	SKL_VERDICT_DROP,	/* a drop rule: TCP is refused, the datagram dropped */
+	SKL_VERDICT_KERNEL,	/* the kernel's own lookup, with its socket */
+	SKL_VERDICT_NONE,	/* nothing: TCP is refused, UDP answered port unreachable */
+
+	__SKL_VERDICT_MAX,
+	SKL_VERDICT_MAX = __SKL_VERDICT_MAX - 1
+};
+
+/* SKL_A_EXPLAIN_MATCH_OUTCOME: what became of a rule that matches. */
+enum skl_outcome {
+	SKL_OUTCOME_DECIDED,	/* it answered */
+	SKL_OUTCOME_NO_SOCKET,	/* it was chosen, but its label or target had no socket */
+	SKL_OUTCOME_OUTRANKED,	/* a more precise rule of its phase was chosen */
+	SKL_OUTCOME_NOT_REACHED, /* its phase was not consulted */
+
+	__SKL_OUTCOME_MAX,
+	SKL_OUTCOME_MAX = __SKL_OUTCOME_MAX - 1
+};
+
+enum skl_explain_attr {
+	SKL_A_EXPLAIN_UNSPEC,
+	SKL_A_EXPLAIN_PAD,
+	SKL_A_EXPLAIN_PROTO,		/* u8, IPPROTO_TCP or IPPROTO_UDP */
+	SKL_A_EXPLAIN_FAMILY,		/* u8, AF_INET or AF_INET6 */
+	SKL_A_EXPLAIN_DST,		/* binary, 4 or 16 bytes */
+	SKL_A_EXPLAIN_DPORT,		/* u16, host order */
+	SKL_A_EXPLAIN_SRC,		/* binary, 4 or 16 bytes */
+	SKL_A_EXPLAIN_SPORT,		/* u16, host order */
+	SKL_A_EXPLAIN_IFINDEX,		/* u32 */
+	SKL_A_EXPLAIN_VERDICT,		/* u8, enum skl_verdict */
+	SKL_A_EXPLAIN_RULE_ID,		/* u64, the rule that decided */
+	SKL_A_EXPLAIN_PHASE,		/* u8, enum skl_phase, the phase that decided */
+	SKL_A_EXPLAIN_SOCKET,		/* nest, skl_socket_attr: the socket that answers */
+	SKL_A_EXPLAIN_KERNEL_SOCKET,	/* nest, skl_socket_attr: the kernel's own answer */
+	SKL_A_EXPLAIN_MATCH,		/* nest, skl_explain_match_attr; repeated */
+	SKL_A_EXPLAIN_TRUNCATED,	/* flag: more rules matched than the reply holds */
+
+	__SKL_A_EXPLAIN_MAX,
+	SKL_A_EXPLAIN_MAX = __SKL_A_EXPLAIN_MAX - 1
+};
+
+enum skl_explain_match_attr {
+	SKL_A_EXPLAIN_MATCH_UNSPEC,
+	SKL_A_EXPLAIN_MATCH_PAD,
+	SKL_A_EXPLAIN_MATCH_RULE_ID,	/* u64 */
+	SKL_A_EXPLAIN_MATCH_PHASE,	/* u8, enum skl_phase */
+	SKL_A_EXPLAIN_MATCH_OUTCOME,	/* u8, enum skl_outcome */
+
+	__SKL_A_EXPLAIN_MATCH_MAX,
+	SKL_A_EXPLAIN_MATCH_MAX = __SKL_A_EXPLAIN_MATCH_MAX - 1
 };
 
 #endif /* _UAPI_SKLOOKUP_H */

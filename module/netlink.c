@@ -23,6 +23,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "rules.h"
+#include "steer.h"
 #include "version.h"
 
 static struct genl_family skl_genl_family;
@@ -159,6 +160,16 @@ static bool skl_require(struct genl_info *info, int type, const char *msg)
 	return false;
 }
 
+static bool skl_dev_exists(struct net *net, int ifindex)
+{
+	bool exists;
+
+	rcu_read_lock();
+	exists = ifindex > 0 && dev_get_by_index_rcu(net, ifindex);
+	rcu_read_unlock();
+	return exists;
+}
+
 /* A prefix attribute into @addr, checked against @family and @plen. */
 static int skl_parse_prefix(struct genl_info *info, int addr_type, u8 family, u8 plen,
 			    union skl_match_addr *addr)
@@ -282,7 +293,7 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 	}
 	if (tb[SKL_A_RULE_IFINDEX]) {
 		m->ifindex = nla_get_u32(tb[SKL_A_RULE_IFINDEX]);
-		if (m->ifindex <= 0 || !__dev_get_by_index(genl_info_net(info), m->ifindex)) {
+		if (!skl_dev_exists(genl_info_net(info), m->ifindex)) {
 			skl_reject(info->extack, tb[SKL_A_RULE_IFINDEX],
 				   "no such device in this network namespace");
 			return -ENODEV;
@@ -612,9 +623,9 @@ static int skl_cmd_label_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int skl_put_socket(struct sk_buff *skb, const struct sock *sk)
+static int skl_put_socket(struct sk_buff *skb, int type, const struct sock *sk)
 {
-	struct nlattr *nest = nla_nest_start(skb, SKL_A_LABEL_SOCKET);
+	struct nlattr *nest = nla_nest_start(skb, type);
 	int err;
 
 	if (!nest)
@@ -655,7 +666,7 @@ static int skl_put_label(struct sk_buff *skb, struct skl_net *sn, const struct s
 		goto cancel;
 	socks = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
 	for (i = 0; socks && i < socks->count; i++) {
-		if (skl_put_socket(skb, socks->sk[i]))
+		if (skl_put_socket(skb, SKL_A_LABEL_SOCKET, socks->sk[i]))
 			goto cancel;
 	}
 	genlmsg_end(skb, hdr);
@@ -684,6 +695,180 @@ static int skl_cmd_label_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_unlock(&sn->lock);
 	cb->args[0] = i;
 	return skb->len;
+}
+
+static const struct nla_policy skl_explain_policy[SKL_A_EXPLAIN_MAX + 1] = {
+	[SKL_A_EXPLAIN_PROTO] = { .type = NLA_U8 },
+	[SKL_A_EXPLAIN_FAMILY] = { .type = NLA_U8 },
+	[SKL_A_EXPLAIN_DST] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[SKL_A_EXPLAIN_DPORT] = { .type = NLA_U16 },
+	[SKL_A_EXPLAIN_SRC] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[SKL_A_EXPLAIN_SPORT] = { .type = NLA_U16 },
+	[SKL_A_EXPLAIN_IFINDEX] = { .type = NLA_U32 },
+	[SKL_A_EXPLAIN_VERDICT] = { .type = NLA_REJECT },
+	[SKL_A_EXPLAIN_RULE_ID] = { .type = NLA_REJECT },
+	[SKL_A_EXPLAIN_PHASE] = { .type = NLA_REJECT },
+	[SKL_A_EXPLAIN_SOCKET] = { .type = NLA_REJECT },
+	[SKL_A_EXPLAIN_KERNEL_SOCKET] = { .type = NLA_REJECT },
+	[SKL_A_EXPLAIN_MATCH] = { .type = NLA_REJECT },
+	[SKL_A_EXPLAIN_TRUNCATED] = { .type = NLA_REJECT },
+};
+
+static int skl_parse_explain(struct genl_info *info, struct skl_explain_query *q)
+{
+	struct nlattr **tb = info->attrs;
+	u8 family;
+	int err;
+
+	memset(q, 0, sizeof(*q));
+	if (!skl_require(info, SKL_A_EXPLAIN_PROTO, "missing SKL_A_EXPLAIN_PROTO") ||
+	    !skl_require(info, SKL_A_EXPLAIN_FAMILY, "missing SKL_A_EXPLAIN_FAMILY") ||
+	    !skl_require(info, SKL_A_EXPLAIN_DST, "missing SKL_A_EXPLAIN_DST") ||
+	    !skl_require(info, SKL_A_EXPLAIN_DPORT, "missing SKL_A_EXPLAIN_DPORT"))
+		return -EINVAL;
+	q->proto = nla_get_u8(tb[SKL_A_EXPLAIN_PROTO]);
+	if (q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP) {
+		skl_reject(info->extack, tb[SKL_A_EXPLAIN_PROTO],
+			   "protocol must be IPPROTO_TCP or IPPROTO_UDP");
+		return -EINVAL;
+	}
+	family = nla_get_u8(tb[SKL_A_EXPLAIN_FAMILY]);
+	if (family != AF_INET && family != AF_INET6) {
+		skl_reject(info->extack, tb[SKL_A_EXPLAIN_FAMILY],
+			   "family must be AF_INET or AF_INET6");
+		return -EINVAL;
+	}
+	q->family = family;
+	err = skl_parse_prefix(info, SKL_A_EXPLAIN_DST, family, family == AF_INET ? 32 : 128,
+			       &q->key.dst);
+	if (err)
+		return err;
+	if (tb[SKL_A_EXPLAIN_SRC]) {
+		err = skl_parse_prefix(info, SKL_A_EXPLAIN_SRC, family,
+				       family == AF_INET ? 32 : 128, &q->key.src);
+		if (err)
+			return err;
+	}
+	q->key.dport = nla_get_u16(tb[SKL_A_EXPLAIN_DPORT]);
+	if (tb[SKL_A_EXPLAIN_SPORT])
+		q->sport = htons(nla_get_u16(tb[SKL_A_EXPLAIN_SPORT]));
+	if (tb[SKL_A_EXPLAIN_IFINDEX]) {
+		q->key.dif = nla_get_u32(tb[SKL_A_EXPLAIN_IFINDEX]);
+		if (!skl_dev_exists(genl_info_net(info), q->key.dif)) {
+			skl_reject(info->extack, tb[SKL_A_EXPLAIN_IFINDEX],
+				   "no such device in this network namespace");
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+/* One matching rule of a phase, with what the decision made of it. */
+struct skl_explain_visit {
+	struct sk_buff *skb;
+	const struct skl_trace *trace;
+	unsigned int phase;
+};
+
+static int skl_put_explain_match(const struct skl_match_rule *match, void *arg)
+{
+	struct skl_explain_visit *v = arg;
+	const struct skl_trace *t = v->trace;
+	struct nlattr *nest;
+	u8 outcome;
+
+	if (match->priv == t->decided)
+		outcome = SKL_OUTCOME_DECIDED;
+	else if (!t->consulted[v->phase])
+		outcome = SKL_OUTCOME_NOT_REACHED;
+	else if (match->priv == t->chosen[v->phase] && t->empty[v->phase])
+		outcome = SKL_OUTCOME_NO_SOCKET;
+	else
+		outcome = SKL_OUTCOME_OUTRANKED;
+	/* Leave room for SKL_A_EXPLAIN_TRUNCATED. */
+	if (skb_tailroom(v->skb) < 64)
+		return -EMSGSIZE;
+	nest = nla_nest_start(v->skb, SKL_A_EXPLAIN_MATCH);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(v->skb, SKL_A_EXPLAIN_MATCH_RULE_ID, match->id,
+			      SKL_A_EXPLAIN_MATCH_PAD) ||
+	    nla_put_u8(v->skb, SKL_A_EXPLAIN_MATCH_PHASE, v->phase) ||
+	    nla_put_u8(v->skb, SKL_A_EXPLAIN_MATCH_OUTCOME, outcome)) {
+		nla_nest_cancel(v->skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(v->skb, nest);
+	return 0;
+}
+
+static u8 skl_explain_verdict(const struct skl_trace *t)
+{
+	if (t->decided)
+		return t->decided->match.action == SKL_ACTION_DROP ? SKL_VERDICT_DROP :
+								      SKL_VERDICT_RULE;
+	return t->sk ? SKL_VERDICT_KERNEL : SKL_VERDICT_NONE;
+}
+
+static int skl_put_explain(struct sk_buff *reply, const struct skl_explain_query *q,
+			   const struct skl_trace *t, const struct skl_ruleset *rs)
+{
+	struct skl_explain_visit v = { .skb = reply, .trace = t };
+	const struct skl_rule *rule = t->decided;
+	const struct skl_match_table *table;
+
+	if (nla_put_u8(reply, SKL_A_EXPLAIN_VERDICT, skl_explain_verdict(t)) ||
+	    (rule && (nla_put_u64_64bit(reply, SKL_A_EXPLAIN_RULE_ID, rule->match.id,
+					SKL_A_EXPLAIN_PAD) ||
+		      nla_put_u8(reply, SKL_A_EXPLAIN_PHASE, rule->match.phase))) ||
+	    (t->sk && skl_put_socket(reply, SKL_A_EXPLAIN_SOCKET, t->sk)) ||
+	    (rule && t->found && t->found != t->sk &&
+	     skl_put_socket(reply, SKL_A_EXPLAIN_KERNEL_SOCKET, t->found)))
+		return -EMSGSIZE;
+	if (!rs)
+		return 0;
+	for (v.phase = 0; v.phase <= SKL_PHASE_MAX; v.phase++) {
+		table = rs->tables[skl_match_table_index(q->proto, q->family, v.phase)];
+		if (skl_match_visit_matches(table, &t->key, skl_put_explain_match, &v))
+			return nla_put_flag(reply, SKL_A_EXPLAIN_TRUNCATED);
+	}
+	return 0;
+}
+
+static int skl_cmd_explain(struct sk_buff *skb, struct genl_info *info)
+{
+	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct skl_explain_query q;
+	struct skl_trace trace;
+	struct sk_buff *reply;
+	void *hdr;
+	int err;
+
+	err = skl_parse_explain(info, &q);
+	if (err)
+		return err;
+	/* Room for the verdict and a few hundred matching rules; more are cut off. */
+	reply = genlmsg_new(4 * NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(reply, info, &skl_genl_family, 0, SKL_CMD_EXPLAIN);
+	if (!hdr) {
+		nlmsg_free(reply);
+		return -EMSGSIZE;
+	}
+	/* The lock keeps the rule set, and the rules the trace points to, in place. */
+	mutex_lock(&sn->lock);
+	skl_steer_explain(genl_info_net(info), &q, &trace);
+	err = skl_put_explain(reply, &q, &trace,
+			      rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock)));
+	mutex_unlock(&sn->lock);
+	skl_trace_release(&trace);
+	if (err) {
+		nlmsg_free(reply);
+		return err;
+	}
+	genlmsg_end(reply, hdr);
+	return genlmsg_reply(reply, info);
 }
 
 static const struct genl_ops skl_genl_ops[] = {
@@ -753,6 +938,12 @@ static const struct genl_ops skl_genl_ops[] = {
 		.policy = skl_rule_none_policy,
 		.maxattr = SKL_A_RULE_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = SKL_CMD_EXPLAIN,
+		.doit = skl_cmd_explain,
+		.policy = skl_explain_policy,
+		.maxattr = SKL_A_EXPLAIN_MAX,
 	},
 };
 

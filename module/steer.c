@@ -18,6 +18,7 @@
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
 #include <linux/random.h>
+#include <linux/tcp.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
 #include <net/ipv6.h>
@@ -66,6 +67,7 @@ struct skl_lookup {
 	struct sk_buff *skb;	/* may be NULL */
 	int doff;		/* transport header length, for reuseport programs */
 	void *table;		/* the kernel lookup's table argument, for redirects */
+	struct skl_trace *trace;	/* explain's record; NULL on the receive path */
 	__be16 sport;
 	u8 proto;
 	u8 family;
@@ -100,12 +102,25 @@ static const struct skl_rule *skl_match_phase(const struct skl_ruleset *rs,
 {
 	const struct skl_match_table *table;
 	const struct skl_match_rule *match;
+	const struct skl_rule *rule = NULL;
 
 	table = rs->tables[skl_match_table_index(l->proto, l->family, phase)];
-	if (!table)
-		return NULL;
-	match = skl_match_lookup(table, &l->key);
-	return match ? match->priv : NULL;
+	if (table) {
+		match = skl_match_lookup(table, &l->key);
+		rule = match ? match->priv : NULL;
+	}
+	if (unlikely(l->trace)) {
+		l->trace->consulted[phase] = true;
+		l->trace->chosen[phase] = rule;
+	}
+	return rule;
+}
+
+/* Counters move for packets only: explaining a flow must leave no trace in them. */
+static void skl_count(const struct skl_lookup *l, u64 __percpu *counter)
+{
+	if (likely(!l->trace))
+		this_cpu_inc(*counter);
 }
 
 /* Whether a rule of a phase that needs the kernel's answer first matches @l. */
@@ -116,15 +131,13 @@ static bool skl_match_later(const struct skl_ruleset *rs, const struct skl_looku
 }
 
 /*
- * The kernel's own lookup at a redirect rule's target, with the packet's source. Called
- * from this module, it is not steered again (see the hooks' callback): a redirect cannot
- * loop. Reuseport groups at the target choose among their members as usual.
+ * The kernel's own lookup of @to and @port, with the packet's source. Called from this
+ * module, it is not steered (see the hooks' callback): a redirect cannot loop. Reuseport
+ * groups choose among their members as usual.
  */
-static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l,
-			 struct sock **sk)
+static struct sock *skl_kernel_lookup(const struct skl_lookup *l,
+				      const union skl_match_addr *to, u16 port)
 {
-	const union skl_match_addr *to = &rule->redirect_addr;
-	u16 port = rule->redirect_port ?: l->key.dport;
 	struct sock *found;
 
 	if (l->proto == IPPROTO_TCP && l->family == AF_INET)
@@ -143,8 +156,18 @@ static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l
 		found = __udp6_lib_lookup(l->net, &l->key.src.ip6, l->sport, &to->ip6,
 					  htons(port), l->key.dif, l->key.sdif,
 					  SKL_UDP_TABLE_FROM(l->table) l->skb);
-	if (IS_ERR_OR_NULL(found)) {
-		this_cpu_inc(*rule->misses.value);
+	return IS_ERR(found) ? NULL : found;
+}
+
+/* A redirect rule: the kernel's lookup at its target. False when nothing answers there. */
+static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l,
+			 struct sock **sk)
+{
+	struct sock *found;
+
+	found = skl_kernel_lookup(l, &rule->redirect_addr, rule->redirect_port ?: l->key.dport);
+	if (!found) {
+		skl_count(l, rule->misses.value);
 		return false;
 	}
 	*sk = found;
@@ -156,24 +179,24 @@ static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l
  * false when the rule's label has no live socket for this lookup, or its redirect found
  * none: the kernel's own lookup then goes on as if no rule had matched.
  */
-static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup *l,
-			    struct sock **sk)
+static bool skl_rule_act(const struct skl_rule *rule, const struct skl_lookup *l,
+			 struct sock **sk)
 {
 	struct skl_label *label = rule->label;
 	u32 hash;
 
-	this_cpu_inc(*rule->hits.value);
+	skl_count(l, rule->hits.value);
 	if (rule->match.action == SKL_ACTION_DROP) {
 		*sk = NULL;
 		return true;
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	this_cpu_inc(label->stats->lookups);
+	skl_count(l, &label->stats->lookups);
 	hash = skl_flow_hash(l);
 	*sk = skl_label_pick(label, l->proto, l->family, hash);
 	if (!*sk) {
-		this_cpu_inc(label->stats->misses);
+		skl_count(l, &label->stats->misses);
 		return false;
 	}
 	/* The socket's reuseport group (and its program) chooses among its members. */
@@ -186,8 +209,22 @@ static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup
 		else if (member)
 			*sk = member;
 	}
-	this_cpu_inc(label->stats->delivered);
+	skl_count(l, &label->stats->delivered);
 	return true;
+}
+
+static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup *l,
+			    struct sock **sk)
+{
+	bool decided = skl_rule_act(rule, l, sk);
+
+	if (unlikely(l->trace)) {
+		if (decided)
+			l->trace->decided = rule;
+		else
+			l->trace->empty[rule->match.phase] = true;
+	}
+	return decided;
 }
 
 static void skl_return(struct pt_regs *regs, struct sock *sk)
@@ -202,6 +239,7 @@ static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 
 {
 	l->net = net;
 	l->table = NULL;
+	l->trace = NULL;
 	l->skb = skb;
 	l->doff = doff;
 	l->proto = proto;
@@ -215,11 +253,11 @@ static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 
 }
 
 /*
- * A TCP redirect of the first phase, which the callback left to the wrapper since it
- * needs the kernel's lookup: true with *@sk when it found a socket. Other first-phase
- * rules were decided in the callback.
+ * TCP's first phase, before the kernel's lookup: true with *@sk when a rule decided.
+ * The TCP wrapper passes @redirect_only, since its callback decided the other actions
+ * (a redirect needs the kernel's lookup, which the callback cannot make).
  */
-static bool skl_decide_first_redirect(const struct skl_lookup *l, struct sock **sk)
+static bool skl_decide_first(const struct skl_lookup *l, bool redirect_only, struct sock **sk)
 {
 	const struct skl_ruleset *rs;
 	const struct skl_rule *rule;
@@ -228,7 +266,7 @@ static bool skl_decide_first_redirect(const struct skl_lookup *l, struct sock **
 	rcu_read_lock();
 	rs = rcu_dereference(skl_net(l->net)->rules);
 	rule = rs ? skl_match_phase(rs, l, SKL_PHASE_FIRST) : NULL;
-	if (rule && rule->match.action == SKL_ACTION_REDIRECT)
+	if (rule && (!redirect_only || rule->match.action == SKL_ACTION_REDIRECT))
 		decided = skl_rule_decide(rule, l, sk);
 	rcu_read_unlock();
 	return decided;
@@ -303,7 +341,7 @@ static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (skl_decide_first_redirect(&l, &found))
+	if (skl_decide_first(&l, true, &found))
 		return found;
 	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				       daddr, hnum, dif, sdif);
@@ -322,7 +360,7 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (skl_decide_first_redirect(&l, &found))
+	if (skl_decide_first(&l, true, &found))
 		return found;
 	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				      daddr, hnum, dif, sdif);
@@ -440,4 +478,59 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 	if (divert)
 		instruction_pointer_set(regs, family == AF_INET ? (unsigned long)skl_udp4_lookup :
 					(unsigned long)skl_udp6_lookup);
+}
+
+/**
+ * skl_steer_explain() - decide a flow as the receive path would, without delivering it
+ * @net: the namespace whose rules and sockets decide
+ * @q: the flow
+ * @trace: filled in; the caller releases it with skl_trace_release()
+ *
+ * The same decision as a packet's, phase by phase; counters do not move. No packet
+ * exists, so a reuseport group's program is not run: the group chooses by hash.
+ */
+void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
+		       struct skl_trace *trace)
+{
+	struct skl_lookup l = {
+		.net = net,
+		.key = q->key,
+		.sport = q->sport,
+		.proto = q->proto,
+		.family = q->family,
+		.doff = q->proto == IPPROTO_UDP ? sizeof(struct udphdr) : sizeof(struct tcphdr),
+		.trace = trace,
+	};
+	struct sock *sk;
+
+	memset(trace, 0, sizeof(*trace));
+	trace->key = q->key;
+	l.table = q->proto == IPPROTO_TCP ? skl_tcp_table_of(net) : skl_udp_table_of(net);
+
+	rcu_read_lock();
+	if (q->proto == IPPROTO_TCP && skl_decide_first(&l, false, &sk)) {
+		/* Not needed for the decision, but what the rule overrides is worth telling. */
+		trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
+	} else {
+		trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
+		sk = skl_decide_after(&l, trace->found);
+	}
+	if (trace->found && !refcount_inc_not_zero(&trace->found->sk_refcnt))
+		trace->found = NULL;
+	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
+		sk = NULL;
+	trace->sk = sk;
+	rcu_read_unlock();
+}
+
+/**
+ * skl_trace_release() - drop the socket references skl_steer_explain() took
+ * @trace: as filled in
+ */
+void skl_trace_release(struct skl_trace *trace)
+{
+	if (trace->found)
+		sock_put(trace->found);
+	if (trace->sk)
+		sock_put(trace->sk);
 }

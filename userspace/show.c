@@ -15,91 +15,13 @@
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
+#include "rule_format.h"
 #include "util.h"
 
 struct show_ctx {
 	const char *label;	/* only this label, or NULL */
 	int count;
 };
-
-struct attr_table {
-	const struct nlattr **tb;
-	unsigned int max;
-};
-
-static int table_cb(const struct nlattr *attr, void *data)
-{
-	struct attr_table *t = data;
-
-	/* Newer modules may add attributes: skip what this version does not know. */
-	if (mnl_attr_type_valid(attr, t->max) > 0)
-		t->tb[mnl_attr_get_type(attr)] = attr;
-	return MNL_CB_OK;
-}
-
-static uint64_t get_u64(const struct nlattr *attr)
-{
-	return attr ? mnl_attr_get_u64(attr) : 0;
-}
-
-static const char *proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
-}
-
-static const char *phase_name(uint8_t phase)
-{
-	static const char *const names[] = { "first", "specific", "fallback" };
-
-	return phase <= SKL_PHASE_MAX ? names[phase] : "?";
-}
-
-/* A redirect rule's target as add-rule takes it, or "?" when the module sent none. */
-static const char *redirect_of(const struct nlattr *const *tb, uint8_t family, char *buf,
-			       size_t size)
-{
-	const struct nlattr *addr = tb[SKL_A_RULE_REDIRECT_ADDR];
-	struct skl_endpoint e = { .family = family };
-	size_t alen = family == AF_INET ? 4 : 16;
-
-	if (!addr || mnl_attr_get_payload_len(addr) != alen) {
-		snprintf(buf, size, "?");
-		return buf;
-	}
-	memcpy(e.addr.bytes, mnl_attr_get_payload(addr), alen);
-	if (tb[SKL_A_RULE_REDIRECT_PORT])
-		e.port = mnl_attr_get_u16(tb[SKL_A_RULE_REDIRECT_PORT]);
-	return skl_endpoint_format(&e, buf, size);
-}
-
-static const char *action_name(uint8_t action)
-{
-	switch (action) {
-	case SKL_ACTION_STEER:
-		return "steer";
-	case SKL_ACTION_DROP:
-		return "drop";
-	case SKL_ACTION_REDIRECT:
-		return "redirect";
-	default:
-		return "?";
-	}
-}
-
-static void prefix_of(const struct nlattr *addr, const struct nlattr *len, uint8_t family,
-		      char *buf, size_t size)
-{
-	struct skl_prefix p = { .family = family };
-	size_t alen = family == AF_INET ? 4 : 16;
-
-	if (!addr || mnl_attr_get_payload_len(addr) != alen) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	memcpy(p.addr.bytes, mnl_attr_get_payload(addr), alen);
-	p.len = len ? mnl_attr_get_u8(len) : alen * 8;
-	skl_prefix_format(&p, buf, size);
-}
 
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -170,30 +92,6 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void print_socket(const struct nlattr *nest)
-{
-	const struct nlattr *tb[SKL_A_SOCKET_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_SOCKET_MAX };
-	char addr[INET6_ADDRSTRLEN] = "?";
-	uint8_t family;
-
-	mnl_attr_parse_nested(nest, table_cb, &t);
-	family = tb[SKL_A_SOCKET_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_SOCKET_FAMILY]) : 0;
-	if (tb[SKL_A_SOCKET_ADDR] &&
-	    mnl_attr_get_payload_len(tb[SKL_A_SOCKET_ADDR]) == (family == AF_INET ? 4u : 16u))
-		inet_ntop(family, mnl_attr_get_payload(tb[SKL_A_SOCKET_ADDR]), addr, sizeof(addr));
-	out_open_object(NULL);
-	out_str("proto", "    %s", proto_name(tb[SKL_A_SOCKET_PROTO] ?
-					       mnl_attr_get_u8(tb[SKL_A_SOCKET_PROTO]) : 0));
-	out_str("family", " %s", family == AF_INET6 ? "inet6" : "inet");
-	out_str("addr", family == AF_INET6 ? " [%s]" : " %s", addr);
-	out_uint("port", ":%" PRIu64, tb[SKL_A_SOCKET_PORT] ?
-		 mnl_attr_get_u16(tb[SKL_A_SOCKET_PORT]) : 0);
-	out_uint("inode", " inode %" PRIu64, get_u64(tb[SKL_A_SOCKET_INODE]));
-	out_close_object();
-	out_text("\n");
-}
-
 static int label_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_LABEL_MAX + 1] = { 0 };
@@ -217,7 +115,7 @@ static int label_cb(const struct nlmsghdr *nlh, void *data)
 	out_open_array("sockets");
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(attr) == SKL_A_LABEL_SOCKET)
-			print_socket(attr);
+			print_socket(attr, NULL, "    ", false);
 	}
 	out_close_array();
 	out_close_object();
@@ -270,46 +168,11 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
 	struct attr_table t = { tb, SKL_A_RULE_MAX };
-	char prefix[64], dev[IF_NAMESIZE], target[64];
-	uint8_t family, phase;
-	uint16_t lo, hi;
+	char words[RULE_WORDS_MAX];
 
 	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
-	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, prefix,
-		  sizeof(prefix));
-	printf("proto %s dst %s", proto_name(tb[SKL_A_RULE_PROTO] ?
-					    mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0), prefix);
-	lo = tb[SKL_A_RULE_PORT_MIN] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MIN]) : 0;
-	hi = tb[SKL_A_RULE_PORT_MAX] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MAX]) : 65535;
-	if (lo == hi)
-		printf(" port %u", lo);
-	else if (lo != 0 || hi != 65535)
-		printf(" port %u-%u", lo, hi);
-	if (tb[SKL_A_RULE_SRC]) {
-		prefix_of(tb[SKL_A_RULE_SRC], tb[SKL_A_RULE_SRC_PREFIXLEN], family, prefix,
-			  sizeof(prefix));
-		printf(" src %s", prefix);
-	}
-	if (tb[SKL_A_RULE_IFINDEX]) {
-		if (!if_indextoname(mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]), dev))
-			snprintf(dev, sizeof(dev), "#%u", mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]));
-		printf(" dev %s", dev);
-	}
-	phase = tb[SKL_A_RULE_PHASE] ? mnl_attr_get_u8(tb[SKL_A_RULE_PHASE]) : 0;
-	if (phase != SKL_PHASE_FIRST)
-		printf(" phase %s", phase_name(phase));
-	if (tb[SKL_A_RULE_LABEL])
-		printf(" label %s", mnl_attr_get_str(tb[SKL_A_RULE_LABEL]));
-	else if (tb[SKL_A_RULE_ACTION] &&
-		 mnl_attr_get_u8(tb[SKL_A_RULE_ACTION]) == SKL_ACTION_REDIRECT)
-		printf(" redirect %s", redirect_of(tb, family, target, sizeof(target)));
-	else
-		printf(" drop");
-	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))
-		printf(" noreuseport");
-	printf("\n");
+	printf("%s\n", rule_words(tb, words, sizeof(words)));
 	return MNL_CB_OK;
 }
 

@@ -37,6 +37,9 @@ static const struct skl_command commands[] = {
 	  "release every socket registered under a label" },
 	{ "status", status_main, "",
 	  "module version, hooks and what each hook has seen" },
+	{ "explain", explain_main,
+	  "proto tcp|udp dst ADDR port N [src ADDR[:PORT]] [dev IFNAME]",
+	  "where a new connection or datagram would go, and which rules decide it" },
 };
 
 void skl_err(const char *fmt, ...)

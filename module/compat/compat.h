@@ -147,6 +147,30 @@ static inline bool skl_is_udp_lookup(const struct net *net, struct pt_regs *regs
 #define SKL_TCP_HASHINFO_FROM(table)
 #endif
 
+/* The table the kernel's own TCP lookup of @net uses, for lookups the module starts. */
+static inline void *skl_tcp_table_of(const struct net *net)
+{
+#if !defined(HAVE_INET_LOOKUP_LISTENER_HASHINFO)
+	return NULL;
+#elif defined(HAVE_NETNS_TCP_HASHINFO)
+	return net->ipv4.tcp_death_row.hashinfo;
+#else
+	return &tcp_hashinfo;
+#endif
+}
+
+/* The same for UDP. */
+static inline void *skl_udp_table_of(const struct net *net)
+{
+#if !defined(HAVE_UDP_LIB_LOOKUP_TABLE)
+	return NULL;
+#elif defined(HAVE_NETNS_UDP_TABLE)
+	return net->ipv4.udp_table;
+#else
+	return &udp_table;
+#endif
+}
+
 #ifdef HAVE_UDP_LIB_LOOKUP_TABLE
 #define SKL_UDP_TABLE_PARAM	struct udp_table *udptable,
 #define SKL_UDP_TABLE_ARG	udptable,

@@ -87,6 +87,35 @@ row 2 "sklookupctl: add-rule: dev 'nosuchdev0': no such device" \
 	add-rule proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web
 row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
 	add-rule proto udp dst 2001:db8::/64 port 53 label dns
+# explain refuses bad input with add-rule's words and exit status.
+row 2 "sklookupctl: explain: proto 'sctp': must be tcp or udp" explain proto sctp dst 192.0.2.7 port 80
+row 2 "sklookupctl: add-rule: proto 'sctp': must be tcp or udp" add-rule proto sctp dst 192.0.2.7 label x
+row 2 "sklookupctl: explain: dst '192.0.2.300': not an IPv4 or IPv6 address" \
+	explain proto tcp dst 192.0.2.300 port 80
+row 2 "sklookupctl: add-rule: dst '192.0.2.300': not an IPv4 or IPv6 address" \
+	add-rule proto tcp dst 192.0.2.300 label x
+row 2 "sklookupctl: explain: port '0': port must be 1 to 65535, LO-HI or any" \
+	explain proto tcp dst 192.0.2.7 port 0
+row 2 "sklookupctl: explain: dev 'nosuchdev0': no such device" \
+	explain proto tcp dst 192.0.2.7 port 80 dev nosuchdev0
+row 2 "sklookupctl: explain: unknown keyword 'to': expected proto, dst, port, src or dev" \
+	explain proto tcp to 192.0.2.7
+row 2 "sklookupctl: explain: missing value after 'port': give a value" \
+	explain proto tcp dst 192.0.2.7 port
+row 2 "sklookupctl: explain: src and dst must be of one address family" \
+	explain proto tcp dst 192.0.2.7 port 80 src '[::1]:4000'
+row 2 "sklookupctl: explain: src '127.0.0.1:0': port must be 1 to 65535" \
+	explain proto tcp dst 192.0.2.7 port 80 src 127.0.0.1:0
+row 2 "sklookupctl: explain: dst '192.0.2.0/24': give one address, not a prefix" \
+	explain proto tcp dst 192.0.2.0/24 port 80
+row 2 "sklookupctl: explain: port '80-81': give one port, 1 to 65535" \
+	explain proto tcp dst 192.0.2.7 port 80-81
+row 2 "sklookupctl: explain: missing proto tcp|udp" explain dst 192.0.2.7 port 80
+row 2 "sklookupctl: explain: missing dst ADDR" explain proto udp port 53
+row 2 "sklookupctl: explain: missing port N: a lookup is for one port" \
+	explain proto udp dst 192.0.2.7
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	explain proto udp dst 2001:db8::1 port 53 src '[2001:db8::2]:5353'
 row 2 "sklookupctl: del-rule: rule id 'x': must be a positive number" del-rule x
 row 2 "sklookupctl: register: usage: register label NAME fd N [pid PID] | register label NAME systemd" \
 	register label web

@@ -71,7 +71,7 @@ row() {
 	fi
 }
 
-commands="add-rule apply del-rule dump flush register show status unregister"
+commands="add-rule apply del-rule dump flush register show status unregister explain"
 # shellcheck disable=SC2086,SC2046 # word lists
 {
 row "sklookupctl " $commands
@@ -82,6 +82,10 @@ row "sklookupctl --netns r" red
 row "sklookupctl -j -n blue " $commands
 row "sklookupctl -j s" show status
 row "sklookupctl add-rule " proto dst port src dev phase label redirect noreuseport drop
+row "sklookupctl explain " proto dst port src dev
+row "sklookupctl explain proto " tcp udp
+row "sklookupctl explain proto tcp dst 192.0.2.7 port 80 " src dev
+row "sklookupctl explain proto tcp dst "
 row "sklookupctl add-rule proto " tcp udp
 row "sklookupctl add-rule proto u" udp
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 " port src dev phase label redirect noreuseport drop
