@@ -176,6 +176,7 @@ def differential():
     before = must("-j", "show")
     agree = 0
     bad = []
+    verdicts, outcomes = {}, {}
     used = set()
     for i in range(FLOWS):
         proto = rng.choice(["tcp", "udp"])
@@ -187,6 +188,9 @@ def differential():
             sport = rng.randrange(20000, 60000)
         used.add((proto, src, sport))
         doc = explain(proto, dst, port, src, sport)
+        verdicts[doc["verdict"]] = verdicts.get(doc["verdict"], 0) + 1
+        for m in doc["matches"]:
+            outcomes[m["outcome"]] = outcomes.get(m["outcome"], 0) + 1
         want = doc["socket"]["inode"] if "socket" in doc else None
         got = deliver(proto, dst, port, src, sport, sockets)
         if got == want:
@@ -196,6 +200,11 @@ def differential():
                        f"{doc['verdict']} {want}, really {got}: {json.dumps(doc)}")
     report(not bad, f"seed {SEED}: explain names the socket that really receives each of "
            f"{FLOWS} random flows ({agree} agree)", "\n".join(bad[:5]))
+    # The flows must exercise every verdict and outcome, or agreeing proves little.
+    print(f"# verdicts {sorted(verdicts.items())}, outcomes {sorted(outcomes.items())}")
+    report(len(verdicts) == 4 and len(outcomes) == 4,
+           f"seed {SEED}: the random flows met every verdict and every outcome",
+           f"verdicts {verdicts}, outcomes {outcomes}")
     # explain itself moves no counter: only the flows sent for real did. Explain the same
     # flows again and compare.
     after = must("-j", "show")

@@ -14,7 +14,7 @@ import socket
 import subprocess
 
 from genl import C, Genl, NetlinkError, attr, u8, u16, u32, string
-from testlib import IP_PKTINFO, IPV6_FREEBIND, IPV6_RECVPKTINFO, must, report, run, serve_one
+from testlib import attach_reuseport_cbpf, must, pktinfo_socket, report, run, serve_one
 
 
 def server(proto, addr, port, reuseport=False):
@@ -206,8 +206,6 @@ def precedence_and_misses():
 
 def reuseport():
     """A reuseport group at the target chooses among its members, program included."""
-    import ctypes
-
     group = [server("tcp", "127.0.0.1", 7600, reuseport=True) for _ in range(2)]
     must("add-rule", "proto", "tcp", "dst", "192.0.2.100", "port", "80",
          "redirect", "127.0.0.1:7600")
@@ -225,19 +223,7 @@ def reuseport():
     report(counts[0] > 0 and counts[1] > 0 and sum(counts) == 16,
            "a reuseport group at the target spreads redirected connections", counts)
 
-    class SockFilter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8),
-                    ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
-
-    insns = (SockFilter * 1)(SockFilter(0x06, 0, 0, 1))  # BPF_RET | BPF_K: member 1
-    prog = SockFprog(1, insns)
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.setsockopt(group[0].fileno(), socket.SOL_SOCKET, 51, ctypes.byref(prog),
-                       ctypes.sizeof(prog)):
-        raise OSError(ctypes.get_errno(), "SO_ATTACH_REUSEPORT_CBPF")
+    attach_reuseport_cbpf(group[0], 1)
     got = []
     for _ in range(4):
         c = socket.create_connection(("192.0.2.100", 80), timeout=3)
@@ -258,14 +244,7 @@ def udp_reply_recipe():
     for family, own, dst, prefix in ((4, "127.0.0.3", "198.51.100.33", "198.51.100.0/24"),
                                      (6, "::1", "2001:db8:1::33", "2001:db8:1::/64")):
         af = socket.AF_INET if family == 4 else socket.AF_INET6
-        s = socket.socket(af, socket.SOCK_DGRAM)
-        if family == 4:
-            s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-        else:
-            s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
-            s.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
-        s.bind((own, 53))
-        s.settimeout(3)
+        s = pktinfo_socket(family, own, 53)
         rule = must("add-rule", "proto", "udp", "dst", prefix, "port", "53", "redirect", own)
         c = socket.socket(af, socket.SOCK_DGRAM)
         c.settimeout(3)

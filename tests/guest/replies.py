@@ -8,7 +8,7 @@ source (IPv6 also needs IPV6_FREEBIND when that address comes from a local route
 import socket
 import subprocess
 
-from testlib import IP_PKTINFO, IPV6_FREEBIND, IPV6_RECVPKTINFO, must, report, run, serve_one
+from testlib import must, pktinfo_socket, report, run, serve_one
 
 
 def main():
@@ -18,16 +18,7 @@ def main():
     for family, bind_addr, dst, prefix in ((4, "127.0.0.3", "192.0.2.77", "192.0.2.0/24"),
                                           (6, "::1", "2001:db8:1::77", "2001:db8:1::/64")):
         af = socket.AF_INET if family == 4 else socket.AF_INET6
-        server = socket.socket(af, socket.SOCK_DGRAM)
-        if family == 4:
-            server.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-        else:
-            server.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
-            # IPv6 refuses a source that is not an interface address (these come from a
-            # local route) unless the socket may use any address.
-            server.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
-        server.bind((bind_addr, 53))
-        server.settimeout(3)
+        server = pktinfo_socket(family, bind_addr, 53)
         label = f"dns{family}"
         must("register", "label", label, "fd", str(server.fileno()), fds=(server.fileno(),))
         rule = must("add-rule", "proto", "udp", "dst", prefix, "port", "53", "label", label)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from testlib import must, report, run
+from testlib import attach_reuseport_cbpf, must, report, run
 
 
 
@@ -105,26 +105,6 @@ def phase_scenarios(svc):
             must("del-rule", rule)
         for s in own:
             s.close()
-
-
-def attach_reuseport_cbpf(sock, index):
-    """A classic BPF reuseport program that always picks group member @index."""
-    import ctypes
-
-    class SockFilter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8),
-                    ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
-
-    insns = (SockFilter * 1)(SockFilter(0x06, 0, 0, index))  # BPF_RET | BPF_K
-    prog = SockFprog(1, insns)
-    libc = ctypes.CDLL(None, use_errno=True)
-    so_attach_reuseport_cbpf = 51
-    if libc.setsockopt(sock.fileno(), socket.SOL_SOCKET, so_attach_reuseport_cbpf,
-                       ctypes.byref(prog), ctypes.sizeof(prog)):
-        raise OSError(ctypes.get_errno(), "SO_ATTACH_REUSEPORT_CBPF")
 
 
 def reuseport_scenarios():

@@ -47,6 +47,40 @@ def listener(label, backlog=512):
     return s
 
 
+def attach_reuseport_cbpf(sock, index):
+    """A classic BPF reuseport program that always picks group member @index."""
+    import ctypes
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8),
+                    ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
+
+    insns = (SockFilter * 1)(SockFilter(0x06, 0, 0, index))  # BPF_RET | BPF_K
+    prog = SockFprog(1, insns)
+    libc = ctypes.CDLL(None, use_errno=True)
+    so_attach_reuseport_cbpf = 51
+    if libc.setsockopt(sock.fileno(), socket.SOL_SOCKET, so_attach_reuseport_cbpf,
+                       ctypes.byref(prog), ctypes.sizeof(prog)):
+        raise OSError(ctypes.get_errno(), "SO_ATTACH_REUSEPORT_CBPF")
+
+
+def pktinfo_socket(family, addr, port):
+    """A UDP socket on addr:port that learns each datagram's destination, to answer from it
+    (IPv6 also needs freebind when that address comes from a local route)."""
+    server = socket.socket(socket.AF_INET if family == 4 else socket.AF_INET6, socket.SOCK_DGRAM)
+    if family == 4:
+        server.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+    else:
+        server.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+        server.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
+    server.bind((addr, port))
+    server.settimeout(3)
+    return server
+
+
 def serve_one(server, family):
     """Receive one datagram and echo it from the address it was sent to."""
     data, anc, _, peer = server.recvmsg(64, 256)
