@@ -27,6 +27,8 @@ V6_DSTS = ["2001:db8:1::1", "2001:db8:1::2", "2001:db8:1::80", "2001:db8:2::5"]
 PORTS = [53, 80, 443, 8080, 9000]
 V4_SRCS = ["127.0.0.1", "127.0.0.2", "127.0.1.9", "192.0.2.250"]
 V6_SRCS = ["::1", "2001:db8:1::fe"]
+# No rule covers this address: flows to it show the kernel's own answer, or none.
+UNRULED = "203.0.113.5"
 
 
 def inode(s):
@@ -151,6 +153,7 @@ def differential():
             for dst in rng.sample(dsts, 2):
                 sockets.append(bind(proto, family, dst, rng.choice(PORTS)))
             sockets.append(bind(proto, family, wild, rng.choice(PORTS)))
+        sockets.append(bind(proto, 4, UNRULED, 80 if proto == "tcp" else 53))
     # Labels with a socket of each kind; "empty" gets none.
     for name in ("alpha", "beta", "gamma"):
         for proto in ("tcp", "udp"):
@@ -178,11 +181,16 @@ def differential():
     bad = []
     verdicts, outcomes = {}, {}
     used = set()
+    # The first flows are sure to meet the kernel's own answer and nothing at all.
+    controls = [("tcp", UNRULED, 80), ("udp", UNRULED, 53), ("tcp", UNRULED, 443),
+                ("udp", UNRULED, 443)]
     for i in range(FLOWS):
         proto = rng.choice(["tcp", "udp"])
         dst = rng.choice(V4_DSTS + V4_DSTS + V6_DSTS)
-        src = rng.choice(V4_SRCS if ":" not in dst else V6_SRCS)
         port = rng.choice(PORTS)
+        if i < len(controls):
+            proto, dst, port = controls[i]
+        src = rng.choice(V4_SRCS if ":" not in dst else V6_SRCS)
         sport = rng.randrange(20000, 60000)
         while (proto, src, sport) in used:
             sport = rng.randrange(20000, 60000)
@@ -274,6 +282,7 @@ nothing answers: the datagram is dropped (port unreachable)
 def main():
     for cmd in (["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"],
                 ["ip", "route", "replace", "local", "198.51.100.0/24", "dev", "lo"],
+                ["ip", "route", "replace", "local", "203.0.113.0/24", "dev", "lo"],
                 ["ip", "-6", "route", "replace", "local", "2001:db8:1::/64", "dev", "lo"],
                 ["ip", "-6", "route", "replace", "local", "2001:db8:2::/64", "dev", "lo"],
                 ["ip", "-6", "addr", "add", "2001:db8:1::fe/128", "dev", "lo"]):
