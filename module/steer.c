@@ -281,13 +281,14 @@ static bool skl_sock_is_wildcard(const struct sock *sk)
 
 /*
  * The decision once the kernel's own lookup answered @found: a connected UDP socket
- * keeps its datagrams; then, for UDP, the first phase (TCP decided it before the
- * kernel's lookup ran); a socket bound to the exact address keeps what it found; the
- * specific phase may take over from a wildcard socket; the fallback phase answers only
- * when nothing was found. A phase's rule that has no live socket leaves the answer as
- * it was.
+ * keeps its datagrams; then the first phase, unless it was decided before the kernel's
+ * lookup ran (@first_done: always for TCP); a socket bound to the exact address keeps
+ * what it found; the specific phase may take over from a wildcard socket; the fallback
+ * phase answers only when nothing was found. A phase's rule that has no live socket
+ * leaves the answer as it was.
  */
-static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *found)
+static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *found,
+				     bool first_done)
 {
 	const struct skl_ruleset *rs;
 	const struct skl_rule *rule;
@@ -302,7 +303,7 @@ static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *fo
 	rs = rcu_dereference(skl_net(l->net)->rules);
 	if (!rs)
 		goto out;
-	if (l->proto == IPPROTO_UDP) {
+	if (!first_done) {
 		rule = skl_match_phase(rs, l, SKL_PHASE_FIRST);
 		if (rule && skl_rule_decide(rule, l, &sk))
 			goto out;
@@ -345,7 +346,7 @@ static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_P
 		return found;
 	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				       daddr, hnum, dif, sdif);
-	return skl_decide_after(&l, found);
+	return skl_decide_after(&l, found, true);
 }
 
 static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_PARAM
@@ -364,7 +365,7 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 		return found;
 	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				      daddr, hnum, dif, sdif);
-	return skl_decide_after(&l, found);
+	return skl_decide_after(&l, found, true);
 }
 
 /**
@@ -411,9 +412,9 @@ out:
 	rcu_read_unlock();
 }
 
-static noinline struct sock *skl_udp4_lookup(struct net *net, __be32 saddr, __be16 sport,
-					     __be32 daddr, __be16 dport, int dif, int sdif,
-					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+static __always_inline struct sock *skl_udp4(bool first_done, struct net *net, __be32 saddr,
+					     __be16 sport, __be32 daddr, __be16 dport, int dif,
+					     int sdif, SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
 	struct skl_lookup l;
 	struct sock *found;
@@ -423,13 +424,13 @@ static noinline struct sock *skl_udp4_lookup(struct net *net, __be32 saddr, __be
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;
-	return skl_decide_after(&l, found);
+	return skl_decide_after(&l, found, first_done);
 }
 
-static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_addr *saddr,
-					     __be16 sport, const struct in6_addr *daddr,
-					     __be16 dport, int dif, int sdif,
-					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+static __always_inline struct sock *skl_udp6(bool first_done, struct net *net,
+					     const struct in6_addr *saddr, __be16 sport,
+					     const struct in6_addr *daddr, __be16 dport, int dif,
+					     int sdif, SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
 	struct skl_lookup l;
 	struct sock *found;
@@ -439,7 +440,45 @@ static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_a
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;
-	return skl_decide_after(&l, found);
+	return skl_decide_after(&l, found, first_done);
+}
+
+/* Every phase after the kernel's lookup. */
+static noinline struct sock *skl_udp4_lookup(struct net *net, __be32 saddr, __be16 sport,
+					     __be32 daddr, __be16 dport, int dif, int sdif,
+					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	return skl_udp4(false, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
+}
+
+static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_addr *saddr,
+					     __be16 sport, const struct in6_addr *daddr,
+					     __be16 dport, int dif, int sdif,
+					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	return skl_udp6(false, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
+}
+
+/* The phases after the first, which the callback already tried. */
+static noinline struct sock *skl_udp4_lookup_later(struct net *net, __be32 saddr,
+						   __be16 sport, __be32 daddr, __be16 dport,
+						   int dif, int sdif,
+						   SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	return skl_udp4(true, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
+}
+
+static noinline struct sock *skl_udp6_lookup_later(struct net *net,
+						   const struct in6_addr *saddr, __be16 sport,
+						   const struct in6_addr *daddr, __be16 dport,
+						   int dif, int sdif,
+						   SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	return skl_udp6(true, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
 }
 
 /**
@@ -447,16 +486,20 @@ static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_a
  * @regs: the registers at the hooked function's entry
  * @family: AF_INET or AF_INET6
  *
- * Every decision for UDP needs the kernel's answer first (a connected socket keeps its
- * datagrams): a matching rule of any phase sends the lookup through the wrapper.
+ * A connected socket keeps its datagrams, so a decision needs the kernel's answer
+ * first, which the wrapper asks for. But when no socket at all is bound to the port,
+ * none is connected there: a first-phase rule (other than a redirect, which needs the
+ * kernel's lookup) then answers here, as for TCP, without the lookup running.
  */
 void skl_steer_udp(struct pt_regs *regs, u8 family)
 {
 	const struct skl_ruleset *rs;
+	const struct skl_rule *rule;
+	unsigned long wrapper = 0;
 	struct skl_lookup l;
 	struct net *net;
+	struct sock *sk;
 	__be16 dport;
-	bool divert;
 
 	net = (struct net *)regs_get_kernel_argument(regs, SKL_UDP_ARG_NET);
 	if (!skl_is_udp_lookup(net, regs))
@@ -473,11 +516,24 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 
 	rcu_read_lock();
 	rs = rcu_dereference(skl_net(net)->rules);
-	divert = rs && (skl_match_phase(rs, &l, SKL_PHASE_FIRST) || skl_match_later(rs, &l));
+	if (!rs)
+		goto out;
+	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
+	if (rule && rule->match.action != SKL_ACTION_REDIRECT &&
+	    !skl_udp_port_slot_count(net, l.key.dport)) {
+		if (skl_rule_decide(rule, &l, &sk))
+			skl_return(regs, sk);
+		else if (skl_match_later(rs, &l))
+			wrapper = family == AF_INET ? (unsigned long)skl_udp4_lookup_later :
+						      (unsigned long)skl_udp6_lookup_later;
+	} else if (rule || skl_match_later(rs, &l)) {
+		wrapper = family == AF_INET ? (unsigned long)skl_udp4_lookup :
+					      (unsigned long)skl_udp6_lookup;
+	}
+out:
 	rcu_read_unlock();
-	if (divert)
-		instruction_pointer_set(regs, family == AF_INET ? (unsigned long)skl_udp4_lookup :
-					(unsigned long)skl_udp6_lookup);
+	if (wrapper)
+		instruction_pointer_set(regs, wrapper);
 }
 
 /**
@@ -513,7 +569,7 @@ void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
 		trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
 	} else {
 		trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
-		sk = skl_decide_after(&l, trace->found);
+		sk = skl_decide_after(&l, trace->found, q->proto == IPPROTO_TCP);
 	}
 	if (trace->found && !refcount_inc_not_zero(&trace->found->sk_refcnt))
 		trace->found = NULL;

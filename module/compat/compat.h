@@ -171,6 +171,20 @@ static inline void *skl_udp_table_of(const struct net *net)
 #endif
 }
 
+/*
+ * The UDP sockets in the hash slot of local port @hnum of @net's table; sockets of other
+ * ports and namespaces may share the slot, so 0 means that none is bound to the port.
+ */
+static inline int skl_udp_port_slot_count(const struct net *net, u16 hnum)
+{
+#ifdef HAVE_NETNS_UDP_TABLE
+	struct udp_table *table = net->ipv4.udp_table;
+#else
+	struct udp_table *table = &udp_table;
+#endif
+	return READ_ONCE(udp_hashslot(table, (struct net *)net, hnum)->count);
+}
+
 #ifdef HAVE_UDP_LIB_LOOKUP_TABLE
 #define SKL_UDP_TABLE_PARAM	struct udp_table *udptable,
 #define SKL_UDP_TABLE_ARG	udptable,

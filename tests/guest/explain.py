@@ -24,7 +24,9 @@ FLOWS = 120
 
 V4_DSTS = [f"192.0.2.{i}" for i in (1, 2, 3, 70, 129, 200)] + ["198.51.100.1", "198.51.100.77"]
 V6_DSTS = ["2001:db8:1::1", "2001:db8:1::2", "2001:db8:1::80", "2001:db8:2::5"]
-PORTS = [53, 80, 443, 8080, 9000]
+# Ports no other guest test dials: a connection steered to a socket bound elsewhere leaves
+# its TIME_WAIT under the dialled port, where it would refuse these tests' binds.
+PORTS = [5053, 5080, 5443, 5808, 5900]
 V4_SRCS = ["127.0.0.1", "127.0.0.2", "127.0.1.9", "192.0.2.250"]
 V6_SRCS = ["::1", "2001:db8:1::fe"]
 # No rule covers this address: flows to it show the kernel's own answer, or none.
@@ -153,7 +155,7 @@ def differential():
             for dst in rng.sample(dsts, 2):
                 sockets.append(bind(proto, family, dst, rng.choice(PORTS)))
             sockets.append(bind(proto, family, wild, rng.choice(PORTS)))
-        sockets.append(bind(proto, 4, UNRULED, 80 if proto == "tcp" else 53))
+        sockets.append(bind(proto, 4, UNRULED, PORTS[1] if proto == "tcp" else PORTS[0]))
     # Labels with a socket of each kind; "empty" gets none.
     for name in ("alpha", "beta", "gamma"):
         for proto in ("tcp", "udp"):
@@ -182,8 +184,8 @@ def differential():
     verdicts, outcomes = {}, {}
     used = set()
     # The first flows are sure to meet the kernel's own answer and nothing at all.
-    controls = [("tcp", UNRULED, 80), ("udp", UNRULED, 53), ("tcp", UNRULED, 443),
-                ("udp", UNRULED, 443)]
+    controls = [("tcp", UNRULED, PORTS[1]), ("udp", UNRULED, PORTS[0]),
+                ("tcp", UNRULED, PORTS[2]), ("udp", UNRULED, PORTS[2])]
     for i in range(FLOWS):
         proto = rng.choice(["tcp", "udp"])
         dst = rng.choice(V4_DSTS + V4_DSTS + V6_DSTS)
@@ -231,40 +233,40 @@ def differential():
 
 def fixed_rows():
     """The text a person reads, for flows that show every verdict and outcome."""
-    web = bind("tcp", 4, "127.0.0.1", 8081)
+    web = bind("tcp", 4, "127.0.0.1", 5581)
     must("register", "label", "web", "fd", str(web.fileno()), fds=(web.fileno(),))
-    wild = bind("tcp", 4, "0.0.0.0", 80)
-    rules = ("proto tcp dst 192.0.2.0/24 port 80 label web\n"
-             "proto tcp dst 192.0.0.0/16 port 80 label web\n"
-             "proto tcp dst 192.0.2.8 port 80 label empty\n"
+    wild = bind("tcp", 4, "0.0.0.0", 5580)
+    rules = ("proto tcp dst 192.0.2.0/24 port 5580 label web\n"
+             "proto tcp dst 192.0.0.0/16 port 5580 label web\n"
+             "proto tcp dst 192.0.2.8 port 5580 label empty\n"
              "proto tcp dst 192.0.2.0/24 phase fallback drop\n")
     subprocess.run(["sklookupctl", "apply", "-"], input=rules, text=True, check=True)
     a, b, c, d = [r["id"] for r in json.loads(must("-j", "show"))["rules"]]
     pid = os.getpid()
-    web_line = f"tcp inet 127.0.0.1:8081 inode {inode(web)} pid {pid} (python3)"
-    wild_line = f"tcp inet 0.0.0.0:80 inode {inode(wild)} pid {pid} (python3)"
+    web_line = f"tcp inet 127.0.0.1:5581 inode {inode(web)} pid {pid} (python3)"
+    wild_line = f"tcp inet 0.0.0.0:5580 inode {inode(wild)} pid {pid} (python3)"
     rows = [
-        (["tcp", "192.0.2.7", "80", "127.0.0.1:40000"], f"""tcp from 127.0.0.1:40000 to 192.0.2.7:80
+        (["tcp", "192.0.2.7", "5580", "127.0.0.1:40000"], f"""tcp from 127.0.0.1:40000 to 192.0.2.7:5580
 rule {a} in phase first steers it to label web
   socket: {web_line}
   instead of the kernel's answer: {wild_line}
   rules that match:
-    {a:<4} first    decided     proto tcp dst 192.0.2.0/24 port 80 label web
-    {b:<4} first    outranked   proto tcp dst 192.0.0.0/16 port 80 label web
+    {a:<4} first    decided     proto tcp dst 192.0.2.0/24 port 5580 label web
+    {b:<4} first    outranked   proto tcp dst 192.0.0.0/16 port 5580 label web
     {d:<4} fallback not-reached proto tcp dst 192.0.2.0/24 phase fallback drop"""),
-        (["tcp", "192.0.2.8", "80", None], f"""tcp from any to 192.0.2.8:80
+        (["tcp", "192.0.2.8", "5580", None], f"""tcp from any to 192.0.2.8:5580
 the kernel's own lookup answers: no rule decided
   socket: {wild_line}
   rules that match:
-    {c:<4} first    no-socket   proto tcp dst 192.0.2.8 port 80 label empty
-    {a:<4} first    outranked   proto tcp dst 192.0.2.0/24 port 80 label web
-    {b:<4} first    outranked   proto tcp dst 192.0.0.0/16 port 80 label web
+    {c:<4} first    no-socket   proto tcp dst 192.0.2.8 port 5580 label empty
+    {a:<4} first    outranked   proto tcp dst 192.0.2.0/24 port 5580 label web
+    {b:<4} first    outranked   proto tcp dst 192.0.0.0/16 port 5580 label web
     {d:<4} fallback not-reached proto tcp dst 192.0.2.0/24 phase fallback drop"""),
-        (["tcp", "192.0.2.9", "81", None], f"""tcp from any to 192.0.2.9:81
+        (["tcp", "192.0.2.9", "5582", None], f"""tcp from any to 192.0.2.9:5582
 rule {d} in phase fallback drops it: the connection is refused
   rules that match:
     {d:<4} fallback decided     proto tcp dst 192.0.2.0/24 phase fallback drop"""),
-        (["udp", "192.0.2.9", "81", None], """udp from any to 192.0.2.9:81
+        (["udp", "192.0.2.9", "5582", None], """udp from any to 192.0.2.9:5582
 nothing answers: the datagram is dropped (port unreachable)
   no rule matches"""),
     ]
