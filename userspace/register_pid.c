@@ -233,7 +233,7 @@ struct label_scan {
 	const struct pid_sock *v;
 	size_t n;
 	bool label_had_sockets;
-	const struct pid_sock *taken;	/* the first of ours registered already */
+	const struct pid_sock *taken;	/* the lowest of ours registered already */
 	char taken_by[SKL_LABEL_NAME_MAX];
 };
 
@@ -250,8 +250,9 @@ static void scan_socket(struct label_scan *scan, const char *name, struct nlattr
 		    mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
 			continue;
 		inode = mnl_attr_get_u64(attr);
-		for (i = 0; i < scan->n && !scan->taken; i++) {
-			if (scan->v[i].inode == inode) {
+		/* Name the lowest descriptor registered already, whatever the labels' order. */
+		for (i = 0; i < scan->n; i++) {
+			if (scan->v[i].inode == inode && (!scan->taken || &scan->v[i] < scan->taken)) {
 				scan->taken = &scan->v[i];
 				snprintf(scan->taken_by, sizeof(scan->taken_by), "%s", name);
 			}
