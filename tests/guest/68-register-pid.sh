@@ -23,15 +23,15 @@ try:
 except OSError as err:
     print(err)' "$1" "$2"
 }
-# udp_answer ADDR PORT: the answer to a datagram "ping" from the client.
+# udp_answer ADDR PORT: the answer to a datagram "ping" from the client. Not connected: the
+# answer comes from the port of the socket that took the datagram, not the one dialled.
 udp_answer() {
 	cli python3 -c '
 import socket, sys
 family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
 s = socket.socket(family, socket.SOCK_DGRAM)
 s.settimeout(30)
-s.connect((sys.argv[1], int(sys.argv[2])))
-s.send(b"ping")
+s.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
 try:
     print(s.recv(512).decode())
 except OSError as err:
@@ -46,12 +46,8 @@ wait_listen() {
 		_i=$((_i + 1))
 	done
 }
-# socket_fds PID: the process's descriptors that are sockets, lowest first.
-socket_fds() {
-	for _f in /proc/"$1"/fd/*; do
-		case $(readlink "$_f") in socket:*) echo "${_f##*/}" ;; esac
-	done | sort -n | tr '\n' ' ' | sed 's/ $//'
-}
+# listen_fd PORT: the descriptor of the TCP listener on PORT in srv, as ss sees it.
+listen_fd() { srv ss -Hltnp "sport = :$1" | sed -n 's/.*,fd=\([0-9]*\)).*/\1/p'; }
 # ready_fd FILE KIND: a descriptor pidsocks.py reported.
 ready_fd() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 wait_file() {
@@ -103,13 +99,13 @@ ip -n cli route add 198.51.100.0/24 via 203.0.113.1
 ip -n cli -6 route add 2001:db8:1::/64 via 2001:db8:ff::1
 
 # The daemons, started the ordinary way: two web servers, a web server behind a TCP proxy.
-srv python3 -m http.server --bind 127.0.0.1 --directory $d/web1 8081 >/dev/null 2>&1 &
+ip netns exec srv python3 -m http.server --bind 127.0.0.1 --directory $d/web1 8081 >/dev/null 2>&1 &
 web1=$!
-srv python3 -m http.server --bind 127.0.0.1 --directory $d/web2 8082 >/dev/null 2>&1 &
+ip netns exec srv python3 -m http.server --bind 127.0.0.1 --directory $d/web2 8082 >/dev/null 2>&1 &
 web2=$!
-srv python3 -m http.server --bind 127.0.0.1 --directory $d/proxied 8083 >/dev/null 2>&1 &
+ip netns exec srv python3 -m http.server --bind 127.0.0.1 --directory $d/proxied 8083 >/dev/null 2>&1 &
 proxied=$!
-srv socat TCP-LISTEN:9000,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:8083 >/dev/null 2>&1 &
+ip netns exec srv socat TCP-LISTEN:9000,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:8083 >/dev/null 2>&1 &
 proxy=$!
 for port in 8081 8082 8083 9000; do
 	wait_listen $port
@@ -125,10 +121,10 @@ expect "without steering the client reaches nothing on 192.0.2.10:80" \
 webs_by_label() {
 	out=$(ctl register label web1 pid "$web1" 2>&1)
 	expect "register by pid prints the web server's one socket" \
-		"tcp 127.0.0.1:8081 fd $(socket_fds "$web1")" "$out"
+		"tcp 127.0.0.1:8081 fd $(listen_fd 8081)" "$out"
 	out=$(ctl register label web2 pid "$web2" 2>&1)
 	expect "register by pid prints the other web server's socket" \
-		"tcp 127.0.0.1:8082 fd $(socket_fds "$web2")" "$out"
+		"tcp 127.0.0.1:8082 fd $(listen_fd 8082)" "$out"
 	ctl add-rule proto tcp dst 192.0.2.0/24 port 80 label web1 >/dev/null
 	ctl add-rule proto tcp dst 198.51.100.0/24 port 80 label web2 >/dev/null
 }
@@ -149,7 +145,7 @@ scenario_webs() {
 proxy_by_label() {
 	out=$(ctl register label proxy pid "$proxy" 2>&1)
 	expect "register by pid prints socat's listening socket" \
-		"tcp 127.0.0.1:9000 fd $(socket_fds "$proxy")" "$out"
+		"tcp 127.0.0.1:9000 fd $(listen_fd 9000)" "$out"
 	ctl register label web2 pid "$web2" >/dev/null
 	ctl add-rule proto tcp dst 198.51.100.1 port any label proxy >/dev/null
 	ctl add-rule proto tcp dst 198.51.100.0/24 port 80 label web2 >/dev/null
@@ -172,7 +168,7 @@ scenario_proxy proxy_by_label
 
 # --- Choosing among the sockets of one process --------------------------------------------
 
-srv python3 $T/pidsocks.py multi 7000 $d/multi.ready >/dev/null 2>&1 &
+ip netns exec srv python3 $T/pidsocks.py multi 7000 $d/multi.ready >/dev/null 2>&1 &
 multi=$!
 wait_file $d/multi.ready
 r=$d/multi.ready
@@ -217,7 +213,7 @@ expect "a process of another namespace: the error says where to run" \
 reset_steering
 
 # Every socket of a process at once: the ones that could be registered, each once.
-srv python3 $T/pidsocks.py every 7100 $d/every.ready >/dev/null 2>&1 &
+ip netns exec srv python3 $T/pidsocks.py every 7100 $d/every.ready >/dev/null 2>&1 &
 every=$!
 wait_file $d/every.ready
 r=$d/every.ready
@@ -242,7 +238,7 @@ reset_steering
 
 p=/sys/module/sklookup/parameters
 old_max=$(cat $p/max_sockets)
-srv python3 $T/pidsocks.py half 7200 $d/half.ready >/dev/null 2>&1 &
+ip netns exec srv python3 $T/pidsocks.py half 7200 $d/half.ready >/dev/null 2>&1 &
 half=$!
 wait_file $d/half.ready
 r=$d/half.ready
@@ -296,16 +292,17 @@ expect "another user's process: its descriptors cannot be read" \
 yama=/proc/sys/kernel/yama/ptrace_scope
 if [ -w $yama ]; then
 	old_scope=$(cat $yama)
-	srv setpriv --reuid=65534 --regid=65534 --clear-groups \
-		python3 $T/pidsocks.py nobody 7300 $d/nobody.ready >/dev/null 2>&1 &
+	mkdir -m 0777 $d/nobody
+	ip netns exec srv setpriv --reuid=65534 --regid=65534 --clear-groups \
+		python3 $T/pidsocks.py nobody 7300 $d/nobody/ready >/dev/null 2>&1 &
 	nobody=$!
-	wait_file $d/nobody.ready
+	wait_file $d/nobody/ready
 	echo 1 >$yama
 	out=$(srv setpriv --reuid=65534 --regid=65534 --clear-groups \
 		sklookupctl register label web pid "$nobody" proto udp local 127.0.0.1 2>&1); rc=$?
 	echo "$old_scope" >$yama
 	expect "pidfd_getfd refused (EPERM): the error names the descriptor and what is needed" \
-		"1 sklookupctl: register: fd $(ready_fd $d/nobody.ready udp4) of pid $nobody: Operation not permitted (taking another process's descriptor needs ptrace access to it)" \
+		"1 sklookupctl: register: fd $(ready_fd $d/nobody/ready udp4) of pid $nobody: Operation not permitted (taking another process's descriptor needs ptrace access to it)" \
 		"$rc $out"
 	expect "nothing was registered by the refused user" "" "$(labels_sockets)"
 	kill "$nobody"
