@@ -378,6 +378,28 @@ static int register_all(struct skl_nl *nl, const char *label, long pid,
 	return SKL_EXIT_FAIL;
 }
 
+/*
+ * The process that thread @pid belongs to, or 0 if unknown. pidfd_open refuses a thread
+ * that does not lead its process, with an errno that differs between kernels.
+ */
+static long thread_group_of(long pid)
+{
+	char path[64], line[128];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	}
+	fclose(f);
+	return tgid;
+}
+
 int register_pid(const char *label, long pid, const struct skl_sock_filter *filter)
 {
 	struct label_scan scan = { .label = label };
@@ -391,10 +413,13 @@ int register_pid(const char *label, long pid, const struct skl_sock_filter *filt
 	/* The pidfd first: descriptors are taken from this process, even if its pid is reused. */
 	pidfd = skl_pidfd_open(pid);
 	if (pidfd < 0) {
-		if (errno == EINVAL)
-			skl_err("register: pid %ld: not a process (a thread of one?)", pid);
+		int err = errno;
+		long tgid = err == ESRCH ? 0 : thread_group_of(pid);
+
+		if (tgid > 0 && tgid != pid)
+			skl_err("register: pid %ld: a thread of process %ld, not a process", pid, tgid);
 		else
-			skl_err("register: pid %ld: %s", pid, strerror(errno));
+			skl_err("register: pid %ld: %s", pid, strerror(err));
 		return SKL_EXIT_FAIL;
 	}
 	if (scan_fds(pid, &ps) < 0 || skl_inet_socks_list("register", &inet, &ninet) < 0)

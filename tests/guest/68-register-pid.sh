@@ -281,8 +281,8 @@ out=$(ctl register label web pid x 2>&1); rc=$?
 expect "a pid that is not a number" "2 sklookupctl: register: pid 'x': must be a process id" "$rc $out"
 thread=$(ready_fd $d/every.ready thread)
 out=$(ctl register label web pid "$thread" 2>&1); rc=$?
-expect "the id of a thread, not a process" \
-	"1 sklookupctl: register: pid $thread: not a process (a thread of one?)" "$rc $out"
+expect "the id of a thread, not a process: the error names the process" \
+	"1 sklookupctl: register: pid $thread: a thread of process $every, not a process" "$rc $out"
 out=$(srv setpriv --reuid=65534 --regid=65534 --clear-groups \
 	sklookupctl register label web pid "$web1" 2>&1); rc=$?
 expect "another user's process: its descriptors cannot be read" \
