@@ -191,7 +191,7 @@ static void report_no_match(long pid, const struct skl_sock_filter *f,
 		skl_err("register: pid %ld has no %s in this network namespace; it is in another one: run sklookupctl there (-n NAME, or nsenter --net=/proc/%ld/ns/net)",
 			pid, want, pid);
 	else if (ps->count)
-		skl_err("register: pid %ld has no %s; it has %zu other socket%s (connected, unbound or not TCP/UDP)",
+		skl_err("register: pid %ld has no %s; it has %zu other socket%s (connected, unbound, not TCP/UDP, or of another network namespace)",
 			pid, want, ps->count, ps->count == 1 ? "" : "s");
 	else
 		skl_err("register: pid %ld has no %s; it has no sockets", pid, want);

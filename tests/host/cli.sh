@@ -105,6 +105,16 @@ row 1 "sklookupctl: register: pid $idle has no bound UDP socket on [::1]:53; it 
 row 1 "sklookupctl: register: pid $idle has no listening TCP or bound UDP socket on 0.0.0.0; it has no sockets" \
 	register label web pid "$idle" local 0.0.0.0
 kill "$idle"
+# A process whose only sockets are a pair of Unix ones, started once they exist.
+pair=$(python3 -c '
+import subprocess as s, sys
+p = s.Popen([sys.executable, "-c", "import socket, time; a, b = socket.socketpair(); print(flush=True); time.sleep(60)"],
+            stdin=s.DEVNULL, stdout=s.PIPE, stderr=s.DEVNULL)
+p.stdout.readline()
+print(p.pid)')
+row 1 "sklookupctl: register: pid $pair has no listening TCP socket; it has 2 other sockets (connected, unbound, not TCP/UDP, or of another network namespace)" \
+	register label web pid "$pair" proto tcp
+kill "$pair"
 row 2 "sklookupctl: register: fd 'x': must be a file descriptor number" register label web fd x
 row 2 "sklookupctl: register: label 'a b': must not contain white space or '#'" \
 	register label "a b" fd 3
