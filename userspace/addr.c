@@ -114,38 +114,46 @@ int skl_port_range_parse(const char *text, uint16_t *lo, uint16_t *hi, const cha
 
 int skl_endpoint_parse(const char *text, struct skl_endpoint *e, const char **why)
 {
-	const char *addr = text, *port = NULL, *close;
 	char buf[INET6_ADDRSTRLEN];
+	const char *addr = text, *port = NULL, *colon;
+	size_t len = strlen(text);
 	unsigned long value;
-	size_t len;
 
 	memset(e, 0, sizeof(*e));
-	*why = "not an address, ADDR:PORT or [IPV6]:PORT";
-	if (*text == '[') {
-		close = strchr(text, ']');
-		if (!close || (close[1] && close[1] != ':'))
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || (close[1] && close[1] != ':')) {
+			*why = "an IPv6 address with a port is written [ADDR]:PORT";
 			return -1;
+		}
 		addr = text + 1;
 		len = close - addr;
-		port = close[1] ? close + 2 : NULL;
+		if (close[1])
+			port = close + 2;
 	} else {
-		port = strchr(text, ':');
-		/* More than one colon: a bare IPv6 address, without a port. */
-		if (port && strchr(port + 1, ':'))
-			port = NULL;
-		len = port ? (size_t)(port++ - text) : strlen(text);
+		colon = strchr(text, ':');
+		/* One colon separates an IPv4 address from its port; more make an IPv6 address. */
+		if (colon && !strchr(colon + 1, ':')) {
+			len = colon - text;
+			port = colon + 1;
+		}
 	}
-	if (len >= sizeof(buf))
+	if (len >= sizeof(buf)) {
+		*why = "not an IPv4 or IPv6 address";
 		return -1;
+	}
 	snprintf(buf, sizeof(buf), "%.*s", (int)len, addr);
-	if (*text != '[' && inet_pton(AF_INET, buf, &e->addr.v4) == 1)
+	if (inet_pton(AF_INET, buf, &e->addr.v4) == 1 && text[0] != '[') {
 		e->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, &e->addr.v6) == 1)
+	} else if (inet_pton(AF_INET6, buf, &e->addr.v6) == 1) {
 		e->family = AF_INET6;
-	else
+	} else {
+		*why = "not an IPv4 or IPv6 address";
 		return -1;
+	}
 	if (port) {
-		if (parse_uint(port, 65535, &value) || !value) {
+		if (parse_uint(port, 65535, &value) || value == 0) {
 			*why = "port must be 1 to 65535";
 			return -1;
 		}
@@ -161,9 +169,9 @@ const char *skl_endpoint_format(const struct skl_endpoint *e, char *buf, size_t 
 	inet_ntop(e->family, e->addr.bytes, addr, sizeof(addr));
 	if (!e->port)
 		snprintf(buf, size, "%s", addr);
-	else if (e->family == AF_INET)
-		snprintf(buf, size, "%s:%u", addr, e->port);
-	else
+	else if (e->family == AF_INET6)
 		snprintf(buf, size, "[%s]:%u", addr, e->port);
+	else
+		snprintf(buf, size, "%s:%u", addr, e->port);
 	return buf;
 }

@@ -4,20 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-/* Older C libraries (Debian 11's) know the system calls but not their names. */
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
+#include <netinet/in.h>
 
 #include "sklookup.h"
+#include "addr.h"
 #include "commands.h"
 #include "nl.h"
+#include "pidfd.h"
+#include "register_pid.h"
 #include "rule_parse.h"
 #include "util.h"
 
@@ -50,21 +46,27 @@ static int steal_fd(long pid, long fd)
 {
 	int pidfd, copy;
 
-	pidfd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	pidfd = skl_pidfd_open(pid);
 	if (pidfd < 0) {
 		skl_err("register: pid %ld: %s", pid, strerror(errno));
 		return -1;
 	}
-	copy = syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0);
+	copy = skl_pidfd_getfd(pidfd, fd);
 	if (copy < 0)
 		skl_err("register: fd %ld of pid %ld: %s", fd, pid, strerror(errno));
 	close(pidfd);
 	return copy;
 }
 
+#define REGISTER_USAGE \
+	"register: usage: register label NAME fd N [pid PID] | " \
+	"register label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]] | " \
+	"register label NAME systemd"
+
 int register_main(int argc, char **argv)
 {
-	const char *label = NULL;
+	struct skl_sock_filter filter = { 0 };
+	const char *label = NULL, *why;
 	long fd = -1, pid = 0, n, i;
 	char what[64];
 	struct skl_nl nl;
@@ -80,8 +82,6 @@ int register_main(int argc, char **argv)
 			return SKL_EXIT_USAGE;
 		}
 		if (!strcmp(argv[i], "label")) {
-			const char *why;
-
 			label = argv[++i];
 			why = rule_label_invalid(label);
 			if (why) {
@@ -98,16 +98,39 @@ int register_main(int argc, char **argv)
 				skl_err("register: pid '%s': must be a process id", argv[i]);
 				return SKL_EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "proto")) {
+			i++;
+			if (!strcmp(argv[i], "tcp")) {
+				filter.proto = IPPROTO_TCP;
+			} else if (!strcmp(argv[i], "udp")) {
+				filter.proto = IPPROTO_UDP;
+			} else {
+				skl_err("register: proto '%s': must be tcp or udp", argv[i]);
+				return SKL_EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "local")) {
+			if (skl_endpoint_parse(argv[++i], &filter.local, &why)) {
+				skl_err("register: local '%s': %s", argv[i], why);
+				return SKL_EXIT_USAGE;
+			}
+			filter.has_local = true;
 		} else {
-			skl_err("register: unknown keyword '%s'; expected label, fd, pid or systemd",
+			skl_err("register: unknown keyword '%s'; expected label, fd, pid, proto, local or systemd",
 				argv[i]);
 			return SKL_EXIT_USAGE;
 		}
 	}
-	if (!label || (fd < 0) == !systemd || (systemd && pid)) {
-		skl_err("register: usage: register label NAME fd N [pid PID] | register label NAME systemd");
+	if (!label || (fd < 0 && !pid && !systemd) || (systemd && (fd >= 0 || pid))) {
+		skl_err(REGISTER_USAGE);
 		return SKL_EXIT_USAGE;
 	}
+	if ((filter.proto || filter.has_local) && (fd >= 0 || systemd)) {
+		skl_err("register: proto and local choose among the sockets of pid PID; they do not go with %s",
+			systemd ? "systemd" : "fd");
+		return SKL_EXIT_USAGE;
+	}
+	if (pid && fd < 0)
+		return register_pid(label, pid, &filter);
 
 	if (systemd) {
 		const char *fds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");

@@ -31,8 +31,12 @@ static const struct skl_command commands[] = {
 	{ "apply", apply_main, "FILE|-",
 	  "replace every rule at once with a file's (the words of add-rule, one rule a line)" },
 	{ "dump", dump_main, "", "print the rules in the form apply reads" },
-	{ "register", register_main, "label NAME fd N [pid PID] | label NAME systemd",
-	  "register a listening TCP or bound UDP socket under a label" },
+	{ "register", register_main,
+	  "label NAME fd N [pid PID]\n"
+	  "           | label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]]\n"
+	  "           | label NAME systemd",
+	  "register a listening TCP or bound UDP socket under a label; with pid and no fd,\n"
+	  "      every one of the process (that proto and local admit); prints what it took" },
 	{ "unregister", unregister_main, "label NAME",
 	  "release every socket registered under a label" },
 	{ "status", status_main, "",

@@ -67,11 +67,11 @@ row 2 "sklookupctl: add-rule: redirect '127.0.0.1:0': port must be 1 to 65535" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:0
 row 2 "sklookupctl: add-rule: redirect '127.0.0.1:65536': port must be 1 to 65535" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:65536
-row 2 "sklookupctl: add-rule: redirect '[::1': not an address, ADDR:PORT or [IPV6]:PORT" \
+row 2 "sklookupctl: add-rule: redirect '[::1': an IPv6 address with a port is written [ADDR]:PORT" \
 	add-rule proto tcp dst 2001:db8::/64 redirect '[::1'
-row 2 "sklookupctl: add-rule: redirect '[127.0.0.1]:80': not an address, ADDR:PORT or [IPV6]:PORT" \
+row 2 "sklookupctl: add-rule: redirect '[127.0.0.1]:80': not an IPv4 or IPv6 address" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect '[127.0.0.1]:80'
-row 2 "sklookupctl: add-rule: redirect 'localhost:80': not an address, ADDR:PORT or [IPV6]:PORT" \
+row 2 "sklookupctl: add-rule: redirect 'localhost:80': not an IPv4 or IPv6 address" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect localhost:80
 row 2 "sklookupctl: add-rule: redirect and dst must be of one address family" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect '[::1]:80'
@@ -117,8 +117,56 @@ row 2 "sklookupctl: explain: missing port N: a lookup is for one port" \
 row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
 	explain proto udp dst 2001:db8::1 port 53 src '[2001:db8::2]:5353'
 row 2 "sklookupctl: del-rule: rule id 'x': must be a positive number" del-rule x
-row 2 "sklookupctl: register: usage: register label NAME fd N [pid PID] | register label NAME systemd" \
-	register label web
+usage="sklookupctl: register: usage: register label NAME fd N [pid PID] | register label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]] | register label NAME systemd"
+row 2 "$usage" register label web
+row 2 "$usage" register label web proto tcp
+row 2 "$usage" register label web systemd pid 1
+row 2 "sklookupctl: register: unknown keyword 'port'; expected label, fd, pid, proto, local or systemd" \
+	register label web pid 1 port 80
+row 2 "sklookupctl: register: pid 'x': must be a process id" register label web pid x
+row 2 "sklookupctl: register: pid '0': must be a process id" register label web pid 0
+row 2 "sklookupctl: register: pid '-1': must be a process id" register label web pid -1
+row 2 "sklookupctl: register: proto 'sctp': must be tcp or udp" register label web pid 1 proto sctp
+row 2 "sklookupctl: register: proto and local choose among the sockets of pid PID; they do not go with fd" \
+	register label web fd 3 pid 1 proto tcp
+row 2 "sklookupctl: register: proto and local choose among the sockets of pid PID; they do not go with systemd" \
+	register label web systemd local 127.0.0.1
+row 2 "sklookupctl: register: local 'example.com:80': not an IPv4 or IPv6 address" \
+	register label web pid 1 local example.com:80
+row 2 "sklookupctl: register: local '192.0.2.0/24': not an IPv4 or IPv6 address" \
+	register label web pid 1 local 192.0.2.0/24
+row 2 "sklookupctl: register: local '127.0.0.1:0': port must be 1 to 65535" \
+	register label web pid 1 local 127.0.0.1:0
+row 2 "sklookupctl: register: local '127.0.0.1:http': port must be 1 to 65535" \
+	register label web pid 1 local 127.0.0.1:http
+row 2 "sklookupctl: register: local '[::1]:65536': port must be 1 to 65535" \
+	register label web pid 1 local "[::1]:65536"
+row 2 "sklookupctl: register: local '[::1': an IPv6 address with a port is written [ADDR]:PORT" \
+	register label web pid 1 local "[::1"
+row 2 "sklookupctl: register: local '[::1]80': an IPv6 address with a port is written [ADDR]:PORT" \
+	register label web pid 1 local "[::1]80"
+row 2 "sklookupctl: register: local '[192.0.2.1]:80': not an IPv4 or IPv6 address" \
+	register label web pid 1 local "[192.0.2.1]:80"
+row 2 "sklookupctl: register: missing value after 'local'" register label web pid 1 local
+row 1 "sklookupctl: register: pid 2147483647: No such process" register label web pid 2147483647
+# A process with no sockets at all (python closes every other descriptor for its child),
+# asked for by pid without a module: the error says what it has, before any netlink.
+idle=$(python3 -c 'import subprocess as s; print(s.Popen(["sleep", "60"], stdin=s.DEVNULL, stdout=s.DEVNULL, stderr=s.DEVNULL).pid)')
+row 1 "sklookupctl: register: pid $idle has no bound UDP socket on [::1]:53; it has no sockets" \
+	register label dns pid "$idle" proto udp local "[::1]:53"
+row 1 "sklookupctl: register: pid $idle has no listening TCP or bound UDP socket on 0.0.0.0; it has no sockets" \
+	register label web pid "$idle" local 0.0.0.0
+kill "$idle"
+# A process whose only sockets are a pair of Unix ones, started once they exist.
+pair=$(python3 -c '
+import subprocess as s, sys
+p = s.Popen([sys.executable, "-c", "import socket, time; a, b = socket.socketpair(); print(flush=True); time.sleep(60)"],
+            stdin=s.DEVNULL, stdout=s.PIPE, stderr=s.DEVNULL)
+p.stdout.readline()
+print(p.pid)')
+row 1 "sklookupctl: register: pid $pair has no listening TCP socket; it has 2 other sockets (connected, unbound, not TCP/UDP, or of another network namespace)" \
+	register label web pid "$pair" proto tcp
+kill "$pair"
 row 2 "sklookupctl: register: fd 'x': must be a file descriptor number" register label web fd x
 row 2 "sklookupctl: register: label 'a b': must not contain white space or '#'" \
 	register label "a b" fd 3

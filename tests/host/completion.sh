@@ -112,6 +112,14 @@ row "sklookupctl register " label
 row "sklookupctl register label " dns web
 row "sklookupctl register label web " fd pid systemd
 row "sklookupctl register label web fd 3 " pid
+row "sklookupctl register label web pid 42 " fd proto local
+row "sklookupctl register label web pid 42 proto " tcp udp
+row "sklookupctl register label web pid 42 proto u" udp
+row "sklookupctl register label web pid 42 proto tcp " local
+row "sklookupctl register label web pid 42 local "
+row "sklookupctl register label web pid 42 local 127.0.0.1:80 " proto
+row "sklookupctl register label web proto udp " pid local
+row "sklookupctl register label web pid 42 fd 3 "
 row "sklookupctl register label web systemd "
 row "sklookupctl unregister " label
 row "sklookupctl unregister label d" dns

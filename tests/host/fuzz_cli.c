@@ -5,10 +5,11 @@
  *   - as a rule file, through the reader apply uses;
  *   - as the words after add-rule: split on NUL bytes when it has any (that is how a
  *     shell passes words holding blanks), else on blanks; at most 64 words;
- *   - as one word for the prefix and port parsers.
+ *   - as one word for the prefix, port and endpoint (register's local ADDR[:PORT]) parsers.
  * Beyond the sanitizers, a rule that parses must come back the same through the text dump
  * prints, read as apply reads it ("sklookupctl dump | sklookupctl apply -" changes
- * nothing), and an accepted prefix or port must be in the documented forms.
+ * nothing), an accepted prefix or port must be in the documented forms, and an accepted
+ * endpoint must come back the same through its text form.
  */
 #include <net/if.h>
 #include <stdarg.h>
@@ -254,6 +255,23 @@ static void fuzz_port(const char *text)
 	CHECK(lo >= 1 && lo <= hi, "port '%s' is %u-%u", text, lo, hi);
 }
 
+static void fuzz_endpoint(const char *text)
+{
+	struct skl_endpoint e, again;
+	const char *why = NULL;
+	char buf[64];
+
+	if (skl_endpoint_parse(text, &e, &why)) {
+		CHECK(why && *why, "no reason for refusing '%s'", text);
+		return;
+	}
+	CHECK(e.family == AF_INET || e.family == AF_INET6, "'%s': family %u", text, e.family);
+	skl_endpoint_format(&e, buf, sizeof(buf));
+	CHECK(!skl_endpoint_parse(buf, &again, &why) && again.family == e.family &&
+	      again.port == e.port && !memcmp(again.addr.bytes, e.addr.bytes, 16),
+	      "'%s' formats as '%s', which parses differently", text, buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text;
@@ -267,6 +285,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	fuzz_prefix(text);
 	fuzz_port(text);
+	fuzz_endpoint(text);
 	free(text);
 	return 0;
 }
