@@ -31,6 +31,18 @@ def must(*args, fds=()):
     return res.stdout.strip()
 
 
+def syn_retransmits():
+    """SYNs that TCP clients of the caller's network namespace have sent again so far
+    (TcpExt TCPSynRetrans). A SYN sent again, because its SYN-ACK was late in an emulated
+    guest, may be looked up again and count a second hit for the rule that steers it."""
+    with open("/proc/net/netstat", encoding="ascii") as f:
+        lines = f.read().splitlines()
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            return int(dict(zip(names.split(), values.split()))["TCPSynRetrans"])
+    raise RuntimeError("no TcpExt TCPSynRetrans in /proc/net/netstat")
+
+
 def listener(label, backlog=512):
     """A TCP socket listening on a loopback port of its own, registered under label."""
     s = socket.socket()
