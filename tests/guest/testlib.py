@@ -1,7 +1,9 @@
 """What the Python guest tests share: the check lines and running sklookupctl."""
+import json
 import socket
 import subprocess
 import sys
+import time
 
 failed = 0
 
@@ -29,6 +31,20 @@ def must(*args, fds=()):
     if res.returncode:
         raise RuntimeError(f"sklookupctl {' '.join(args)}: {res.stderr.strip()}")
     return res.stdout.strip()
+
+
+def settled_counters(want, timeout):
+    """Poll status until the counters named in want (live objects such as "rules",
+    "sockets", "staged") have the values in want, or timeout seconds pass: objects
+    are released after an RCU grace period or by a worker, not by the request that
+    drops them. Returns the last reading, of the same counters, for the check."""
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = json.loads(must("-j", "status"))
+        got = {name: doc[name] for name in want}
+        if got == want or time.monotonic() >= deadline:
+            return got
+        time.sleep(0.2)
 
 
 def syn_retransmits():
