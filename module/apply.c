@@ -15,6 +15,7 @@
 #include <net/netlink.h>
 
 #include "apply.h"
+#include "charge.h"
 #include "fault.h"
 #include "limits.h"
 #include "netns.h"
@@ -60,7 +61,7 @@ int skl_apply_begin(struct skl_net *sn, u32 portid)
 
 	if (st)
 		skl_staging_free(st);
-	st = SKL_FALLIBLE(kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT));
+	st = SKL_FALLIBLE(kzalloc(sizeof(*st), SKL_GFP_CHARGED));
 	if (!st)
 		return -ENOMEM;
 	st->portid = portid;
@@ -76,7 +77,7 @@ int skl_apply_begin(struct skl_net *sn, u32 portid)
  * @label: its label, or NULL for a drop rule
  * @extack: why it is refused
  *
- * Return: 0, -ENOENT without an open set, -ENOSPC, -ENOMEM.
+ * Return: 0, -ENOENT without an open set, -ENOSPC, -ENOMEM (the set is dropped).
  */
 int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
 		    const char *label, struct netlink_ext_ack *extack)
@@ -95,10 +96,17 @@ int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
 	}
 	if (st->count == st->capacity) {
 		capacity = max_t(u32, 64, st->capacity * 2);
-		bigger = SKL_FALLIBLE(kvmalloc_array(capacity, sizeof(*bigger),
-						     GFP_KERNEL_ACCOUNT));
-		if (!bigger)
+		bigger = skl_alloc_charged(capacity, sizeof(*bigger));
+		if (!bigger) {
+			/*
+			 * A set missing a rule must never be committed; drop it now, which
+			 * also gives its memory back to the caller's cgroup at once.
+			 */
+			skl_staging_free(st);
+			NL_SET_ERR_MSG(extack, "out of memory for the staged rules (all dropped)"
+				       SKL_CHARGED_HINT);
 			return -ENOMEM;
+		}
 		if (st->count)
 			memcpy(bigger, st->rules, st->count * sizeof(*bigger));
 		kvfree(st->rules);
@@ -133,9 +141,11 @@ int skl_apply_commit(struct skl_net *sn, u32 portid, u32 *count,
 		NL_SET_ERR_MSG(extack, "no staged rule set: send SKL_CMD_RULE_BEGIN first");
 		return -ENOENT;
 	}
-	err = skl_rules_replace(sn, st->rules, st->count, extack);
+	err = skl_rules_replace(sn, st->rules, st->count);
 	*count = st->count;
 	skl_staging_free(st);
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG(extack, "out of memory for the new rule set" SKL_CHARGED_HINT);
 	return err;
 }
 

@@ -59,7 +59,7 @@ out:
 /**
  * skl_counter_alloc() - a counter at zero
  * @counter: filled in
- * @gfp: GFP_KERNEL or GFP_KERNEL_ACCOUNT: this may sleep
+ * @gfp: GFP_KERNEL, or SKL_GFP_CHARGED for a change request: this may sleep
  *
  * Return: 0 or -ENOMEM.
  */

@@ -20,6 +20,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "charge.h"
 #include "fault.h"
 #include "label.h"
 #include "limits.h"
@@ -111,11 +112,10 @@ static struct skl_label *skl_label_create(struct skl_net *sn, const char *name)
 {
 	struct skl_label *label;
 
-	label = SKL_FALLIBLE(kzalloc(sizeof(*label), GFP_KERNEL_ACCOUNT));
+	label = SKL_FALLIBLE(kzalloc(sizeof(*label), SKL_GFP_CHARGED));
 	if (!label)
 		return NULL;
-	label->stats = SKL_FALLIBLE(alloc_percpu_gfp(struct skl_label_stats,
-						     GFP_KERNEL_ACCOUNT));
+	label->stats = SKL_FALLIBLE(alloc_percpu_gfp(struct skl_label_stats, SKL_GFP_CHARGED));
 	if (!label->stats) {
 		kfree(label);
 		return NULL;
@@ -228,7 +228,7 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
 
 	old = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
 	count = old ? old->count : 0;
-	new = SKL_FALLIBLE(kmalloc(struct_size(new, sk, count + 1), GFP_KERNEL_ACCOUNT));
+	new = SKL_FALLIBLE(kmalloc(struct_size(new, sk, count + 1), SKL_GFP_CHARGED));
 	if (!new) {
 		skl_label_maybe_free(sn, label);
 		return -ENOMEM;

@@ -21,7 +21,7 @@
 #include <linux/types.h>
 #include <asm/byteorder.h>
 
-#include "fault.h"
+#include "charge.h"
 
 /* Index of the lowest set bit of a non-zero word. */
 static inline unsigned int skl_match_ffs64(u64 word)
@@ -31,11 +31,11 @@ static inline unsigned int skl_match_ffs64(u64 word)
 
 /*
  * Tables are built in process context on behalf of a user who changed the rules, so their
- * memory is charged to that user's memory cgroup. Large tables fall back to vmalloc.
+ * memory is charged to that user's memory cgroup (charge.c).
  */
 static inline void *skl_match_alloc_array(size_t n, size_t size)
 {
-	return SKL_FALLIBLE(kvmalloc_array(n, size, GFP_KERNEL_ACCOUNT));
+	return skl_alloc_charged(n, size);
 }
 
 static inline void skl_match_free_mem(void *p)

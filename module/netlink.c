@@ -16,6 +16,7 @@
 
 #include "sklookup.h"
 #include "apply.h"
+#include "charge.h"
 #include "fault.h"
 #include "hooks.h"
 #include "label.h"
@@ -403,6 +404,9 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 	err = skl_rules_add(sn, &rule, label, &id, info->extack);
 	mutex_unlock(&sn->lock);
 	if (err) {
+		if (err == -ENOMEM)
+			NL_SET_ERR_MSG(info->extack,
+				       "out of memory for the new rule" SKL_CHARGED_HINT);
 		nlmsg_free(reply);
 		return err;
 	}

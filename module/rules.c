@@ -9,6 +9,7 @@
 #include <net/netlink.h>
 
 #include "apply.h"
+#include "charge.h"
 #include "fault.h"
 #include "label.h"
 #include "limits.h"
@@ -20,16 +21,16 @@ static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
 {
 	struct skl_rule *rule;
 
-	rule = SKL_FALLIBLE(kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT));
+	rule = SKL_FALLIBLE(kmemdup(tmpl, sizeof(*tmpl), SKL_GFP_CHARGED));
 	if (!rule)
 		return NULL;
 	rule->label = NULL;
 	rule->misses.value = NULL;
-	if (skl_counter_alloc(&rule->hits, GFP_KERNEL_ACCOUNT))
+	if (skl_counter_alloc(&rule->hits, SKL_GFP_CHARGED))
 		goto err_rule;
 	/* Only a redirect can miss without a label to count it. */
 	if (rule->match.action == SKL_ACTION_REDIRECT &&
-	    skl_counter_alloc(&rule->misses, GFP_KERNEL_ACCOUNT))
+	    skl_counter_alloc(&rule->misses, SKL_GFP_CHARGED))
 		goto err_hits;
 	return rule;
 
@@ -81,7 +82,7 @@ static struct skl_ruleset *skl_ruleset_alloc(u32 count)
 {
 	struct skl_ruleset *rs;
 
-	rs = SKL_FALLIBLE(kvzalloc(struct_size(rs, rules, count), GFP_KERNEL_ACCOUNT));
+	rs = skl_zalloc_charged(1, struct_size(rs, rules, count));
 	if (rs)
 		rs->count = count;
 	return rs;
@@ -103,8 +104,7 @@ static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset 
 	u32 i, n;
 	int kind, err = 0;
 
-	buf = SKL_FALLIBLE(kvmalloc_array(max_t(u32, rs->count, 1), sizeof(*buf),
-					  GFP_KERNEL_ACCOUNT));
+	buf = skl_alloc_charged(max_t(u32, rs->count, 1), sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
 	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
@@ -149,7 +149,7 @@ static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
 
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	if (old) {
-		retired = SKL_FALLIBLE(kzalloc(sizeof(*retired), GFP_KERNEL));
+		retired = SKL_FALLIBLE(kzalloc(sizeof(*retired), SKL_GFP_CHARGED));
 		if (!retired)
 			return -ENOMEM;
 	}
@@ -290,7 +290,7 @@ int skl_rules_del(struct skl_net *sn, u64 id)
 		memset(changed, true, sizeof(changed));
 	}
 	/* The old set frees the rule with itself, after the grace period. */
-	old->dead = SKL_FALLIBLE(kmalloc(sizeof(*old->dead), GFP_KERNEL));
+	old->dead = SKL_FALLIBLE(kmalloc(sizeof(*old->dead), SKL_GFP_CHARGED));
 	if (!old->dead) {
 		err = -ENOMEM;
 		goto err_compiled;
@@ -321,15 +321,13 @@ err_rs:
  * @sn: the namespace's state, locked
  * @staged: the new rules, validated, with the names of their labels
  * @count: how many
- * @extack: why the set is refused
  *
  * The new rules get fresh ids in their order. Lookups see the old set or the new one,
  * never a mix.
  *
  * Return: 0, or a negative error with the old rules still in force.
  */
-int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count,
-		      struct netlink_ext_ack *extack)
+int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count)
 {
 	bool changed[SKL_MATCH_NR_TABLES];
 	struct skl_ruleset_retired *retired;
@@ -365,8 +363,7 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 	}
 	if (old) {
 		/* The old set frees its rules with itself, after the grace period. */
-		old->dead = SKL_FALLIBLE(kvmalloc_array(max_t(u32, old->count, 1),
-							sizeof(*old->dead), GFP_KERNEL));
+		old->dead = skl_alloc_charged(max_t(u32, old->count, 1), sizeof(*old->dead));
 		if (!old->dead)
 			goto err_compiled;
 	}
@@ -400,8 +397,6 @@ err_rules:
 		skl_rule_free(rs->rules[i]);
 	}
 	kvfree(rs);
-	if (err == -ENOMEM)
-		NL_SET_ERR_MSG(extack, "out of memory for the new rule set");
 	return err;
 }
 

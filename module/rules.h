@@ -55,7 +55,6 @@ int skl_rules_del(struct skl_net *sn, u64 id);
 void skl_rules_flush(struct skl_net *sn);
 
 struct skl_staged_rule;
-int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count,
-		      struct netlink_ext_ack *extack);
+int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count);
 
 #endif /* SKL_RULES_H */

@@ -13,6 +13,7 @@
 #include "sklookup.h"
 #include "addr.h"
 #include "commands.h"
+#include "memcg.h"
 #include "nl.h"
 #include "rule_parse.h"
 #include "util.h"
@@ -141,7 +142,7 @@ int flush_main(int argc, char **argv)
 
 /* Send the rules into the staged set, many to a system call. */
 static int stage_rules(struct skl_nl *nl, const char *path, const struct apply_rule *rules,
-		       size_t count)
+		       size_t count, int *out_of_memory)
 {
 	struct skl_nl_batch batch;
 	struct nlmsghdr *nlh;
@@ -170,10 +171,27 @@ static int stage_rules(struct skl_nl *nl, const char *path, const struct apply_r
 				 rules[batch.failed_seq - first_seq].line);
 		else
 			snprintf(what, sizeof(what), "apply");
+		*out_of_memory = errno == ENOMEM;
 		skl_nl_perror(nl, what);
 	}
 	skl_nl_batch_close(&batch);
 	return err ? SKL_EXIT_FAIL : 0;
+}
+
+/*
+ * After a refusal for want of memory (the rules this process held and the staged ones in
+ * the module are freed by now): say that nothing changed, and which limit was likely hit.
+ */
+static void explain_out_of_memory(void)
+{
+	unsigned long long limit;
+	char path[4096];
+
+	if (memcg_limit(path, sizeof(path), &limit))
+		skl_err("apply: no rule was changed");
+	else
+		skl_err("apply: no rule was changed; this process's memory cgroup %s is limited to %llu bytes (memory.max)",
+			path, limit);
 }
 
 int apply_main(int argc, char **argv)
@@ -183,6 +201,7 @@ int apply_main(int argc, char **argv)
 	struct skl_nl nl;
 	size_t count = 0;
 	struct number_reply applied = { SKL_A_RULE_COUNT, MNL_TYPE_U32, 0 };
+	int out_of_memory = 0;
 	int ret;
 
 	if (argc != 1)
@@ -202,10 +221,11 @@ int apply_main(int argc, char **argv)
 		ret = SKL_EXIT_FAIL;
 	}
 	if (!ret)
-		ret = stage_rules(&nl, argv[0], rules, count);
+		ret = stage_rules(&nl, argv[0], rules, count, &out_of_memory);
 	if (!ret) {
 		nlh = skl_nl_request(&nl, SKL_CMD_RULE_COMMIT, 0);
 		if (skl_nl_run(&nl, nlh, number_cb, &applied) < 0) {
+			out_of_memory = errno == ENOMEM;
 			skl_nl_perror(&nl, "apply");
 			ret = SKL_EXIT_FAIL;
 		} else if (applied.value != count) {
@@ -218,5 +238,7 @@ int apply_main(int argc, char **argv)
 	skl_nl_close(&nl);
 out:
 	free_rules(rules, count);
+	if (out_of_memory)
+		explain_out_of_memory();
 	return ret;
 }

@@ -7,16 +7,10 @@ import json
 import socket
 import subprocess
 import sys
-import time
 
-from testlib import ctl, listener, must, report, run
+from testlib import ctl, listener, must, report, run, settled_counters
 
 NAME = sys.argv[1] if len(sys.argv) > 1 else "fuzz"
-
-
-def counters():
-    doc = json.loads(must("-j", "status"))
-    return {k: doc[k] for k in ("namespaces", "rules", "labels", "sockets", "staged")}
 
 
 def main():
@@ -54,10 +48,7 @@ def main():
     server.close()
 
     zero = dict.fromkeys(("namespaces", "rules", "labels", "sockets", "staged"), 0)
-    deadline = time.monotonic() + 10
-    while counters() != zero and time.monotonic() < deadline:
-        time.sleep(0.2)
-    left = counters()
+    left = settled_counters(zero, timeout=10)
     report(left == zero, f"{NAME}: flushed, the live-object counters are back to zero",
            json.dumps(left))
 

@@ -14,7 +14,8 @@ import socket
 import subprocess
 
 from genl import C, Genl, NetlinkError, attr, u8, u16, u32, string
-from testlib import attach_reuseport_cbpf, must, pktinfo_socket, report, run, serve_one
+from testlib import (attach_reuseport_cbpf, must, pktinfo_socket, report, run, serve_one,
+                     syn_retransmits)
 
 
 def server(proto, addr, port, reuseport=False):
@@ -59,13 +60,6 @@ def deliver(proto, dst, port, servers):
         else:
             got = ready[0].recv(64)
         return (name if got == payload else f"{name} got {got!r}"), local
-
-
-def syn_retransmits():
-    """SYNs the guest's TCP sent again: each may be looked up, and counted, once more."""
-    with open("/proc/net/netstat") as f:
-        lines = [l.split() for l in f if l.startswith("TcpExt:")]
-    return int(dict(zip(lines[0], lines[1]))["TCPSynRetrans"])
 
 
 def rule_counts(dst, port):

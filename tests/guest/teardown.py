@@ -13,7 +13,7 @@ import sys
 import time
 
 from genl import C, Genl, rule_attrs, string, u32
-from testlib import listener, must, report
+from testlib import listener, must, report, settled_counters
 
 CLONE_NEWNET = 0x40000000
 
@@ -57,11 +57,6 @@ def slab_objects(name):
     except OSError:
         pass
     return None
-
-
-def live():
-    doc = json.loads(must("-j", "status"))
-    return {k: doc[k] for k in ("namespaces", "rules", "labels", "sockets")}
 
 
 def make_namespaces(count, use_module):
@@ -116,10 +111,7 @@ def namespaces(count):
     made = make_namespaces(count, use_module=True)
     report(made == count, f"{count} namespaces made, each with a rule and a socket",
            f"{made} made")
-    deadline = time.monotonic() + 60
-    while live() != zero and time.monotonic() < deadline:
-        time.sleep(0.5)
-    left = live()
+    left = settled_counters(zero, timeout=60)
     report(left == zero, f"all {count} namespaces released everything they held",
            json.dumps(left))
     after = settled_namespaces(time.monotonic() + 120)
