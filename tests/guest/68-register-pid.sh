@@ -2,9 +2,9 @@
 # scenarios over a real path: a client namespace reaches the server namespace through a
 # veth pair; the server treats 192.0.2.0/24, 198.51.100.0/24 and 2001:db8:1::/64 as local.
 #
-# The scenarios take the step that makes the servers reachable as an argument, so that
-# other ways of steering (rules that name a socket's address instead of a label) can be
-# run through the same checks: scenario_webs SETUP, scenario_proxy SETUP.
+# The scenarios take the step that makes the servers reachable as an argument, and run
+# twice: with sockets registered by pid and label rules, and with redirect rules to the
+# addresses where the daemons listen (scenario_webs SETUP, scenario_proxy SETUP).
 . /opt/sklookup/tests/lib.sh
 
 d=/tmp/register-pid
@@ -165,6 +165,22 @@ scenario_proxy() {
 
 scenario_webs webs_by_label
 scenario_proxy proxy_by_label
+
+# The same with redirect rules: nothing is registered; each new connection is looked up
+# again at the address where its daemon listens.
+webs_by_redirect() {
+	ctl add-rule proto tcp dst 192.0.2.0/24 port 80 redirect 127.0.0.1:8081 >/dev/null
+	ctl add-rule proto tcp dst 198.51.100.0/24 port 80 redirect 127.0.0.1:8082 >/dev/null
+	expect "redirect: the module holds no socket of the web servers" "" "$(labels_sockets)"
+}
+
+proxy_by_redirect() {
+	ctl add-rule proto tcp dst 198.51.100.1 port any redirect 127.0.0.1:9000 >/dev/null
+	ctl add-rule proto tcp dst 198.51.100.0/24 port 80 redirect 127.0.0.1:8082 >/dev/null
+}
+
+scenario_webs webs_by_redirect
+scenario_proxy proxy_by_redirect
 
 # --- Choosing among the sockets of one process --------------------------------------------
 
