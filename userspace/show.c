@@ -15,21 +15,18 @@
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
+#include "show.h"
 #include "util.h"
 
 struct show_ctx {
 	const char *label;	/* only this label, or NULL */
+	bool stats;		/* counters in the text too (JSON always has them) */
 	int count;
 };
 
-struct attr_table {
-	const struct nlattr **tb;
-	unsigned int max;
-};
-
-static int table_cb(const struct nlattr *attr, void *data)
+int skl_table_cb(const struct nlattr *attr, void *data)
 {
-	struct attr_table *t = data;
+	struct skl_attr_table *t = data;
 
 	/* Newer modules may add attributes: skip what this version does not know. */
 	if (mnl_attr_type_valid(attr, t->max) > 0)
@@ -37,12 +34,12 @@ static int table_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static uint64_t get_u64(const struct nlattr *attr)
+uint64_t skl_get_u64(const struct nlattr *attr)
 {
 	return attr ? mnl_attr_get_u64(attr) : 0;
 }
 
-static const char *proto_name(uint8_t proto)
+const char *skl_proto_name(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
 }
@@ -69,20 +66,15 @@ static void prefix_of(const struct nlattr *addr, const struct nlattr *len, uint8
 	skl_prefix_format(&p, buf, size);
 }
 
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
+/* A rule as show prints it; the counter only when @hits, always in JSON. */
+void skl_print_rule(const struct nlattr *const *tb, const char *key, bool hits)
 {
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
-	struct show_ctx *ctx = data;
 	char dst[64], src[64], ports[16], dev[IF_NAMESIZE] = "";
 	uint16_t lo, hi;
 	uint8_t family, action;
 	const char *label;
 
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
 	label = tb[SKL_A_RULE_LABEL] ? mnl_attr_get_str(tb[SKL_A_RULE_LABEL]) : NULL;
-	if (ctx->label && (!label || strcmp(label, ctx->label)))
-		return MNL_CB_OK;
 	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
 	action = tb[SKL_A_RULE_ACTION] ? mnl_attr_get_u8(tb[SKL_A_RULE_ACTION]) : 0;
 	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, dst, sizeof(dst));
@@ -95,11 +87,9 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", lo, hi);
 
-	if (!ctx->count++)
-		out_text("rules:\n");
-	out_open_object(NULL);
-	out_uint("id", "  %-4" PRIu64, get_u64(tb[SKL_A_RULE_ID]));
-	out_str("proto", " proto %s", proto_name(tb[SKL_A_RULE_PROTO] ?
+	out_open_object(key);
+	out_uint("id", "%-4" PRIu64, skl_get_u64(tb[SKL_A_RULE_ID]));
+	out_str("proto", " proto %s", skl_proto_name(tb[SKL_A_RULE_PROTO] ?
 						   mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0));
 	out_str("dst", " dst %s", dst);
 	out_str("port", " port %s", ports);
@@ -126,8 +116,26 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		out_text(" noreuseport");
 	out_bool("noreuseport", "", tb[SKL_A_RULE_FLAGS] &&
 		 (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT));
-	out_uint("hits", "  hits %" PRIu64, get_u64(tb[SKL_A_RULE_HITS]));
+	if (hits || (out_is_json() && tb[SKL_A_RULE_HITS]))
+		out_uint("hits", "  hits %" PRIu64, skl_get_u64(tb[SKL_A_RULE_HITS]));
 	out_close_object();
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
+	struct skl_attr_table t = { tb, SKL_A_RULE_MAX };
+	struct show_ctx *ctx = data;
+	const char *label;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), skl_table_cb, &t);
+	label = tb[SKL_A_RULE_LABEL] ? mnl_attr_get_str(tb[SKL_A_RULE_LABEL]) : NULL;
+	if (ctx->label && (!label || strcmp(label, ctx->label)))
+		return MNL_CB_OK;
+	if (!ctx->count++)
+		out_text("rules:\n");
+	out_text("  ");
+	skl_print_rule(tb, NULL, ctx->stats);
 	out_text("\n");
 	return MNL_CB_OK;
 }
@@ -135,23 +143,23 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 static void print_socket(const struct nlattr *nest)
 {
 	const struct nlattr *tb[SKL_A_SOCKET_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_SOCKET_MAX };
+	struct skl_attr_table t = { tb, SKL_A_SOCKET_MAX };
 	char addr[INET6_ADDRSTRLEN] = "?";
 	uint8_t family;
 
-	mnl_attr_parse_nested(nest, table_cb, &t);
+	mnl_attr_parse_nested(nest, skl_table_cb, &t);
 	family = tb[SKL_A_SOCKET_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_SOCKET_FAMILY]) : 0;
 	if (tb[SKL_A_SOCKET_ADDR] &&
 	    mnl_attr_get_payload_len(tb[SKL_A_SOCKET_ADDR]) == (family == AF_INET ? 4u : 16u))
 		inet_ntop(family, mnl_attr_get_payload(tb[SKL_A_SOCKET_ADDR]), addr, sizeof(addr));
 	out_open_object(NULL);
-	out_str("proto", "    %s", proto_name(tb[SKL_A_SOCKET_PROTO] ?
+	out_str("proto", "    %s", skl_proto_name(tb[SKL_A_SOCKET_PROTO] ?
 					       mnl_attr_get_u8(tb[SKL_A_SOCKET_PROTO]) : 0));
 	out_str("family", " %s", family == AF_INET6 ? "inet6" : "inet");
 	out_str("addr", family == AF_INET6 ? " [%s]" : " %s", addr);
 	out_uint("port", ":%" PRIu64, tb[SKL_A_SOCKET_PORT] ?
 		 mnl_attr_get_u16(tb[SKL_A_SOCKET_PORT]) : 0);
-	out_uint("inode", " inode %" PRIu64, get_u64(tb[SKL_A_SOCKET_INODE]));
+	out_uint("inode", " inode %" PRIu64, skl_get_u64(tb[SKL_A_SOCKET_INODE]));
 	out_close_object();
 	out_text("\n");
 }
@@ -159,12 +167,12 @@ static void print_socket(const struct nlattr *nest)
 static int label_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_LABEL_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_LABEL_MAX };
+	struct skl_attr_table t = { tb, SKL_A_LABEL_MAX };
 	struct show_ctx *ctx = data;
 	const struct nlattr *attr;
 	const char *name;
 
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), skl_table_cb, &t);
 	name = tb[SKL_A_LABEL_NAME] ? mnl_attr_get_str(tb[SKL_A_LABEL_NAME]) : "?";
 	if (ctx->label && strcmp(name, ctx->label))
 		return MNL_CB_OK;
@@ -172,9 +180,12 @@ static int label_cb(const struct nlmsghdr *nlh, void *data)
 		out_text("labels:\n");
 	out_open_object(NULL);
 	out_str("name", "  %s", name);
-	out_uint("lookups", "  lookups %" PRIu64, get_u64(tb[SKL_A_LABEL_LOOKUPS]));
-	out_uint("delivered", " delivered %" PRIu64, get_u64(tb[SKL_A_LABEL_DELIVERED]));
-	out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_LABEL_MISSES]));
+	if (ctx->stats || out_is_json()) {
+		out_uint("lookups", "  lookups %" PRIu64, skl_get_u64(tb[SKL_A_LABEL_LOOKUPS]));
+		out_uint("delivered", " delivered %" PRIu64,
+			 skl_get_u64(tb[SKL_A_LABEL_DELIVERED]));
+		out_uint("misses", " misses %" PRIu64, skl_get_u64(tb[SKL_A_LABEL_MISSES]));
+	}
 	out_text("\n");
 	out_open_array("sockets");
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
@@ -204,10 +215,16 @@ int show_main(int argc, char **argv)
 	struct skl_nl nl;
 	int ret = 0;
 
+	ctx.stats = skl_opt_stats;
+	if (argc && (!strcmp(argv[0], "-s") || !strcmp(argv[0], "--stats"))) {
+		ctx.stats = true;
+		argc--;
+		argv++;
+	}
 	if (argc == 2 && !strcmp(argv[0], "label")) {
 		ctx.label = argv[1];
 	} else if (argc) {
-		skl_err("show: usage: show [label NAME]");
+		skl_err("show: usage: show [-s] [label NAME]");
 		return SKL_EXIT_USAGE;
 	}
 	if (skl_nl_open(&nl) < 0)
@@ -227,21 +244,17 @@ int show_main(int argc, char **argv)
 	return ret;
 }
 
-/* One rule in the words of add-rule, which is also what apply reads. */
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
+/* One rule in the words of add-rule, which is also what apply reads; no newline. */
+void skl_print_rule_words(const struct nlattr *const *tb)
 {
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
 	char prefix[64], dev[IF_NAMESIZE];
 	uint8_t family, phase;
 	uint16_t lo, hi;
 
-	(void)data;
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
 	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
 	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, prefix,
 		  sizeof(prefix));
-	printf("proto %s dst %s", proto_name(tb[SKL_A_RULE_PROTO] ?
+	printf("proto %s dst %s", skl_proto_name(tb[SKL_A_RULE_PROTO] ?
 					    mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0), prefix);
 	lo = tb[SKL_A_RULE_PORT_MIN] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MIN]) : 0;
 	hi = tb[SKL_A_RULE_PORT_MAX] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MAX]) : 65535;
@@ -268,6 +281,16 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 		printf(" drop");
 	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))
 		printf(" noreuseport");
+}
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
+	struct skl_attr_table t = { tb, SKL_A_RULE_MAX };
+
+	(void)data;
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), skl_table_cb, &t);
+	skl_print_rule_words(tb);
 	printf("\n");
 	return MNL_CB_OK;
 }
