@@ -26,7 +26,8 @@ MODULE_SOURCES := Kbuild Makefile VERSION dkms.conf include/sklookup.h \
 	$(filter-out %.mod.c module/compat/features.h, \
 		$(wildcard module/*.c module/*.h module/*.S module/compat/*.h module/compat/probes/*.c)) \
 	module/compat/probe.sh
-UNITS := sklookup.service sklookup-register@.service
+UNITS := sklookup.service sklookup-register@.service sklookup-metrics.service \
+	sklookup-metrics.timer
 EXAMPLES := $(wildcard systemd/examples/*)
 
 all: module userspace
