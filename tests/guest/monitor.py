@@ -22,18 +22,28 @@ class Monitor:
     def __init__(self, netns, json_mode):
         cmd = ["sklookupctl", *(["-n", netns] if netns else []),
                *(["-j"] if json_mode else []), "monitor"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, bufsize=1)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.json = json_mode
         self.lines = []
+        self.pending = b""  # read from the pipe, not yet returned as a line
+
+    def parse(self, raw):
+        text = raw.decode()
+        return json.loads(text) if self.json else text
 
     def line(self, wait):
         """The next line, or None if none came within wait seconds (a deadline, so that a
-        missing event fails the test instead of hanging it)."""
-        if not select.select([self.proc.stdout], [], [], wait)[0]:
-            return None
-        text = self.proc.stdout.readline().rstrip("\n")
-        return json.loads(text) if self.json and text else text
+        missing event fails the test instead of hanging it). Reads the pipe itself: a
+        buffered reader would keep lines that select() then never reports."""
+        while b"\n" not in self.pending:
+            if not select.select([self.proc.stdout], [], [], wait)[0]:
+                return None
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                return None
+            self.pending += chunk
+        raw, self.pending = self.pending.split(b"\n", 1)
+        return self.parse(raw)
 
     def listening(self, netns):
         """Flush (empty) rules until this monitor shows it: then it is listening."""
@@ -64,10 +74,11 @@ class Monitor:
             self.lines.append(got)
 
     def stop(self):
+        """Stop the monitor; keep what it printed that was not read yet, and its errors."""
         self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.lines += [json.loads(line) if self.json else line
-                       for line in self.proc.stdout.read().splitlines() if line]
+        rest, errors = self.proc.communicate(timeout=10)
+        self.lines += [self.parse(raw) for raw in (self.pending + rest).splitlines() if raw]
+        self.errors = errors.decode()
 
 
 def sklookupctl(netns, *args):
@@ -140,49 +151,58 @@ def main():
     inum = os.stat(f"/run/netns/{NS}").st_ino
     text, js, top = Monitor(NS, False), Monitor(NS, True), Monitor(None, True)
     # The namespace's marker rule (id 1) stays until apply replaces every rule.
-    synced = sync(NS, (text, js)) == 1
+    marker = sync(NS, (text, js))
     top_marker = sync(None, (top,))
+    top_seen = []
     if top_marker:
         sklookupctl(None, "del-rule", str(top_marker))
         top.collect(1)
-        synced &= top.lines == [{"event": "rule_deleted",
-                                 "rule": {"id": top_marker, "proto": "tcp",
-                                          "dst": "198.51.100.0/24", "port": "9",
-                                          "port_min": 9, "port_max": 9, "phase": "first",
-                                          "action": "drop", "noreuseport": False}}]
-        top.lines = []
-    report(synced and top_marker is not None,
-           "monitors in the namespace and in the initial one are listening", top.lines)
-    if not synced or top_marker is None:
+        top_seen, top.lines = top.lines, []
+    top_want = [{"event": "rule_deleted",
+                 "rule": {"id": top_marker, "proto": "tcp", "dst": "198.51.100.0/24",
+                          "port": "9", "port_min": 9, "port_max": 9, "phase": "first",
+                          "action": "drop", "noreuseport": False}}]
+    synced = marker == 1 and top_marker is not None and top_seen == top_want
+    report(synced, "monitors in the namespace and in the initial one are listening",
+           f"namespace marker {marker}, initial marker {top_marker}, "
+           f"then {json.dumps(top_seen)}")
+    if not synced:
+        for mon in (text, js, top):
+            mon.stop()
+            print(f"# {mon.proc.args}: {mon.lines} {mon.errors}")
         return
     owner = in_netns(OWNER)
-    step = []   # how many events each step makes, to read them before the next step
+
+    def events(count):
+        """Wait for the events of one step in both monitors: the module notices a
+        closed socket later, from its sweep, and the next step must not overtake it."""
+        for mon in (text, js):
+            mon.collect(count)
 
     ctl("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "web")
-    step.append(1)
+    events(1)
     with tempfile.NamedTemporaryFile("w", suffix=".rules", delete=False) as f:
         f.write("proto tcp dst 192.0.2.0/24 port 80 label web\n"
                 "proto udp dst 192.0.2.0/24 port 53 label dns\n")
     ctl("apply", f.name)
     os.unlink(f.name)
-    step.append(1)
+    events(1)
     inode = {}
     for name in ("web", "api", "dns"):
         owner.stdin.write(f"register {name}\n")
         inode[name] = int(owner.stdout.readline())
-        step.append(1)
+        events(1)
     ctl("del-rule", "4")
-    step.append(1)
+    events(1)
     owner.stdin.write("close web\n")
     owner.stdout.readline()
-    step.append(2)
+    events(2)
     owner.stdin.write("shutdown api\n")
     owner.stdout.readline()
-    step.append(2)
+    events(2)
     ctl("unregister", "label", "dns")
-    step.append(2)
+    events(2)
     for mon in (text, js):
-        mon.collect(sum(step))
         mon.stop()
 
     want_text = [
