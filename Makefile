@@ -124,6 +124,11 @@ uninstall:
 	    systemctl is-enabled --quiet sklookup.service 2>/dev/null; then \
 		echo "systemctl disable sklookup.service"; systemctl disable sklookup.service; \
 	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
+	    systemctl is-enabled --quiet sklookup-metrics.timer 2>/dev/null; then \
+		echo "systemctl disable --now sklookup-metrics.timer"; \
+		systemctl disable --now sklookup-metrics.timer; \
+	fi
 	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null && \
 	    dkms status -m sklookup -v $(VERSION) 2>/dev/null | grep -q .; then \
 		echo "dkms remove -m sklookup -v $(VERSION) --all"; \
