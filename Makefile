@@ -26,7 +26,8 @@ MODULE_SOURCES := Kbuild Makefile VERSION dkms.conf include/sklookup.h \
 	$(filter-out %.mod.c module/compat/features.h, \
 		$(wildcard module/*.c module/*.h module/*.S module/compat/*.h module/compat/probes/*.c)) \
 	module/compat/probe.sh
-UNITS := sklookup.service sklookup-register@.service
+UNITS := sklookup.service sklookup-register@.service sklookup-metrics.service \
+	sklookup-metrics.timer
 EXAMPLES := $(wildcard systemd/examples/*)
 
 all: module userspace
@@ -122,6 +123,11 @@ uninstall:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
 	    systemctl is-enabled --quiet sklookup.service 2>/dev/null; then \
 		echo "systemctl disable sklookup.service"; systemctl disable sklookup.service; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
+	    systemctl is-enabled --quiet sklookup-metrics.timer 2>/dev/null; then \
+		echo "systemctl disable --now sklookup-metrics.timer"; \
+		systemctl disable --now sklookup-metrics.timer; \
 	fi
 	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null && \
 	    dkms status -m sklookup -v $(VERSION) 2>/dev/null | grep -q .; then \

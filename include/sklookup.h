@@ -80,12 +80,36 @@
  *	by phase and in precedence order, with what became of it, and
  *	SKL_A_EXPLAIN_TRUNCATED when not all of them fitted. A reuseport group's program is
  *	not run (it needs the packet): a group chooses by the flow's hash here.
+ *
+ * Events
+ *
+ * SKL_CMD_EVENT (multicast, group SKL_GENL_MCGRP_EVENTS)
+ *	One message per change, sent to the listeners of the namespace where it happened;
+ *	listening needs no privilege, like reading, since an event tells nothing that a
+ *	dump does not. SKL_A_EVENT_TYPE (u8, enum skl_event) says what happened:
+ *	SKL_EVENT_RULE_ADDED, SKL_EVENT_RULE_DELETED: SKL_A_EVENT_RULE, a nest with the
+ *	rule's attributes as in SKL_CMD_RULE_GET (without SKL_A_RULE_HITS).
+ *	SKL_EVENT_RULES_REPLACED (a commit), SKL_EVENT_RULES_FLUSHED: SKL_A_EVENT_COUNT,
+ *	the rules in force afterwards.
+ *	SKL_EVENT_SOCKET_REGISTERED, SKL_EVENT_SOCKET_RELEASED: SKL_A_EVENT_LABEL and
+ *	SKL_A_EVENT_SOCKET (skl_socket_attr, the socket as it was registered); a release
+ *	carries SKL_A_EVENT_REASON (u8, enum skl_release_reason).
+ *	SKL_EVENT_LABEL_EMPTY: SKL_A_EVENT_LABEL, a label whose last socket was released.
+ *	SKL_EVENT_NETNS_GONE: a namespace that held rules or labels was destroyed. Nobody
+ *	can listen in a namespace that is being destroyed (a listening socket keeps its
+ *	namespace alive), so this one goes to the listeners of the initial namespace:
+ *	SKL_A_EVENT_NETNS (u32, the namespace's inode number, as "ip netns identify" and
+ *	lsns show it), SKL_A_EVENT_COUNT (rules it held) and SKL_A_EVENT_LABELS.
+ *	Events are sent from process context, never from a lookup; a socket's release is
+ *	found by the namespace's sweep, at most about half a second after its owner closed
+ *	it or it stopped listening.
  */
 #ifndef _UAPI_SKLOOKUP_H
 #define _UAPI_SKLOOKUP_H
 
 #define SKL_GENL_NAME		"sklookup"
 #define SKL_GENL_VERSION	1
+#define SKL_GENL_MCGRP_EVENTS	"events"
 
 enum skl_cmd {
 	SKL_CMD_UNSPEC,
@@ -100,6 +124,7 @@ enum skl_cmd {
 	SKL_CMD_RULE_BEGIN,
 	SKL_CMD_RULE_COMMIT,
 	SKL_CMD_EXPLAIN,
+	SKL_CMD_EVENT,
 
 	__SKL_CMD_MAX,
 	SKL_CMD_MAX = __SKL_CMD_MAX - 1
@@ -273,6 +298,48 @@ enum skl_explain_match_attr {
 
 	__SKL_A_EXPLAIN_MATCH_MAX,
 	SKL_A_EXPLAIN_MATCH_MAX = __SKL_A_EXPLAIN_MATCH_MAX - 1
+};
+
+enum skl_event {
+	SKL_EVENT_UNSPEC,
+	SKL_EVENT_RULE_ADDED,
+	SKL_EVENT_RULE_DELETED,
+	SKL_EVENT_RULES_REPLACED,
+	SKL_EVENT_RULES_FLUSHED,
+	SKL_EVENT_SOCKET_REGISTERED,
+	SKL_EVENT_SOCKET_RELEASED,
+	SKL_EVENT_LABEL_EMPTY,
+	SKL_EVENT_NETNS_GONE,
+
+	__SKL_EVENT_MAX,
+	SKL_EVENT_MAX = __SKL_EVENT_MAX - 1
+};
+
+/* Why the module let go of a registered socket. */
+enum skl_release_reason {
+	SKL_RELEASE_UNSPEC,
+	SKL_RELEASE_CLOSED,		/* its last file descriptor was closed */
+	SKL_RELEASE_NOT_LISTENING,	/* still open, but no longer takes new flows */
+	SKL_RELEASE_UNREGISTERED,	/* SKL_CMD_LABEL_DEL */
+	SKL_RELEASE_NETNS_GONE,		/* its namespace was destroyed */
+
+	__SKL_RELEASE_MAX,
+	SKL_RELEASE_MAX = __SKL_RELEASE_MAX - 1
+};
+
+enum skl_event_attr {
+	SKL_A_EVENT_UNSPEC,
+	SKL_A_EVENT_TYPE,		/* u8, enum skl_event */
+	SKL_A_EVENT_RULE,		/* nest, skl_rule_attr */
+	SKL_A_EVENT_COUNT,		/* u32, rules */
+	SKL_A_EVENT_LABEL,		/* string */
+	SKL_A_EVENT_SOCKET,		/* nest, skl_socket_attr */
+	SKL_A_EVENT_REASON,		/* u8, enum skl_release_reason */
+	SKL_A_EVENT_NETNS,		/* u32, namespace inode number */
+	SKL_A_EVENT_LABELS,		/* u32, labels */
+
+	__SKL_A_EVENT_MAX,
+	SKL_A_EVENT_MAX = __SKL_A_EVENT_MAX - 1
 };
 
 #endif /* _UAPI_SKLOOKUP_H */

@@ -177,6 +177,34 @@ void skl_label_put(struct skl_net *sn, struct skl_label *label)
 	skl_label_maybe_free(sn, label);
 }
 
+static struct skl_socks *skl_socks_alloc(unsigned int count)
+{
+	size_t ids = ALIGN(struct_size((struct skl_socks *)NULL, sk, count),
+			   __alignof__(struct skl_sock_id));
+	struct skl_socks *socks;
+
+	socks = SKL_FALLIBLE(kmalloc(ids + count * sizeof(struct skl_sock_id),
+				     SKL_GFP_CHARGED));
+	if (!socks)
+		return NULL;
+	socks->count = count;
+	socks->id = (struct skl_sock_id *)((char *)socks + ids);
+	return socks;
+}
+
+static void skl_sock_id_of(struct skl_sock_id *id, const struct sock *sk, u64 ino)
+{
+	memset(id, 0, sizeof(*id));
+	id->ino = ino;
+	id->port = sk->sk_num;
+	id->proto = sk->sk_protocol;
+	id->family = sk->sk_family;
+	if (sk->sk_family == AF_INET)
+		memcpy(&id->addr, &sk->sk_rcv_saddr, sizeof(sk->sk_rcv_saddr));
+	else
+		id->addr = sk->sk_v6_rcv_saddr;
+}
+
 static struct skl_label *skl_label_of_socket(struct skl_net *sn, const struct sock *sk)
 {
 	struct skl_label *label;
@@ -198,12 +226,13 @@ static struct skl_label *skl_label_of_socket(struct skl_net *sn, const struct so
  * @sn: the namespace's state, locked
  * @name: the label, created if needed
  * @sk: a socket the caller validated; a reference is taken on success
+ * @ino: its inode number, which it loses when it is closed
  * @extack: where to say why the socket is refused
  *
  * Return: 0, -EEXIST if @sk is registered already, -ENOSPC at the namespace's limit,
  * -ENOMEM.
  */
-int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
+int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk, u64 ino,
 			 struct netlink_ext_ack *extack)
 {
 	struct skl_socks *old, *new;
@@ -228,15 +257,17 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
 
 	old = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
 	count = old ? old->count : 0;
-	new = SKL_FALLIBLE(kmalloc(struct_size(new, sk, count + 1), SKL_GFP_CHARGED));
+	new = skl_socks_alloc(count + 1);
 	if (!new) {
 		skl_label_maybe_free(sn, label);
 		return -ENOMEM;
 	}
-	if (count)
+	if (count) {
 		memcpy(new->sk, old->sk, count * sizeof(new->sk[0]));
+		memcpy(new->id, old->id, count * sizeof(new->id[0]));
+	}
 	new->sk[count] = sk;
-	new->count = count + 1;
+	skl_sock_id_of(&new->id[count], sk, ino);
 	sock_hold(sk);
 	rcu_assign_pointer(label->socks, new);
 	if (old)
@@ -244,6 +275,7 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
 	sn->nr_sockets++;
 	atomic_inc(&skl_totals.sockets);
 	skl_netns_schedule_gc(sn);
+	skl_event_socket(sn->net, SKL_EVENT_SOCKET_REGISTERED, label->name, &new->id[count], 0);
 	return 0;
 }
 
@@ -260,17 +292,25 @@ static void skl_put_socks(struct sock **sks, unsigned int count)
  * skl_label_release() - release every socket registered under @label
  * @sn: the namespace's state, locked
  * @label: the label; freed if no rule refers to it
+ * @reason: why, enum skl_release_reason, for the events
  *
  * Sleeps for a grace period.
  *
  * Return: the number of sockets released.
  */
-int skl_label_release(struct skl_net *sn, struct skl_label *label)
+int skl_label_release(struct skl_net *sn, struct skl_label *label, u8 reason)
 {
 	struct skl_socks *socks;
+	unsigned int i;
 	int count;
 
 	socks = rcu_replace_pointer(label->socks, NULL, lockdep_is_held(&sn->lock));
+	if (socks) {
+		for (i = 0; i < socks->count; i++)
+			skl_event_socket(sn->net, SKL_EVENT_SOCKET_RELEASED, label->name,
+					 &socks->id[i], reason);
+		skl_event_label_empty(sn->net, label->name);
+	}
 	skl_label_maybe_free(sn, label);
 	if (!socks)
 		return 0;
@@ -283,12 +323,33 @@ int skl_label_release(struct skl_net *sn, struct skl_label *label)
 	return count;
 }
 
+/*
+ * Whether a sweep lets go of a socket that lookups skip already; sets @id->release to
+ * why. A socket found not live but not closed is kept until the next sweep: close()
+ * unhashes a socket a moment before it marks it dead, and a sweep in between must not
+ * report it as stopped listening.
+ */
+static bool skl_sock_expired(const struct sock *sk, struct skl_sock_id *id)
+{
+	id->release = SKL_RELEASE_UNSPEC;
+	if (skl_sock_live(sk))
+		id->stale = false;
+	else if (sock_flag(sk, SOCK_DEAD))
+		id->release = SKL_RELEASE_CLOSED;
+	else if (id->stale)
+		id->release = SKL_RELEASE_NOT_LISTENING;
+	else
+		id->stale = true;
+	return id->release != SKL_RELEASE_UNSPEC;
+}
+
 /**
  * skl_label_sweep() - release the sockets that were closed or stopped listening
  * @sn: the namespace's state, locked
  *
  * Lookups skip such sockets already; releasing them drops the module's reference, which
- * would otherwise keep the socket, and with it its network namespace, alive.
+ * would otherwise keep the socket, and with it its network namespace, alive. Runs from
+ * the namespace's work item, so the events it sends never come from a lookup.
  *
  * Return: whether any socket is still held.
  */
@@ -296,35 +357,45 @@ bool skl_label_sweep(struct skl_net *sn)
 {
 	struct skl_label *label, *tmp;
 	struct sock **dead = NULL;
-	unsigned int ndead = 0, i, kept;
+	unsigned int ndead = 0, i, kept, expired;
 	struct skl_socks *old, *new;
 
 	list_for_each_entry_safe(label, tmp, &sn->labels, node) {
 		old = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
 		if (!old)
 			continue;
-		for (i = 0, kept = 0; i < old->count; i++)
-			kept += skl_sock_live(old->sk[i]);
-		if (kept == old->count)
+		for (i = 0, expired = 0; i < old->count; i++)
+			expired += skl_sock_expired(old->sk[i], &old->id[i]);
+		if (!expired)
 			continue;
+		kept = old->count - expired;
 		/* Out of memory: try again at the next sweep. */
-		new = kept ? kmalloc(struct_size(new, sk, kept), GFP_KERNEL_ACCOUNT) : NULL;
+		new = kept ? skl_socks_alloc(kept) : NULL;
 		if (kept && !new)
 			continue;
 		if (!dead) {
 			dead = kmalloc_array(sn->nr_sockets, sizeof(*dead), GFP_KERNEL);
-			if (!dead)
+			if (!dead) {
+				kfree(new);
 				break;
+			}
 		}
 		for (i = 0, kept = 0; i < old->count; i++) {
-			if (skl_sock_live(old->sk[i]))
-				new->sk[kept++] = old->sk[i];
-			else
+			if (old->id[i].release) {
 				dead[ndead++] = old->sk[i];
+				continue;
+			}
+			new->sk[kept] = old->sk[i];
+			new->id[kept++] = old->id[i];
 		}
-		if (new)
-			new->count = kept;
 		rcu_assign_pointer(label->socks, new);
+		for (i = 0; i < old->count; i++) {
+			if (old->id[i].release)
+				skl_event_socket(sn->net, SKL_EVENT_SOCKET_RELEASED, label->name,
+						 &old->id[i], old->id[i].release);
+		}
+		if (!new)
+			skl_event_label_empty(sn->net, label->name);
 		kfree_rcu(old, rcu);
 		skl_label_maybe_free(sn, label);
 	}
@@ -348,7 +419,7 @@ void skl_labels_destroy(struct skl_net *sn)
 
 	list_for_each_entry_safe(label, tmp, &sn->labels, node) {
 		label->rule_refs = 0;
-		skl_label_release(sn, label);
+		skl_label_release(sn, label, SKL_RELEASE_NETNS_GONE);
 	}
 }
 

@@ -7,13 +7,19 @@
 #include <net/sock.h>
 
 #include "sklookup.h"
+#include "events.h"
 
 struct skl_net;
 
-/* The sockets of a label as lookups see them: replaced whole, never changed in place. */
+/*
+ * The sockets of a label as lookups see them: replaced whole, never changed in place.
+ * @id, in the same allocation after @sk, is for the control path only (under the
+ * namespace's lock): what each socket was when it was registered.
+ */
 struct skl_socks {
 	struct rcu_head rcu;
 	unsigned int count;
+	struct skl_sock_id *id;
 	struct sock *sk[];
 };
 
@@ -44,9 +50,9 @@ struct skl_label {
 struct skl_label *skl_label_find(struct skl_net *sn, const char *name);
 struct skl_label *skl_label_get(struct skl_net *sn, const char *name);
 void skl_label_put(struct skl_net *sn, struct skl_label *label);
-int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk,
+int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk, u64 ino,
 			 struct netlink_ext_ack *extack);
-int skl_label_release(struct skl_net *sn, struct skl_label *label);
+int skl_label_release(struct skl_net *sn, struct skl_label *label, u8 reason);
 bool skl_label_sweep(struct skl_net *sn);
 void skl_labels_destroy(struct skl_net *sn);
 struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash);

@@ -17,6 +17,7 @@
 #include "sklookup.h"
 #include "apply.h"
 #include "charge.h"
+#include "events.h"
 #include "fault.h"
 #include "hooks.h"
 #include "label.h"
@@ -26,8 +27,6 @@
 #include "rules.h"
 #include "steer.h"
 #include "version.h"
-
-static struct genl_family skl_genl_family;
 
 /* STATUS_GET takes no attributes; the policy exists so that any attribute is refused. */
 static const struct nla_policy skl_status_get_policy[SKL_A_STATUS_MAX + 1] = {
@@ -402,6 +401,9 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&sn->lock);
 	err = skl_rules_add(sn, &rule, label, &id, info->extack);
+	if (!err)
+		skl_event_send(sn->net, skl_event_rule_new(sn->net, SKL_EVENT_RULE_ADDED,
+							   skl_rules_find(sn, id)));
 	mutex_unlock(&sn->lock);
 	if (err) {
 		if (err == -ENOMEM)
@@ -416,14 +418,23 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct skl_net *sn = skl_net_to_change(info);
+	struct sk_buff *event;
+	u64 id;
 	int err;
 
 	if (!sn)
 		return -EPERM;
 	if (!skl_require(info, SKL_A_RULE_ID, "missing SKL_A_RULE_ID"))
 		return -EINVAL;
+	id = nla_get_u64(info->attrs[SKL_A_RULE_ID]);
 	mutex_lock(&sn->lock);
-	err = skl_rules_del(sn, nla_get_u64(info->attrs[SKL_A_RULE_ID]));
+	/* Built first: the rule is gone afterwards. */
+	event = skl_event_rule_new(sn->net, SKL_EVENT_RULE_DELETED, skl_rules_find(sn, id));
+	err = skl_rules_del(sn, id);
+	if (err)
+		nlmsg_free(event);
+	else
+		skl_event_send(sn->net, event);
 	mutex_unlock(&sn->lock);
 	if (err == -ENOENT)
 		skl_reject(info->extack, info->attrs[SKL_A_RULE_ID], "no rule with this id");
@@ -457,6 +468,8 @@ static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	mutex_lock(&sn->lock);
 	err = skl_apply_commit(sn, info->snd_portid, &count, info->extack);
+	if (!err)
+		skl_event_count(sn->net, SKL_EVENT_RULES_REPLACED, count);
 	mutex_unlock(&sn->lock);
 	if (err) {
 		nlmsg_free(reply);
@@ -473,6 +486,7 @@ static int skl_cmd_rule_flush(struct sk_buff *skb, struct genl_info *info)
 		return -EPERM;
 	mutex_lock(&sn->lock);
 	skl_rules_flush(sn);
+	skl_event_count(sn->net, SKL_EVENT_RULES_FLUSHED, 0);
 	mutex_unlock(&sn->lock);
 	return 0;
 }
@@ -483,14 +497,17 @@ static int skl_put_addr(struct sk_buff *skb, int type, u8 family,
 	return nla_put(skb, type, family == AF_INET ? 4 : 16, addr);
 }
 
-static int skl_put_rule(struct sk_buff *skb, const struct skl_rule *rule, u32 portid, u32 seq)
+/**
+ * skl_nl_put_rule_attrs() - a rule's attributes, as dumps and events carry them
+ * @skb: the message
+ * @rule: the rule, under its namespace's lock
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int skl_nl_put_rule_attrs(struct sk_buff *skb, const struct skl_rule *rule)
 {
 	const struct skl_match_rule *m = &rule->match;
-	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &skl_genl_family, NLM_F_MULTI, SKL_CMD_RULE_GET);
-	if (!hdr)
-		return -EMSGSIZE;
 	if (nla_put_u64_64bit(skb, SKL_A_RULE_ID, m->id, SKL_A_RULE_PAD) ||
 	    nla_put_u8(skb, SKL_A_RULE_PROTO, m->proto) ||
 	    nla_put_u8(skb, SKL_A_RULE_FAMILY, m->family) ||
@@ -504,16 +521,30 @@ static int skl_put_rule(struct sk_buff *skb, const struct skl_rule *rule, u32 po
 	    nla_put_u8(skb, SKL_A_RULE_PHASE, m->phase) ||
 	    nla_put_u8(skb, SKL_A_RULE_ACTION, m->action) ||
 	    (rule->label && nla_put_string(skb, SKL_A_RULE_LABEL, rule->label->name)) ||
-	    nla_put_u32(skb, SKL_A_RULE_FLAGS, rule->flags) ||
-	    nla_put_u64_64bit(skb, SKL_A_RULE_HITS, skl_counter_read(&rule->hits),
-			      SKL_A_RULE_PAD))
-		goto err_cancel;
+	    nla_put_u32(skb, SKL_A_RULE_FLAGS, rule->flags))
+		return -EMSGSIZE;
 	if (m->action == SKL_ACTION_REDIRECT &&
 	    (skl_put_addr(skb, SKL_A_RULE_REDIRECT_ADDR, m->family, &rule->redirect_addr) ||
 	     (rule->redirect_port &&
-	      nla_put_u16(skb, SKL_A_RULE_REDIRECT_PORT, rule->redirect_port)) ||
-	     nla_put_u64_64bit(skb, SKL_A_RULE_MISSES, skl_counter_read(&rule->misses),
-			       SKL_A_RULE_PAD)))
+	      nla_put_u16(skb, SKL_A_RULE_REDIRECT_PORT, rule->redirect_port))))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int skl_put_rule(struct sk_buff *skb, const struct skl_rule *rule, u32 portid, u32 seq)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &skl_genl_family, NLM_F_MULTI, SKL_CMD_RULE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (skl_nl_put_rule_attrs(skb, rule) ||
+	    nla_put_u64_64bit(skb, SKL_A_RULE_HITS, skl_counter_read(&rule->hits),
+			      SKL_A_RULE_PAD))
+		goto err_cancel;
+	if (rule->match.action == SKL_ACTION_REDIRECT &&
+	    nla_put_u64_64bit(skb, SKL_A_RULE_MISSES, skl_counter_read(&rule->misses),
+			      SKL_A_RULE_PAD))
 		goto err_cancel;
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -597,7 +628,7 @@ static int skl_cmd_socket_add(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&sn->lock);
 	err = skl_label_add_socket(sn, nla_data(info->attrs[SKL_A_LABEL_NAME]), sock->sk,
-				   info->extack);
+				   sock_i_ino(sock->sk), info->extack);
 	mutex_unlock(&sn->lock);
 out:
 	sockfd_put(sock);
@@ -621,7 +652,7 @@ static int skl_cmd_label_del(struct sk_buff *skb, struct genl_info *info)
 			   "no socket is registered under this label");
 		err = -ENOENT;
 	} else {
-		skl_label_release(sn, label);
+		skl_label_release(sn, label, SKL_RELEASE_UNREGISTERED);
 	}
 	mutex_unlock(&sn->lock);
 	return err;
@@ -951,13 +982,23 @@ static const struct genl_ops skl_genl_ops[] = {
 	},
 };
 
-static struct genl_family skl_genl_family __ro_after_init = {
+/*
+ * Listening needs no privilege, as reading does not: an event tells what a dump shows,
+ * and only to listeners of the namespace it happened in.
+ */
+static const struct genl_multicast_group skl_genl_mcgrps[] = {
+	[SKL_MCGRP_EVENTS] = { .name = SKL_GENL_MCGRP_EVENTS },
+};
+
+struct genl_family skl_genl_family __ro_after_init = {
 	.name = SKL_GENL_NAME,
 	.version = SKL_GENL_VERSION,
 	.module = THIS_MODULE,
 	.netnsok = true,
 	.ops = skl_genl_ops,
 	.n_ops = ARRAY_SIZE(skl_genl_ops),
+	.mcgrps = skl_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(skl_genl_mcgrps),
 };
 
 /**
@@ -967,7 +1008,11 @@ static struct genl_family skl_genl_family __ro_after_init = {
  */
 int skl_netlink_register(void)
 {
-	return genl_register_family(&skl_genl_family);
+	int err = genl_register_family(&skl_genl_family);
+
+	if (!err)
+		skl_events_enable(true);
+	return err;
 }
 
 /**
@@ -977,5 +1022,6 @@ int skl_netlink_register(void)
  */
 void skl_netlink_unregister(void)
 {
+	skl_events_enable(false);
 	genl_unregister_family(&skl_genl_family);
 }

@@ -8,6 +8,7 @@
 #include <net/netns/generic.h>
 
 #include "apply.h"
+#include "events.h"
 #include "label.h"
 #include "netns.h"
 #include "rules.h"
@@ -61,6 +62,7 @@ static int __net_init skl_net_init(struct net *net)
 	struct skl_net *sn = skl_net(net);
 
 	mutex_init(&sn->lock);
+	sn->net = net;
 	INIT_LIST_HEAD(&sn->labels);
 	INIT_LIST_HEAD(&sn->stagings);
 	INIT_DELAYED_WORK(&sn->gc, skl_netns_gc);
@@ -74,6 +76,8 @@ static void __net_exit skl_net_exit(struct net *net)
 
 	cancel_delayed_work_sync(&sn->gc);
 	mutex_lock(&sn->lock);
+	if (sn->counted)
+		skl_event_netns_gone(net, sn->nr_rules, sn->nr_labels);
 	skl_apply_destroy(sn);
 	skl_rules_flush(sn);
 	skl_labels_destroy(sn);

@@ -24,6 +24,7 @@ extern struct skl_totals skl_totals;
 /**
  * struct skl_net - sklookup's state in one network namespace
  * @lock: serialises every change to this namespace's rules and labels
+ * @net: the namespace this state belongs to
  * @rules: the rule set lookups see; NULL when there are no rules
  * @labels: all labels, under @lock
  * @next_rule_id: id of the next rule added; ids are never reused
@@ -36,6 +37,7 @@ extern struct skl_totals skl_totals;
  */
 struct skl_net {
 	struct mutex lock;	/* see above: serialises changes, never taken by lookups */
+	struct net *net;
 	struct skl_ruleset __rcu *rules;
 	struct list_head labels;
 	u64 next_rule_id;

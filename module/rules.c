@@ -401,6 +401,28 @@ err_rules:
 }
 
 /**
+ * skl_rules_find() - the rule with id @id
+ * @sn: the namespace's state, locked
+ * @id: the rule's id
+ *
+ * The newest rule is last, so finding the one just added costs one comparison.
+ *
+ * Return: the rule, or NULL.
+ */
+struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id)
+{
+	const struct skl_ruleset *rs;
+	u32 i;
+
+	rs = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
+	for (i = rs ? rs->count : 0; i > 0; i--) {
+		if (rs->rules[i - 1]->match.id == id)
+			return rs->rules[i - 1];
+	}
+	return NULL;
+}
+
+/**
  * skl_rules_flush() - delete every rule
  * @sn: the namespace's state, locked
  *

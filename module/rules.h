@@ -53,6 +53,7 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 		  u64 *id, struct netlink_ext_ack *extack);
 int skl_rules_del(struct skl_net *sn, u64 id);
 void skl_rules_flush(struct skl_net *sn);
+struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id);
 
 struct skl_staged_rule;
 int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count);

@@ -23,5 +23,7 @@ int unregister_main(int argc, char **argv);
 int apply_main(int argc, char **argv);
 int dump_main(int argc, char **argv);
 int explain_main(int argc, char **argv);
+int monitor_main(int argc, char **argv);
+int stats_main(int argc, char **argv);
 
 #endif /* SKLCTL_COMMANDS_H */

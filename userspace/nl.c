@@ -22,14 +22,41 @@
 #define NETLINK_CAP_ACK 10
 #endif
 
+/* The id of the multicast group SKL_GENL_MCGRP_EVENTS among CTRL_ATTR_MCAST_GROUPS. */
+static uint32_t events_group_of(const struct nlattr *groups)
+{
+	const struct nlattr *grp, *attr;
+	const char *name;
+	uint32_t id;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		name = NULL;
+		id = 0;
+		mnl_attr_for_each_nested(attr, grp) {
+			if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+				name = mnl_attr_get_str(attr);
+			else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GRP_ID &&
+				 mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				id = mnl_attr_get_u32(attr);
+		}
+		if (name && !strcmp(name, SKL_GENL_MCGRP_EVENTS))
+			return id;
+	}
+	return 0;
+}
+
 static int family_id_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct skl_nl *nl = data;
 	struct nlattr *attr;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 		    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
-			*(uint16_t *)data = mnl_attr_get_u16(attr);
+			nl->family_id = mnl_attr_get_u16(attr);
+		else if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+			nl->events_group = events_group_of(attr);
 	}
 	return MNL_CB_OK;
 }
@@ -154,7 +181,7 @@ int skl_nl_open(struct skl_nl *nl)
 	genl->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, SKL_GENL_NAME);
 
-	if (skl_nl_run(nl, nlh, family_id_cb, &nl->family_id) < 0 || !nl->family_id) {
+	if (skl_nl_run(nl, nlh, family_id_cb, nl) < 0 || !nl->family_id) {
 		if (errno == ENOENT)
 			skl_err("the sklookup module is not loaded: try 'modprobe sklookup'");
 		else
@@ -165,6 +192,21 @@ int skl_nl_open(struct skl_nl *nl)
 err:
 	skl_nl_close(nl);
 	return -1;
+}
+
+int skl_nl_subscribe(struct skl_nl *nl)
+{
+	int group = (int)nl->events_group;
+
+	if (!group) {
+		skl_err("the loaded sklookup module sends no events: it is older than this sklookupctl");
+		return -1;
+	}
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
+		skl_err("cannot join the sklookup events group: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 void skl_nl_close(struct skl_nl *nl)

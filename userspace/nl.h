@@ -9,6 +9,7 @@
 struct skl_nl {
 	struct mnl_socket *sock;
 	uint16_t family_id;
+	uint32_t events_group;	/* multicast group id of "events", 0 if the module has none */
 	uint32_t seq;
 	uint32_t portid;
 	char *buf;
@@ -22,6 +23,9 @@ struct skl_nl {
  */
 int skl_nl_open(struct skl_nl *nl);
 void skl_nl_close(struct skl_nl *nl);
+
+/* Join the events group; returns -1 with a message printed if that is not possible. */
+int skl_nl_subscribe(struct skl_nl *nl);
 
 /* Start a request of command @cmd in @nl's buffer; add attributes with mnl_attr_put_*. */
 struct nlmsghdr *skl_nl_request(struct skl_nl *nl, uint8_t cmd, uint16_t flags);

@@ -16,27 +16,24 @@
 #include "nl.h"
 #include "output.h"
 #include "rule_format.h"
+#include "show.h"
 #include "util.h"
 
 struct show_ctx {
 	const char *label;	/* only this label, or NULL */
+	bool stats;		/* counters in the text too (JSON always has them) */
 	int count;
 };
 
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
+/* A rule as show prints it; the counter only when @hits, always in JSON. */
+void skl_print_rule(const struct nlattr *const *tb, const char *key, bool hits)
 {
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
-	struct show_ctx *ctx = data;
 	char dst[64], src[64], ports[16], dev[IF_NAMESIZE] = "", target[64];
 	uint16_t lo, hi;
 	uint8_t family, action;
 	const char *label;
 
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
 	label = tb[SKL_A_RULE_LABEL] ? mnl_attr_get_str(tb[SKL_A_RULE_LABEL]) : NULL;
-	if (ctx->label && (!label || strcmp(label, ctx->label)))
-		return MNL_CB_OK;
 	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
 	action = tb[SKL_A_RULE_ACTION] ? mnl_attr_get_u8(tb[SKL_A_RULE_ACTION]) : 0;
 	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, dst, sizeof(dst));
@@ -49,10 +46,8 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", lo, hi);
 
-	if (!ctx->count++)
-		out_text("rules:\n");
-	out_open_object(NULL);
-	out_uint("id", "  %-4" PRIu64, get_u64(tb[SKL_A_RULE_ID]));
+	out_open_object(key);
+	out_uint("id", "%-4" PRIu64, get_u64(tb[SKL_A_RULE_ID]));
 	out_str("proto", " proto %s", proto_name(tb[SKL_A_RULE_PROTO] ?
 						   mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0));
 	out_str("dst", " dst %s", dst);
@@ -84,10 +79,28 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		out_text(" noreuseport");
 	out_bool("noreuseport", "", tb[SKL_A_RULE_FLAGS] &&
 		 (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT));
-	out_uint("hits", "  hits %" PRIu64, get_u64(tb[SKL_A_RULE_HITS]));
-	if (action == SKL_ACTION_REDIRECT)
+	if (hits || (out_is_json() && tb[SKL_A_RULE_HITS]))
+		out_uint("hits", "  hits %" PRIu64, get_u64(tb[SKL_A_RULE_HITS]));
+	if ((hits || out_is_json()) && tb[SKL_A_RULE_MISSES])
 		out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_RULE_MISSES]));
 	out_close_object();
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	struct show_ctx *ctx = data;
+	const char *label;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+	label = tb[SKL_A_RULE_LABEL] ? mnl_attr_get_str(tb[SKL_A_RULE_LABEL]) : NULL;
+	if (ctx->label && (!label || strcmp(label, ctx->label)))
+		return MNL_CB_OK;
+	if (!ctx->count++)
+		out_text("rules:\n");
+	out_text("  ");
+	skl_print_rule(tb, NULL, ctx->stats);
 	out_text("\n");
 	return MNL_CB_OK;
 }
@@ -108,9 +121,12 @@ static int label_cb(const struct nlmsghdr *nlh, void *data)
 		out_text("labels:\n");
 	out_open_object(NULL);
 	out_str("name", "  %s", name);
-	out_uint("lookups", "  lookups %" PRIu64, get_u64(tb[SKL_A_LABEL_LOOKUPS]));
-	out_uint("delivered", " delivered %" PRIu64, get_u64(tb[SKL_A_LABEL_DELIVERED]));
-	out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_LABEL_MISSES]));
+	if (ctx->stats || out_is_json()) {
+		out_uint("lookups", "  lookups %" PRIu64, get_u64(tb[SKL_A_LABEL_LOOKUPS]));
+		out_uint("delivered", " delivered %" PRIu64,
+			 get_u64(tb[SKL_A_LABEL_DELIVERED]));
+		out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_LABEL_MISSES]));
+	}
 	out_text("\n");
 	out_open_array("sockets");
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
@@ -140,10 +156,16 @@ int show_main(int argc, char **argv)
 	struct skl_nl nl;
 	int ret = 0;
 
+	ctx.stats = skl_opt_stats;
+	if (argc && (!strcmp(argv[0], "-s") || !strcmp(argv[0], "--stats"))) {
+		ctx.stats = true;
+		argc--;
+		argv++;
+	}
 	if (argc == 2 && !strcmp(argv[0], "label")) {
 		ctx.label = argv[1];
 	} else if (argc) {
-		skl_err("show: usage: show [label NAME]");
+		skl_err("show: usage: show [-s] [label NAME]");
 		return SKL_EXIT_USAGE;
 	}
 	if (skl_nl_open(&nl) < 0)
@@ -163,16 +185,23 @@ int show_main(int argc, char **argv)
 	return ret;
 }
 
-/* One rule in the words of add-rule, which is also what apply reads. */
+/* One rule in the words of add-rule, which is also what apply reads; no newline. */
+void skl_print_rule_words(const struct nlattr *const *tb)
+{
+	char words[RULE_WORDS_MAX];
+
+	fputs(rule_words(tb, words, sizeof(words)), stdout);
+}
+
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
 	struct attr_table t = { tb, SKL_A_RULE_MAX };
-	char words[RULE_WORDS_MAX];
 
 	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	printf("%s\n", rule_words(tb, words, sizeof(words)));
+	skl_print_rule_words(tb);
+	printf("\n");
 	return MNL_CB_OK;
 }
 

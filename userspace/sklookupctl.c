@@ -25,8 +25,8 @@ static const struct skl_command commands[] = {
 	  "           (label NAME [noreuseport] | redirect ADDR[:PORT] | drop)",
 	  "add a rule; prints its id" },
 	{ "del-rule", del_rule_main, "ID", "delete a rule" },
-	{ "show", show_main, "[label NAME]",
-	  "rules, and labels with their sockets and counters" },
+	{ "show", show_main, "[-s] [label NAME]",
+	  "rules, and labels with their sockets; -s adds their counters" },
 	{ "flush", flush_main, "", "delete every rule (sockets stay registered)" },
 	{ "apply", apply_main, "FILE|-",
 	  "replace every rule at once with a file's (the words of add-rule, one rule a line)" },
@@ -44,7 +44,13 @@ static const struct skl_command commands[] = {
 	{ "explain", explain_main,
 	  "proto tcp|udp dst ADDR port N [src ADDR[:PORT]] [dev IFNAME]",
 	  "where a new connection or datagram would go, and which rules decide it" },
+	{ "monitor", monitor_main, "",
+	  "print changes as they happen: rules, sockets registered and released" },
+	{ "stats", stats_main, "[--prometheus]",
+	  "the namespace's counters summed; --prometheus: in Prometheus' text format" },
 };
+
+bool skl_opt_stats;
 
 void skl_err(const char *fmt, ...)
 {
@@ -66,6 +72,7 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -j, --json          print JSON instead of text\n"
+		"  -s, --stats         show counters (as 'show -s')\n"
 		"  -n, --netns NAME    act in the network namespace NAME (as 'ip -n')\n"
 		"  -h, --help          print this help and exit\n"
 		"  -V, --version       print the version of sklookupctl and exit\n"
@@ -107,6 +114,7 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "stats", no_argument, NULL, 's' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -122,10 +130,13 @@ int main(int argc, char **argv)
 	 * mistakes ourselves, in the "sklookupctl: ..." form of every other error.
 	 */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:jn:hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:jsn:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			skl_opt_stats = true;
 			break;
 		case 'n':
 			netns = optarg;

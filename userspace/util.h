@@ -6,6 +6,11 @@
 #define SKL_EXIT_FAIL	1
 #define SKL_EXIT_USAGE	2
 
+#include <stdbool.h>
+
+/* -s: counters in show's text output too. */
+extern bool skl_opt_stats;
+
 /* "sklookupctl: <message>" on stderr. */
 void skl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

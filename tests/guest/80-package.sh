@@ -115,3 +115,35 @@ if [ "$boot" = 1 ]; then
 	expect "$b the new socket of web-a.socket registered" "web-a:8081 web-b:8082" "$(registered 2>&1)"
 	steering "after web-a.socket was restarted"
 fi
+
+# The metrics units: installed, not enabled. Enabled (boot 1), the timer writes the
+# counters where node_exporter's textfile collector reads them, and keeps doing so after
+# the reboot (boot 2): the file is removed and must come back.
+prom=/var/lib/prometheus/node-exporter/sklookup.prom
+wait_prom() {
+	_n=0
+	while [ ! -s $prom ] && [ $_n -lt 30 ]; do sleep 1; _n=$((_n + 1)); done
+}
+if [ "$boot" = 1 ]; then
+	expect "$b sklookup-metrics.timer is installed, not enabled" disabled \
+		"$(systemctl is-enabled sklookup-metrics.timer 2>&1)"
+	mkdir -p /var/lib/prometheus/node-exporter
+	check "$b systemctl enable --now sklookup-metrics.timer" \
+		systemctl enable --now sklookup-metrics.timer
+else
+	expect "$b sklookup-metrics.timer is active after the reboot" active \
+		"$(systemctl is-active sklookup-metrics.timer 2>&1)"
+	rm -f $prom
+fi
+wait_prom
+metrics=$(python3 -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+           for f in text_string_to_metric_families(open(sys.argv[1]).read()) for s in f.samples}
+print(int(samples[("sklookup_rules", ())]),
+      samples[("sklookup_label_delivered_total", (("label", "web-a"),))] > 0)' $prom 2>&1)
+expect "$b sklookup-metrics wrote the counters for node_exporter (rules, web-a delivered)" \
+	"$(file_rules | wc -l) True" "$metrics"
+[ "$metrics" = "$(file_rules | wc -l) True" ] ||
+	systemctl --no-pager --full status sklookup-metrics.service 2>&1 | tail -n 20 | sed 's/^/# /'

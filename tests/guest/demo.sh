@@ -14,7 +14,8 @@ awk 'index($0, "<!-- scenario: tested by") == 1 { found = 1; next }
 	inside { print }' /opt/sklookup/src/README.md >/tmp/scenario.sh
 printf '\n$ # the README scenario, as pasted into a shell (sh -v echoes each line)\n'
 sh -ev /tmp/scenario.sh 2>&1
-say "sklookupctl show"
+say "sklookupctl show -s"
+say "sklookupctl stats --prometheus"
 say "sklookupctl status"
 pkill -f 'http.server --bind 127.0.0.1 --directory /tmp/www-' || true
 say "rmmod sklookup"

@@ -23,6 +23,11 @@ GENL_ID_CTRL = 0x10
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME = 1
+CTRL_ATTR_MCAST_GRP_ID = 2
+SOL_NETLINK = 270
+NETLINK_ADD_MEMBERSHIP = 1
 
 
 def header_constants(path=HEADER):
@@ -96,6 +101,15 @@ class Genl:
         self.family_id = GENL_ID_CTRL
         reply = self.request(CTRL_CMD_GETFAMILY, string(CTRL_ATTR_FAMILY_NAME, family))
         self.family_id = struct.unpack("=H", reply[0][CTRL_ATTR_FAMILY_ID][:2])[0]
+        self.groups = {}
+        for grp in parse_attrs(reply[0].get(CTRL_ATTR_MCAST_GROUPS, b"")).values():
+            grp = parse_attrs(grp)
+            name = grp[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()
+            self.groups[name] = struct.unpack("=I", grp[CTRL_ATTR_MCAST_GRP_ID][:4])[0]
+
+    def join(self, group):
+        """Receive the family's multicast group called group from now on."""
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, self.groups[group])
 
     def close(self):
         self.sock.close()

@@ -63,6 +63,11 @@ class Fuzzer:
         self.sent = 0
         self.fds = self.make_fds()
         self.gen = Genl()
+        # A listener that reads seldom, with a small buffer: every change builds its
+        # event, and some events meet a full buffer.
+        self.listener = Genl()
+        self.listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.listener.join("events")
 
     def make_fds(self):
         """Things a socket-add may name: good sockets, bad sockets, not sockets."""
@@ -260,6 +265,21 @@ class Fuzzer:
                     self.answers["dump done"] += 1
                     return
 
+    def read_events(self):
+        """Read what the listener has, without waiting; count the events."""
+        while select.select([self.listener.sock], [], [], 0)[0]:
+            try:
+                data = self.listener.sock.recv(1 << 16)
+            except OSError as err:
+                self.answers[f"events recv {errno.errorcode.get(err.errno, err.errno)}"] += 1
+                continue
+            while len(data) >= 16:
+                length = struct.unpack_from("=I", data)[0]
+                if length < 16:
+                    break
+                self.answers["events"] += 1
+                data = data[(length + 3) & ~3:]
+
     def run(self, count):
         sock = self.gen.sock
         seq = 1000
@@ -268,6 +288,8 @@ class Fuzzer:
             seq += 1
             roll = self.rng.random()
             self.sent += 1
+            if self.sent % 200 == 0:
+                self.read_events()
             if roll < 0.01:
                 # A message cut short: the kernel must neither read past it nor answer.
                 self.send(sock, cmd, flags, version, body, seq, truncate=True)

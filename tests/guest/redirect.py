@@ -111,7 +111,7 @@ def table(srv):
     report(proxy["redirect"] == "127.0.0.1:9000" and 3 <= proxy["hits"] <= 3 + extra
            and proxy["misses"] == 0, "show -j: the proxy rule counts its 3 connections",
            f"{json.dumps(proxy)}; SYNs sent again: {extra}")
-    text = must("show")
+    text = must("show", "-s")
     line = [l for l in text.splitlines() if "dst 2001:db8:1::/64" in l and "udp" in l]
     report(len(line) == 1 and "redirect [::1]:5353  hits 1 misses 0" in line[0],
            "show prints the target and the counters", text)

@@ -177,7 +177,16 @@ row 2 "sklookupctl: add-rule: port ' 80': port must be 1 to 65535, LO-HI or any"
 row 1 "sklookupctl: register: no sockets passed by systemd (LISTEN_FDS/LISTEN_PID unset or not for this process)" \
 	register label web systemd
 row 2 "sklookupctl: unregister: usage: unregister label NAME" unregister web
-row 2 "sklookupctl: show: usage: show [label NAME]" show everything
+row 2 "sklookupctl: show: usage: show [-s] [label NAME]" show everything
+row 2 "sklookupctl: show: usage: show [-s] [label NAME]" show -s label
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" show -s
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" -s show
+row 2 "sklookupctl: monitor: unexpected argument 'all'" monitor all
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" monitor
+row 2 "sklookupctl: stats: usage: stats [--prometheus]" stats --openmetrics
+row 2 "sklookupctl: stats: --prometheus and -j are two different formats: choose one" \
+	-j stats --prometheus
+row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" stats --prometheus
 
 # apply reads and checks the whole file before it asks the module anything.
 rules=$(mktemp)

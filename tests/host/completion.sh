@@ -71,16 +71,16 @@ row() {
 	fi
 }
 
-commands="add-rule apply del-rule dump flush register show status unregister explain"
+commands="add-rule apply del-rule dump explain flush monitor register show stats status unregister"
 # shellcheck disable=SC2086,SC2046 # word lists
 {
 row "sklookupctl " $commands
-row "sklookupctl -" -j --json -n --netns -h --help -V --version
-row "sklookupctl --" --json --netns --help --version
+row "sklookupctl -" -j --json -s --stats -n --netns -h --help -V --version
+row "sklookupctl --" --json --stats --netns --help --version
 row "sklookupctl -n " blue red
 row "sklookupctl --netns r" red
 row "sklookupctl -j -n blue " $commands
-row "sklookupctl -j s" show status
+row "sklookupctl -j s" show stats status
 row "sklookupctl add-rule " proto dst port src dev phase label redirect noreuseport drop
 row "sklookupctl explain " proto dst port src dev
 row "sklookupctl explain proto " tcp udp
@@ -105,7 +105,9 @@ row "sklookupctl -n red add-rule proto tcp label " redonly
 row "sklookupctl del-rule " 7 12
 row "sklookupctl del-rule 1" 12
 row "sklookupctl del-rule 7 "
-row "sklookupctl show " label
+row "sklookupctl show " -s label
+row "sklookupctl show -s " label
+row "sklookupctl show -s label " dns web
 row "sklookupctl show label " dns web
 row "sklookupctl --netns red show label " redonly
 row "sklookupctl register " label
@@ -128,6 +130,9 @@ row "sklookupctl apply r" rules.conf rules.d
 row "sklookupctl apply rules.conf "
 row "sklookupctl dump "
 row "sklookupctl status "
+row "sklookupctl monitor "
+row "sklookupctl stats " --prometheus
+row "sklookupctl stats --prometheus "
 SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl show label "
 SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl del-rule "
 }

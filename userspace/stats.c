@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sklookupctl stats: the namespace's counters summed, and with --prometheus every counter
+ * in Prometheus' text exposition format (for node_exporter's textfile collector).
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "sklookup.h"
+#include "commands.h"
+#include "nl.h"
+#include "output.h"
+#include "show.h"
+#include "util.h"
+
+struct stats_rule {
+	uint64_t id, hits;
+	char label[SKL_LABEL_NAME_MAX];
+};
+
+struct stats_label {
+	char name[SKL_LABEL_NAME_MAX];
+	uint64_t lookups, delivered, misses, sockets;
+};
+
+struct stats_hook {
+	char name[64];
+	const char *hook;
+	uint64_t calls;
+	bool active;
+};
+
+/* Everything one stats run collects before it prints. */
+struct stats {
+	struct stats_rule *rules;
+	size_t nrules, rules_cap;
+	struct stats_label *labels;
+	size_t nlabels, labels_cap;
+	struct stats_hook hooks[8];
+	size_t nhooks;
+	char version[32];
+	bool nomem;
+};
+
+/* Room for one more element of an array that grows by doubling; NULL when out of memory. */
+static void *grow(void **array, size_t *count, size_t *cap, size_t size)
+{
+	void *bigger;
+
+	if (*count == *cap) {
+		bigger = realloc(*array, (*cap ? *cap * 2 : 16) * size);
+		if (!bigger)
+			return NULL;
+		*array = bigger;
+		*cap = *cap ? *cap * 2 : 16;
+	}
+	return memset((char *)*array + (*count)++ * size, 0, size);
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	struct stats *st = data;
+	struct stats_rule *r;
+
+	r = grow((void **)&st->rules, &st->nrules, &st->rules_cap, sizeof(*r));
+	if (!r) {
+		st->nomem = true;
+		return MNL_CB_ERROR;
+	}
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+	r->id = get_u64(tb[SKL_A_RULE_ID]);
+	r->hits = get_u64(tb[SKL_A_RULE_HITS]);
+	if (tb[SKL_A_RULE_LABEL])
+		snprintf(r->label, sizeof(r->label), "%s", mnl_attr_get_str(tb[SKL_A_RULE_LABEL]));
+	return MNL_CB_OK;
+}
+
+static int label_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_LABEL_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_LABEL_MAX };
+	struct stats *st = data;
+	const struct nlattr *attr;
+	struct stats_label *l;
+
+	l = grow((void **)&st->labels, &st->nlabels, &st->labels_cap, sizeof(*l));
+	if (!l) {
+		st->nomem = true;
+		return MNL_CB_ERROR;
+	}
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+	if (tb[SKL_A_LABEL_NAME])
+		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[SKL_A_LABEL_NAME]));
+	l->lookups = get_u64(tb[SKL_A_LABEL_LOOKUPS]);
+	l->delivered = get_u64(tb[SKL_A_LABEL_DELIVERED]);
+	l->misses = get_u64(tb[SKL_A_LABEL_MISSES]);
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == SKL_A_LABEL_SOCKET)
+			l->sockets++;
+	}
+	return MNL_CB_OK;
+}
+
+static const char *hook_name(uint8_t proto, uint8_t family)
+{
+	if (proto == IPPROTO_TCP)
+		return family == AF_INET6 ? "tcp6" : "tcp4";
+	return family == AF_INET6 ? "udp6" : "udp4";
+}
+
+static int status_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[SKL_A_HOOK_MAX + 1];
+	struct attr_table t = { tb, SKL_A_HOOK_MAX };
+	struct stats *st = data;
+	struct stats_hook *h;
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == SKL_A_STATUS_VERSION) {
+			snprintf(st->version, sizeof(st->version), "%s", mnl_attr_get_str(attr));
+			continue;
+		}
+		if (mnl_attr_get_type(attr) != SKL_A_STATUS_HOOK ||
+		    st->nhooks == sizeof(st->hooks) / sizeof(st->hooks[0]))
+			continue;
+		memset(tb, 0, sizeof(tb));
+		mnl_attr_parse_nested(attr, table_cb, &t);
+		h = &st->hooks[st->nhooks++];
+		snprintf(h->name, sizeof(h->name), "%s",
+			 tb[SKL_A_HOOK_NAME] ? mnl_attr_get_str(tb[SKL_A_HOOK_NAME]) : "?");
+		h->hook = hook_name(tb[SKL_A_HOOK_PROTO] ? mnl_attr_get_u8(tb[SKL_A_HOOK_PROTO]) : 0,
+				    tb[SKL_A_HOOK_FAMILY] ?
+				    mnl_attr_get_u8(tb[SKL_A_HOOK_FAMILY]) : 0);
+		h->calls = get_u64(tb[SKL_A_HOOK_CALLS]);
+		h->active = tb[SKL_A_HOOK_ACTIVE] && mnl_attr_get_u8(tb[SKL_A_HOOK_ACTIVE]);
+	}
+	return MNL_CB_OK;
+}
+
+static int collect(struct skl_nl *nl, struct stats *st)
+{
+	static const struct {
+		uint8_t cmd;
+		uint16_t flags;
+		mnl_cb_t cb;
+	} requests[] = {
+		{ SKL_CMD_STATUS_GET, 0, status_cb },
+		{ SKL_CMD_RULE_GET, NLM_F_DUMP, rule_cb },
+		{ SKL_CMD_LABEL_GET, NLM_F_DUMP, label_cb },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+		struct nlmsghdr *nlh = skl_nl_request(nl, requests[i].cmd, requests[i].flags);
+
+		if (skl_nl_run(nl, nlh, requests[i].cb, st) < 0) {
+			if (st->nomem)
+				skl_err("stats: out of memory");
+			else
+				skl_nl_perror(nl, "stats");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_summary(const struct stats *st)
+{
+	uint64_t hits = 0, lookups = 0, delivered = 0, misses = 0;
+	size_t i;
+
+	for (i = 0; i < st->nrules; i++)
+		hits += st->rules[i].hits;
+	for (i = 0; i < st->nlabels; i++) {
+		lookups += st->labels[i].lookups;
+		delivered += st->labels[i].delivered;
+		misses += st->labels[i].misses;
+	}
+	out_open_object(NULL);
+	out_uint("rules", "rules %" PRIu64, st->nrules);
+	out_uint("hits", " hits %" PRIu64 "\n", hits);
+	out_uint("labels", "labels %" PRIu64, st->nlabels);
+	out_uint("lookups", " lookups %" PRIu64, lookups);
+	out_uint("delivered", " delivered %" PRIu64, delivered);
+	out_uint("misses", " misses %" PRIu64 "\n", misses);
+	out_text("hook calls (all namespaces):");
+	out_open_array("hooks");
+	for (i = 0; i < st->nhooks; i++) {
+		out_open_object(NULL);
+		out_str("hook", " %s", st->hooks[i].hook);
+		out_uint("calls", " %" PRIu64, st->hooks[i].calls);
+		out_close_object();
+	}
+	out_close_array();
+	out_text("\n");
+	out_close_object();
+	out_finish();
+}
+
+/* A label value: backslash, double quote and newline escaped, as the format requires. */
+static void prom_value(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			printf("\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+static void prom_family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_label_metric(const struct stats *st, const char *name, const char *help,
+			      size_t offset)
+{
+	size_t i;
+
+	prom_family(name, "counter", help);
+	for (i = 0; i < st->nlabels; i++) {
+		printf("%s{label=\"", name);
+		prom_value(st->labels[i].name);
+		printf("\"} %" PRIu64 "\n",
+		       *(const uint64_t *)((const char *)&st->labels[i] + offset));
+	}
+}
+
+static void print_prometheus(const struct stats *st)
+{
+	uint64_t sockets = 0;
+	size_t i;
+
+	prom_family("sklookup_info", "gauge", "The loaded sklookup module's version.");
+	printf("sklookup_info{version=\"");
+	prom_value(st->version);
+	printf("\"} 1\n");
+
+	prom_family("sklookup_rule_hits_total", "counter",
+		    "Lookups the rule matched and decided.");
+	for (i = 0; i < st->nrules; i++) {
+		printf("sklookup_rule_hits_total{rule=\"%" PRIu64 "\"", st->rules[i].id);
+		if (st->rules[i].label[0]) {
+			printf(",label=\"");
+			prom_value(st->rules[i].label);
+			printf("\"");
+		}
+		printf("} %" PRIu64 "\n", st->rules[i].hits);
+	}
+	prom_label_metric(st, "sklookup_label_lookups_total",
+			  "Rule matches that chose the label.",
+			  offsetof(struct stats_label, lookups));
+	prom_label_metric(st, "sklookup_label_delivered_total",
+			  "Lookups answered with one of the label's sockets.",
+			  offsetof(struct stats_label, delivered));
+	prom_label_metric(st, "sklookup_label_misses_total",
+			  "Rule matches for the label with no live socket to answer.",
+			  offsetof(struct stats_label, misses));
+
+	prom_family("sklookup_rules", "gauge", "Rules in this network namespace.");
+	printf("sklookup_rules %zu\n", st->nrules);
+	prom_family("sklookup_labels", "gauge", "Labels in this network namespace.");
+	printf("sklookup_labels %zu\n", st->nlabels);
+	for (i = 0; i < st->nlabels; i++)
+		sockets += st->labels[i].sockets;
+	prom_family("sklookup_sockets", "gauge",
+		    "Sockets registered in this network namespace.");
+	printf("sklookup_sockets %" PRIu64 "\n", sockets);
+
+	prom_family("sklookup_hook_calls_total", "counter",
+		    "Lookups the hooked kernel function saw, in all network namespaces.");
+	for (i = 0; i < st->nhooks; i++)
+		printf("sklookup_hook_calls_total{hook=\"%s\",function=\"%s\"} %" PRIu64 "\n",
+		       st->hooks[i].hook, st->hooks[i].name, st->hooks[i].calls);
+	prom_family("sklookup_hook_active", "gauge", "Whether the hook is installed.");
+	for (i = 0; i < st->nhooks; i++)
+		printf("sklookup_hook_active{hook=\"%s\",function=\"%s\"} %d\n",
+		       st->hooks[i].hook, st->hooks[i].name, st->hooks[i].active);
+	fflush(stdout);
+}
+
+int stats_main(int argc, char **argv)
+{
+	struct stats st = { 0 };
+	bool prometheus = false;
+	struct skl_nl nl;
+	int ret = 0;
+
+	if (argc == 1 && !strcmp(argv[0], "--prometheus")) {
+		prometheus = true;
+	} else if (argc) {
+		skl_err("stats: usage: stats [--prometheus]");
+		return SKL_EXIT_USAGE;
+	}
+	if (prometheus && out_is_json()) {
+		skl_err("stats: --prometheus and -j are two different formats: choose one");
+		return SKL_EXIT_USAGE;
+	}
+	if (skl_nl_open(&nl) < 0)
+		return SKL_EXIT_FAIL;
+	if (collect(&nl, &st) < 0)
+		ret = SKL_EXIT_FAIL;
+	else if (prometheus)
+		print_prometheus(&st);
+	else
+		print_summary(&st);
+	skl_nl_close(&nl);
+	free(st.rules);
+	free(st.labels);
+	return ret;
+}
