@@ -14,8 +14,8 @@ import socket
 import subprocess
 
 from genl import C, Genl, NetlinkError, attr, u8, u16, u32, string
-from testlib import (attach_reuseport_cbpf, must, pktinfo_socket, report, run, serve_one,
-                     syn_retransmits)
+from testlib import (accepts_per_member, attach_reuseport_cbpf, must, pktinfo_socket, report,
+                     run, serve_one, syn_retransmits)
 
 
 def server(proto, addr, port, reuseport=False):
@@ -203,17 +203,7 @@ def reuseport():
     group = [server("tcp", "127.0.0.1", 7600, reuseport=True) for _ in range(2)]
     must("add-rule", "proto", "tcp", "dst", "192.0.2.100", "port", "80",
          "redirect", "127.0.0.1:7600")
-    counts = [0, 0]
-    clients = []
-    for _ in range(16):
-        clients.append(socket.create_connection(("192.0.2.100", 80), timeout=3))
-        ready, _, _ = select.select(group, [], [], 2)
-        for i, s in enumerate(group):
-            if ready and s is ready[0]:
-                s.accept()[0].close()
-                counts[i] += 1
-    for c in clients:
-        c.close()
+    counts = accepts_per_member(group, ("192.0.2.100", 80))
     report(counts[0] > 0 and counts[1] > 0 and sum(counts) == 16,
            "a reuseport group at the target spreads redirected connections", counts)
 

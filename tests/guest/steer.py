@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-from testlib import attach_reuseport_cbpf, must, report, run, syn_retransmits
+from testlib import (accepts_per_member, attach_reuseport_cbpf, must, report, run,
+                     syn_retransmits)
 
 
 
@@ -121,17 +122,7 @@ def reuseport_scenarios():
     def spread(flags):
         rule = must("add-rule", "proto", "tcp", "dst", "198.51.100.50", "port", "80",
                     "label", "rp", *flags)
-        counts = [0, 0]
-        clients = []
-        for _ in range(16):
-            clients.append(socket.create_connection(("198.51.100.50", 80), timeout=3))
-            ready, _, _ = select.select(group, [], [], 2)
-            for i, s in enumerate(group):
-                if ready and s is ready[0]:
-                    s.accept()[0].close()
-                    counts[i] += 1
-        for c in clients:
-            c.close()
+        counts = accepts_per_member(group, ("198.51.100.50", 80))
         must("del-rule", rule)
         return counts
 

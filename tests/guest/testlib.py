@@ -95,6 +95,24 @@ def attach_reuseport_cbpf(sock, index):
         raise OSError(ctypes.get_errno(), "SO_ATTACH_REUSEPORT_CBPF")
 
 
+def accepts_per_member(group, addr, connections=16):
+    """Connect to addr that many times; how many connections each listener of group took."""
+    import select
+
+    counts = [0] * len(group)
+    clients = []
+    for _ in range(connections):
+        clients.append(socket.create_connection(addr, timeout=3))
+        ready, _, _ = select.select(group, [], [], 2)
+        for i, s in enumerate(group):
+            if ready and s is ready[0]:
+                s.accept()[0].close()
+                counts[i] += 1
+    for c in clients:
+        c.close()
+    return counts
+
+
 def pktinfo_socket(family, addr, port):
     """A UDP socket on addr:port that learns each datagram's destination, to answer from it
     (IPv6 also needs freebind when that address comes from a local route)."""
