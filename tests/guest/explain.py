@@ -109,13 +109,16 @@ def explain(proto, dst, port, src, sport):
     return json.loads(res.stdout)
 
 
-def deliver(proto, dst, port, src, sport, sockets):
-    """Send the flow for real: the inode of the socket that received it, or None."""
-    family = 6 if ":" in dst else 4
-    c = socket.socket(socket.AF_INET6 if family == 6 else socket.AF_INET,
+def client(proto, src):
+    """A client socket bound to src and a port the kernel chose, so that it is free."""
+    c = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET,
                       socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    c.bind((src, sport))
+    c.bind((src, 0))
+    return c
+
+
+def deliver(c, proto, dst, port, sockets):
+    """Send the flow for real: the inode of the socket that received it, or None."""
     c.settimeout(3)
     payload = os.urandom(6).hex().encode()
     try:
@@ -182,7 +185,6 @@ def differential():
     agree = 0
     bad = []
     verdicts, outcomes = {}, {}
-    used = set()
     # The first flows are sure to meet the kernel's own answer and nothing at all.
     controls = [("tcp", UNRULED, PORTS[1]), ("udp", UNRULED, PORTS[0]),
                 ("tcp", UNRULED, PORTS[2]), ("udp", UNRULED, PORTS[2])]
@@ -193,16 +195,14 @@ def differential():
         if i < len(controls):
             proto, dst, port = controls[i]
         src = rng.choice(V4_SRCS if ":" not in dst else V6_SRCS)
-        sport = rng.randrange(20000, 60000)
-        while (proto, src, sport) in used:
-            sport = rng.randrange(20000, 60000)
-        used.add((proto, src, sport))
+        c = client(proto, src)
+        sport = c.getsockname()[1]
         doc = explain(proto, dst, port, src, sport)
         verdicts[doc["verdict"]] = verdicts.get(doc["verdict"], 0) + 1
         for m in doc["matches"]:
             outcomes[m["outcome"]] = outcomes.get(m["outcome"], 0) + 1
         want = doc["socket"]["inode"] if "socket" in doc else None
-        got = deliver(proto, dst, port, src, sport, sockets)
+        got = deliver(c, proto, dst, port, sockets)
         if got == want:
             agree += 1
         else:
