@@ -557,6 +557,7 @@ void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
 		.doff = q->proto == IPPROTO_UDP ? sizeof(struct udphdr) : sizeof(struct tcphdr),
 		.trace = trace,
 	};
+	bool decided_first;
 	struct sock *sk;
 
 	memset(trace, 0, sizeof(*trace));
@@ -564,13 +565,11 @@ void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
 	l.table = q->proto == IPPROTO_TCP ? skl_tcp_table_of(net) : skl_udp_table_of(net);
 
 	rcu_read_lock();
-	if (q->proto == IPPROTO_TCP && skl_decide_first(&l, false, &sk)) {
-		/* Not needed for the decision, but what the rule overrides is worth telling. */
-		trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
-	} else {
-		trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
+	decided_first = q->proto == IPPROTO_TCP && skl_decide_first(&l, false, &sk);
+	/* After a first-phase decision only to tell what the rule overrides. */
+	trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
+	if (!decided_first)
 		sk = skl_decide_after(&l, trace->found, q->proto == IPPROTO_TCP);
-	}
 	if (trace->found && !refcount_inc_not_zero(&trace->found->sk_refcnt))
 		trace->found = NULL;
 	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
