@@ -14,8 +14,8 @@ import socket
 import subprocess
 
 from genl import C, Genl, NetlinkError, attr, u8, u16, u32, string
-from testlib import (accepts_per_member, attach_reuseport_cbpf, must, pktinfo_socket, report,
-                     run, serve_one, syn_retransmits)
+from testlib import (accepts_per_member, attach_reuseport_cbpf, hook_calls, must,
+                     pktinfo_socket, report, run, serve_one, syn_retransmits)
 
 
 def server(proto, addr, port, reuseport=False):
@@ -89,7 +89,7 @@ def table(srv):
         ("udp", "198.51.100.1", 4000, "udpproxy"),
         ("udp", "2001:db8:1::5", 53, "dns6"),
     ]
-    retrans = syn_retransmits()
+    calls = hook_calls("tcp4")
     for proto, dst, port, want in rows:
         cands = {k: v for k, v in srv.items()
                  if v.type == (socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)}
@@ -101,16 +101,19 @@ def table(srv):
                    "socket has the dialled address as its local address", f"local: {local}")
 
     doc = json.loads(must("-j", "show"))
-    extra = syn_retransmits() - retrans
+    # A SYN sent again, or a late segment of a closed connection, is looked up once more
+    # and may count once more: the listener lookups beyond one per IPv4 connection.
+    tcp4_rows = sum(1 for proto, dst, _, _ in rows if proto == "tcp" and ":" not in dst)
+    extra = max(0, hook_calls("tcp4") - calls - tcp4_rows)
     kept = [r for r in doc["rules"] if r["dst"] == "203.0.113.0/24"][0]
     report(kept["action"] == "redirect" and kept["redirect"] == "127.0.0.1"
            and 3 <= kept["hits"] <= 3 + extra and kept["misses"] == 1,
            "show -j: the port-keeping rule counts 3 hits and 1 miss",
-           f"{json.dumps(kept)}; SYNs sent again: {extra}")
+           f"{json.dumps(kept)}; listener lookups beyond one per connection: {extra}")
     proxy = [r for r in doc["rules"] if r["dst"] == "198.51.100.1" and r["proto"] == "tcp"][0]
     report(proxy["redirect"] == "127.0.0.1:9000" and 3 <= proxy["hits"] <= 3 + extra
            and proxy["misses"] == 0, "show -j: the proxy rule counts its 3 connections",
-           f"{json.dumps(proxy)}; SYNs sent again: {extra}")
+           f"{json.dumps(proxy)}; listener lookups beyond one per connection: {extra}")
     text = must("show", "-s")
     line = [l for l in text.splitlines() if "dst 2001:db8:1::/64" in l and "udp" in l]
     report(len(line) == 1 and "redirect [::1]:5353  hits 1 misses 0" in line[0],

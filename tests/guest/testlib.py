@@ -53,6 +53,17 @@ def settled_counters(want, timeout):
         time.sleep(0.2)
 
 
+def hook_calls(hook):
+    """How often the hook named hook ("tcp4", "udp6", ...) has run so far, from status -j:
+    every lookup of the kernel's, in every namespace, but not the module's own (a
+    redirect's). A segment that reaches a listener lookup late, after its connection's
+    socket is gone, shows here as one call more than the connections made."""
+    for h in json.loads(must("-j", "status"))["hooks"]:
+        if h["hook"] == hook:
+            return h["calls"]
+    raise RuntimeError(f"no hook {hook} in sklookupctl status -j")
+
+
 def syn_retransmits():
     """SYNs that TCP clients of the caller's network namespace have sent again so far
     (TcpExt TCPSynRetrans). A SYN sent again, because its SYN-ACK was late in an emulated
