@@ -28,7 +28,11 @@ done_line=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "$work/log" | tail -n 1
 artifact=$(find "$crashes" -type f | head -n 1)
 if [ "$rc" = 0 ] && [ -n "$done_line" ] && [ -z "$artifact" ]; then
 	read -r _ runs _ _ secs _ <<<"$done_line"
-	echo "ok - $name: $runs runs in $secs s, no crash"
+	# libFuzzer's last status line has the edges covered (cov), the features (ft) and the
+	# corpus size; its first lines, the edges instrumented ("N inline 8-bit counters").
+	read -r _ cov _ ft _ corp < <(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$work/log" | tail -n 1)
+	edges=$(grep -oE '[0-9]+ inline 8-bit counters' "$work/log" | head -n 1 | cut -d' ' -f1)
+	echo "ok - $name: $runs runs in $secs s, no crash; edges covered ${cov:-?} of ${edges:-?}, features ${ft:-?}, corpus ${corp:-?}"
 	exit 0
 fi
 
