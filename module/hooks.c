@@ -87,7 +87,7 @@ static int skl_hook_install(struct skl_hook *hook)
 		return -ENOMEM;
 
 	hook->ops.func = skl_hook_callback;
-	hook->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+	hook->ops.flags = SKL_FTRACE_OPS_FL_REGS | FTRACE_OPS_FL_IPMODIFY |
 			  SKL_FTRACE_OPS_FL_UNGUARDED;
 
 	/* An IPMODIFY ops with an empty filter is refused: set the filter first. */

@@ -20,13 +20,14 @@
 /*
  * What sklookup cannot do without, said at build time rather than as a failed load: the
  * hooks redirect a function's return through saved registers (x86-64 only, and only with
- * ftrace's regs-saving trampoline). Kernels before 5.10 are refused by dkms.conf
- * (BUILD_EXCLUSIVE_KERNEL): their lookup functions are not the ones the hooks know.
+ * a trampoline that lets the callback change them). Kernels before 5.10 are refused by
+ * dkms.conf (BUILD_EXCLUSIVE_KERNEL): their lookup functions are not the ones the hooks
+ * know.
  */
 #ifndef CONFIG_X86_64
 #error "sklookup supports x86-64 kernels only"
 #endif
-#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && !defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
 #error "sklookup needs a kernel built with CONFIG_DYNAMIC_FTRACE_WITH_REGS"
 #endif
 
@@ -51,10 +52,34 @@
 #define SKL_FTRACE_OPS_FL_UNGUARDED	FTRACE_OPS_FL_RECURSION_SAFE
 #endif
 
-/* The full register set the regs-saving trampoline filled in (SAVE_REGS). */
+/*
+ * Which of ftrace's trampolines the hooks take. The hooks read the arguments (registers,
+ * and the stack past the sixth) and may set %rax and %rip. Where the architecture hands
+ * callbacks their arguments in struct ftrace_regs (CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS,
+ * x86-64 from 5.11), the lighter trampoline saves exactly those and returns through the
+ * %rax and %rip the callback left, which livepatch relies on too. Only 5.10 needs the
+ * regs-saving one, which also saves the callee-saved registers and pushes and pops the
+ * flags on every call.
+ */
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define SKL_FTRACE_OPS_FL_REGS	0
+#else
+#define SKL_FTRACE_OPS_FL_REGS	FTRACE_OPS_FL_SAVE_REGS
+#endif
+
+/*
+ * The saved registers as a struct pt_regs. With the lighter trampoline only the fields
+ * named above are valid, which is all regs_get_kernel_argument(),
+ * regs_set_return_value() and instruction_pointer_set() use; ftrace_get_regs() would
+ * say NULL for it.
+ */
 static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
 {
-#ifdef HAVE_FTRACE_REGS_CALLBACK
+#if defined(HAVE_ARCH_FTRACE_REGS)
+	return &arch_ftrace_regs(fregs)->regs;
+#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+	return &fregs->regs;
+#elif defined(HAVE_FTRACE_REGS_CALLBACK)
 	return ftrace_get_regs(fregs);
 #else
 	return fregs;
