@@ -388,6 +388,11 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 	net = (struct net *)regs_get_kernel_argument(regs, SKL_TCP_ARG_NET);
 	if (!skl_is_tcp_lookup(net, regs))
 		return;
+	/* A namespace without rules costs this much: nothing is read before. */
+	rcu_read_lock();
+	rs = rcu_dereference(skl_net(net)->rules);
+	if (!rs)
+		goto out;
 	skl_lookup_fill(&l, net, IPPROTO_TCP, family,
 			regs_get_kernel_argument(regs, SKL_TCP_ARG_SADDR),
 			(__force __be16)(u16)regs_get_kernel_argument(regs, SKL_TCP_ARG_SPORT),
@@ -397,11 +402,6 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_SDIF),
 			(struct sk_buff *)regs_get_kernel_argument(regs, SKL_TCP_ARG_SKB),
 			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_DOFF));
-
-	rcu_read_lock();
-	rs = rcu_dereference(skl_net(net)->rules);
-	if (!rs)
-		goto out;
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
 	if (rule && rule->match.action != SKL_ACTION_REDIRECT && skl_rule_decide(rule, &l, &sk))
 		skl_return(regs, sk);
@@ -504,6 +504,11 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 	net = (struct net *)regs_get_kernel_argument(regs, SKL_UDP_ARG_NET);
 	if (!skl_is_udp_lookup(net, regs))
 		return;
+	/* A namespace without rules costs this much: nothing is read before. */
+	rcu_read_lock();
+	rs = rcu_dereference(skl_net(net)->rules);
+	if (!rs)
+		goto out;
 	dport = (__force __be16)(u16)regs_get_kernel_argument(regs, SKL_UDP_ARG_DPORT);
 	skl_lookup_fill(&l, net, IPPROTO_UDP, family,
 			regs_get_kernel_argument(regs, SKL_UDP_ARG_SADDR),
@@ -513,11 +518,6 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 			(int)regs_get_kernel_argument(regs, SKL_UDP_ARG_SDIF),
 			(struct sk_buff *)regs_get_kernel_argument(regs, SKL_UDP_ARG_SKB),
 			sizeof(struct udphdr));
-
-	rcu_read_lock();
-	rs = rcu_dereference(skl_net(net)->rules);
-	if (!rs)
-		goto out;
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
 	if (rule && rule->match.action != SKL_ACTION_REDIRECT &&
 	    !skl_udp_port_slot_count(net, l.key.dport)) {
