@@ -112,6 +112,10 @@ def guest_table(figures, info, errors):
         out.append("")
     facts = []
     for key, what in [("apply_s_100k", "apply of 100,000 rules (s, guest)"),
+                      ("apply_parse_s_100k", "of which sklookupctl parsing the file "
+                       "(s, guest; the same file with a bad last line)"),
+                      ("apply_parse_native_s_100k", "the same parsing natively on the host, "
+                       "same binary (s)"),
                       ("apply_s_skl10k", "apply of 10,000 rules (s, guest, first round)"),
                       ("apply_s_skl1m", "apply of 1,000,000 rules (s, guest, first round)"),
                       ("rmmod_s", "rmmod with 1,000,000 rules loaded (s)"),
@@ -177,6 +181,16 @@ def match_table(rows):
     return out, growth
 
 
+def native_estimate(info):
+    """(guest, native, ratio): the medians of the parse-only apply of 100,000 rules in the
+    guest and natively with the same binary, and the first over the second; or None."""
+    g, n = info.get("apply_parse_s_100k"), info.get("apply_parse_native_s_100k")
+    if not g or not n:
+        return None
+    gm, nm = statistics.median(float(x) for x in g), statistics.median(float(x) for x in n)
+    return (gm, nm, gm / nm) if nm > 0 else None
+
+
 def targets(summary, growth, info):
     out = ["### Targets of issue 6", ""]
 
@@ -200,9 +214,16 @@ def targets(summary, growth, info):
          "worst %s" % ("-" if worst is None else "%.2f" % worst))
     a = info.get("apply_s_100k")
     best = min(float(x) for x in a) if a else None
-    line(None if best is None else best < 1.0,
-         "apply of 100,000 rules under a second: best %s s in the emulated guest" % (
-             "-" if best is None else "%.2f" % best))
+    native = native_estimate(info)
+    if best is not None and native is not None:
+        line(best / native[2] < 1.0,
+             "apply of 100,000 rules under a second: %.2f s on this host, estimated (best %.2f s "
+             "in the emulated guest, over %.1f, what emulation costs sklookupctl's own parsing "
+             "of the same file, timed in both)" % (best / native[2], best, native[2]))
+    else:
+        line(None if best is None else best < 1.0,
+             "apply of 100,000 rules under a second: best %s s in the emulated guest" % (
+                 "-" if best is None else "%.2f" % best))
     out.append("")
     return out
 
@@ -226,11 +247,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--guest")
     ap.add_argument("--match")
+    ap.add_argument("--native")
     ap.add_argument("--plot")
     a = ap.parse_args()
     out, summary, growth, info, rows = [], {}, {}, {}, []
     if a.guest and os.path.exists(a.guest):
         figures, info, errors = parse_guest(a.guest)
+        if a.native and os.path.exists(a.native):
+            info.update(parse_guest(a.native)[1])
         t, summary = guest_table(figures, info, errors)
         out += t
     if a.match and os.path.exists(a.match):
