@@ -253,14 +253,14 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk, 
 	if (!label)
 		label = skl_label_create(sn, name);
 	if (!label)
-		return -ENOMEM;
+		goto out_of_memory;
 
 	old = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
 	count = old ? old->count : 0;
 	new = skl_socks_alloc(count + 1);
 	if (!new) {
 		skl_label_maybe_free(sn, label);
-		return -ENOMEM;
+		goto out_of_memory;
 	}
 	if (count) {
 		memcpy(new->sk, old->sk, count * sizeof(new->sk[0]));
@@ -277,6 +277,10 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk, 
 	skl_netns_schedule_gc(sn);
 	skl_event_socket(sn->net, SKL_EVENT_SOCKET_REGISTERED, label->name, &new->id[count], 0);
 	return 0;
+
+out_of_memory:
+	NL_SET_ERR_MSG(extack, "out of memory for the registration" SKL_CHARGED_HINT);
+	return -ENOMEM;
 }
 
 /* Drop the references of sockets that lookups can no longer see. */

@@ -71,6 +71,9 @@ def main():
                      fds=(extra.fileno(),)),
          lambda res: must("unregister", "label", "extra")),
     ]
+    # What a refusal for want of memory must tell the user, where the command has one
+    # message for every step that allocates.
+    says = {"register under a new label": "out of memory for the registration"}
     for name, command, undo in commands:
         points = refused = 0
         broken = []
@@ -91,6 +94,9 @@ def main():
                 undo(res)       # a step whose failure the module works around
                 continue
             refused += 1
+            if name in says and says[name] not in res.stderr:
+                broken.append(f"fault {n}: the refusal does not say {says[name]!r}: "
+                              f"{res.stderr.strip()}")
             after = state()
             if after != before:
                 broken.append(f"fault {n}: {res.stderr.strip()}\nbefore {before}\nafter  {after}")
