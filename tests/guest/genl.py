@@ -139,11 +139,19 @@ class Genl:
                     err = struct.unpack_from("=i", msg)[0]
                     if err == 0:
                         return replies
-                    echoed = struct.unpack_from("=I", msg, 4)[0] if not mflags & 0x100 else 16
-                    tlvs = parse_attrs(msg[4 + echoed:]) if mflags & 0x200 else {}
-                    text = tlvs.get(1, b"").rstrip(b"\0").decode()
-                    raise NetlinkError(-err, text)
+                    raise NetlinkError(-err, error_text(mflags, msg))
                 replies.append(parse_attrs(msg[4:]))
+
+
+def error_text(mflags, msg):
+    """The extack message of an NLMSG_ERROR's payload msg, whose header had mflags: after
+    the error code comes the request echoed (its header alone when NLM_F_CAPPED), then the
+    TLVs when NLM_F_ACK_TLVS."""
+    if not mflags & 0x200 or len(msg) < 20:
+        return ""
+    echoed = struct.unpack_from("=I", msg, 4)[0] if not mflags & 0x100 else 16
+    tlvs = parse_attrs(msg[4 + echoed:])
+    return tlvs.get(1, b"").rstrip(b"\0").decode(errors="replace")
 
 
 def rule_attrs(proto, dst, prefixlen, port, label):

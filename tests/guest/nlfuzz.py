@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fuzz the module's generic netlink API with messages built from its spec.
 
-usage: nlfuzz.py [--messages N] [--seed S] [--senders K]
+usage: nlfuzz.py [--messages N] [--seed S] [--senders K] [--min-reasons M]
 
 Each sender opens netlink sockets and sends N messages: mostly well-formed requests of
 the family's operations (from tests/guest/sklookup-spec.json, the YAML spec as JSON) with
@@ -9,8 +9,10 @@ attribute values drawn near the edges of what the module accepts, mutated one wa
 another: wrong types and lengths, truncated and oversized attributes, unknown commands,
 attributes and flag bits, nesting where none belongs, dumps abandoned half way, staged
 sets never committed, sockets closed in the middle. It checks nothing itself but that the
-kernel keeps answering: the caller checks the module's state afterwards. Prints one line,
-"# fuzz: N messages, ...", with what the kernel answered.
+kernel keeps answering, and that the messages reach the module's own checks: at least M
+(25) distinct extack messages among the rejections. The caller checks the module's state
+afterwards. Prints two lines: "# fuzz: N messages, ...", with what the kernel answered,
+and the distinct rejection messages met, with their counts.
 """
 import argparse
 import collections
@@ -23,7 +25,7 @@ import socket
 import struct
 import sys
 
-from genl import Genl, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+from genl import error_text, Genl, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
 
 SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sklookup-spec.json")
 NLA_F_NESTED = 0x8000
@@ -60,6 +62,8 @@ class Fuzzer:
         self.sets, self.ops = load_spec()
         self.max_cmd = max(op[1] for op in self.ops)
         self.answers = collections.Counter()
+        # The extack messages of the rejections: which of the module's checks were reached.
+        self.reasons = collections.Counter()
         self.sent = 0
         self.fds = self.make_fds()
         self.gen = Genl()
@@ -216,10 +220,24 @@ class Fuzzer:
                       ("port-max", struct.pack("=H", r.randrange(lo, 65536))),
                       ("phase", struct.pack("=B", r.randrange(3)))]
             if r.random() < 0.3:
+                # a source prefix of the same family, host bits and all
+                fields += [("src", bytes(r.randrange(256) for _ in range(size))),
+                           ("src-prefixlen", struct.pack("=B", r.randrange(size * 8 + 1)))]
+            roll = r.random()
+            if roll < 0.2:
                 fields.append(("action", struct.pack("=B", 2)))
+            elif roll < 0.4:
+                # redirect: to loopback or the unspecified address, with or without a port
+                target = (b"\0" * 15 + b"\1" if v6 else b"\x7f\0\0\1") if r.random() < 0.8 \
+                    else bytes(size)
+                fields += [("action", struct.pack("=B", 3)), ("redirect-addr", target)]
+                if r.random() < 0.5:
+                    fields.append(("redirect-port", struct.pack("=H", r.randrange(65536))))
             else:
                 fields += [("action", struct.pack("=B", 1)),
                            ("label", r.choice([b"web", b"dns"]) + b"\0")]
+            if r.random() < 0.1:
+                fields.append(("flags", struct.pack("=I", r.choice([1, 2, 1 << 31]))))
             if r.random() < 0.3:
                 fields.append(("stage", b""))
         spoilt = r.randrange(len(fields)) if r.random() < 0.3 else -1
@@ -251,7 +269,7 @@ class Fuzzer:
                 self.answers[f"recv {errno.errorcode.get(err.errno, err.errno)}"] += 1
                 return
             while len(data) >= 16:
-                length, kind, _, mseq, _ = struct.unpack_from("=IHHII", data)
+                length, kind, mflags, mseq, _ = struct.unpack_from("=IHHII", data)
                 if length < 16:
                     break
                 msg, data = data[16:length], data[(length + 3) & ~3:]
@@ -260,6 +278,9 @@ class Fuzzer:
                 if kind == NLMSG_ERROR:
                     err = -struct.unpack_from("=i", msg)[0]
                     self.answers[errno.errorcode.get(err, "ok") if err else "ok"] += 1
+                    text = error_text(mflags, msg)
+                    if text:
+                        self.reasons[text] += 1
                     return
                 if kind == NLMSG_DONE:
                     self.answers["dump done"] += 1
@@ -320,6 +341,7 @@ def main():
     ap.add_argument("--messages", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--senders", type=int, default=1)
+    ap.add_argument("--min-reasons", type=int, default=25)
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 32)
     per = args.messages // args.senders
@@ -329,23 +351,35 @@ def main():
         if pid == 0:
             fz = Fuzzer(seed + i).run(per)
             with open(f"/tmp/nlfuzz.{os.getpid()}", "w", encoding="ascii") as f:
-                json.dump(dict(fz.answers, sent=fz.sent), f)
+                json.dump({"answers": fz.answers, "reasons": fz.reasons, "sent": fz.sent}, f)
             os._exit(0)
         children.append(pid)
     total = collections.Counter()
+    reasons = collections.Counter()
+    sent = 0
     failed = 0
     for pid in children:
         _, status = os.waitpid(pid, 0)
         failed += status != 0
         try:
             with open(f"/tmp/nlfuzz.{pid}", encoding="ascii") as f:
-                total.update(json.load(f))
+                part = json.load(f)
+            total.update(part["answers"])
+            reasons.update(part["reasons"])
+            sent += part["sent"]
             os.unlink(f"/tmp/nlfuzz.{pid}")
         except OSError:
             failed += 1
-    sent = total.pop("sent", 0)
     answers = ", ".join(f"{k} {v}" for k, v in total.most_common())
     print(f"# fuzz: {sent} messages from {args.senders} senders, seed {seed}: {answers}")
+    print(f"# fuzz: {len(reasons)} distinct rejection messages: "
+          + "; ".join(f"{k} ({v})" for k, v in sorted(reasons.items())))
+    # A fuzzer that no longer reaches past the first checks (a spec it cannot read, a
+    # generator gone wrong) still gets every message answered: judge its reach too.
+    if len(reasons) < args.min_reasons:
+        print(f"# fuzz: only {len(reasons)} distinct rejection messages, fewer than "
+              f"{args.min_reasons}: the messages no longer reach the module's checks")
+        failed += 1
     return 1 if failed or sent < per * args.senders else 0
 
 
