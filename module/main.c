@@ -15,6 +15,7 @@
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
+#include "rules.h"
 #include "steer.h"
 #include "version.h"
 
@@ -40,9 +41,12 @@ static int __init skl_init(void)
 	int err;
 
 	skl_steer_init();
-	err = skl_netns_register();
+	err = skl_rules_init();
 	if (err)
 		return err;
+	err = skl_netns_register();
+	if (err)
+		goto err_rules;
 
 	err = skl_apply_register();
 	if (err)
@@ -68,6 +72,8 @@ err_apply:
 	skl_apply_unregister();
 err_netns:
 	skl_netns_unregister();
+err_rules:
+	skl_rules_exit();
 	skl_counters_destroy();
 	return err;
 }
@@ -79,6 +85,7 @@ static void __exit skl_exit(void)
 	skl_apply_unregister();
 	/* No lookup runs our code any more: release every namespace's rules and sockets. */
 	skl_netns_unregister();
+	skl_rules_exit();
 	skl_counters_destroy();
 	pr_info("unloaded\n");
 }

@@ -107,6 +107,9 @@ int skl_netns_register(void)
 void skl_netns_unregister(void)
 {
 	unregister_pernet_subsys(&skl_net_ops);
-	/* Labels and rule sets are freed by RCU callbacks, which are module code. */
+	/*
+	 * Labels are freed by RCU callbacks, which are module code, and so are the callbacks
+	 * that queue the freeing of replaced rule sets (skl_rules_exit() waits for that).
+	 */
 	rcu_barrier();
 }

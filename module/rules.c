@@ -4,8 +4,10 @@
  * tables whose kind of rule changed, publishes it and frees the old one after a grace
  * period: a lookup sees either the old rules or the new ones, never a mix.
  */
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/static_key.h>
+#include <linux/workqueue.h>
 #include <net/netlink.h>
 
 #include "apply.h"
@@ -57,25 +59,57 @@ static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MAT
 		if (!free_tables_of || free_tables_of[i])
 			skl_match_free(rs->tables[i]);
 	}
-	for (i = 0; i < rs->ndead; i++)
+	/* A million frees and nothing that sleeps: let the CPU go now and then. */
+	for (i = 0; i < rs->ndead; i++) {
 		skl_rule_free(rs->dead[i]);
+		cond_resched();
+	}
 	kvfree(rs->dead);
 	kvfree(rs);
 }
 
-/* An old set's tables that the new set did not take over are marked in ->dead_tables. */
+/*
+ * Replaced sets are freed in process context after a grace period, not in an RCU
+ * callback: a set may hold a million rules, too long a loop for softirq context.
+ */
+static struct workqueue_struct *skl_retire_wq;
+
+/* An old set's tables that the new set did not take over are marked in ->free_table. */
 struct skl_ruleset_retired {
-	struct rcu_head rcu;
+	struct rcu_work rwork;
 	struct skl_ruleset *rs;
 	bool free_table[SKL_MATCH_NR_TABLES];
 };
 
-static void skl_ruleset_retired_free(struct rcu_head *head)
+static void skl_ruleset_retired_free(struct work_struct *work)
 {
-	struct skl_ruleset_retired *r = container_of(head, struct skl_ruleset_retired, rcu);
+	struct skl_ruleset_retired *r = container_of(to_rcu_work(work),
+						     struct skl_ruleset_retired, rwork);
 
 	skl_ruleset_free(r->rs, r->free_table);
 	kfree(r);
+}
+
+/**
+ * skl_rules_init() - set up what freeing replaced rule sets needs
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int skl_rules_init(void)
+{
+	skl_retire_wq = alloc_workqueue("sklookup_retire", WQ_UNBOUND, 0);
+	return skl_retire_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * skl_rules_exit() - wait until every replaced rule set is freed
+ *
+ * Call after the last change, with rcu_barrier() done: the grace periods have queued
+ * every pending free, which this runs to the end.
+ */
+void skl_rules_exit(void)
+{
+	destroy_workqueue(skl_retire_wq);
 }
 
 static struct skl_ruleset *skl_ruleset_alloc(u32 count)
@@ -173,8 +207,10 @@ static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
 /* Free a set skl_ruleset_publish() replaced, once no lookup can be using it. */
 static void skl_ruleset_retire(struct skl_ruleset_retired *retired)
 {
-	if (retired)
-		call_rcu(&retired->rcu, skl_ruleset_retired_free);
+	if (retired) {
+		INIT_RCU_WORK(&retired->rwork, skl_ruleset_retired_free);
+		queue_rcu_work(skl_retire_wq, &retired->rwork);
+	}
 }
 
 /**
@@ -395,6 +431,7 @@ err_rules:
 		if (rs->rules[i]->label)
 			skl_label_put(sn, rs->rules[i]->label);
 		skl_rule_free(rs->rules[i]);
+		cond_resched();
 	}
 	kvfree(rs);
 	return err;
@@ -445,6 +482,7 @@ void skl_rules_flush(struct skl_net *sn)
 		if (old->rules[i]->label)
 			skl_label_put(sn, old->rules[i]->label);
 		skl_rule_free(old->rules[i]);
+		cond_resched();
 	}
 	skl_ruleset_free(old, NULL);
 }

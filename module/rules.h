@@ -53,6 +53,8 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 		  u64 *id, struct netlink_ext_ack *extack);
 int skl_rules_del(struct skl_net *sn, u64 id);
 void skl_rules_flush(struct skl_net *sn);
+int skl_rules_init(void);
+void skl_rules_exit(void);
 struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id);
 
 struct skl_staged_rule;
