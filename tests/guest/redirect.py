@@ -6,15 +6,13 @@ unmodified daemon would be. Each row dials an address that no socket is bound to
 checks which service receives the bytes, what the service sees as its local address,
 and the counters. Prints one "ok - ..."/"not ok - ..." line per check.
 """
-import errno
 import json
-import os
 import select
 import socket
 import subprocess
 
 from genl import C, Genl, NetlinkError, attr, u8, u16, u32, string
-from testlib import (accepts_per_member, attach_reuseport_cbpf, hook_calls, must,
+from testlib import (accepts_per_member, attach_reuseport_cbpf, deliver, hook_calls, must,
                      pktinfo_socket, report, run, serve_one, syn_retransmits)
 
 
@@ -30,36 +28,6 @@ def server(proto, addr, port, reuseport=False):
         s.listen(64)
     s.settimeout(3)
     return s
-
-
-def deliver(proto, dst, port, servers):
-    """Send to dst:port. Returns (who received it or an error, the receiver's local address)."""
-    af = socket.AF_INET6 if ":" in dst else socket.AF_INET
-    payload = os.urandom(8).hex().encode()
-    with socket.socket(af, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM) as c:
-        c.settimeout(3)
-        try:
-            if proto == "tcp":
-                c.connect((dst, port))
-                c.sendall(payload)
-            else:
-                c.sendto(payload, (dst, port))
-        except OSError as err:
-            return errno.errorcode.get(err.errno, str(err)), None
-        ready, _, _ = select.select(list(servers.values()), [], [], 2)
-        if not ready:
-            return "nobody", None
-        name = next(n for n, s in servers.items() if s is ready[0])
-        local = None
-        if proto == "tcp":
-            conn, _ = ready[0].accept()
-            conn.settimeout(3)
-            got = conn.recv(64)
-            local = conn.getsockname()[:2]
-            conn.close()
-        else:
-            got = ready[0].recv(64)
-        return (name if got == payload else f"{name} got {got!r}"), local
 
 
 def rule_counts(dst, port):

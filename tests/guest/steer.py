@@ -6,16 +6,14 @@ receive the bytes (or that the connection is refused). Services are sockets regi
 with sklookupctl under a label; rules come from sklookupctl add-rule. Prints one
 "ok - ..."/"not ok - ..." line per check.
 """
-import errno
 import json
-import os
 import select
 import socket
 import subprocess
 import sys
 import time
 
-from testlib import (accepts_per_member, attach_reuseport_cbpf, must, report, run,
+from testlib import (accepts_per_member, attach_reuseport_cbpf, deliver, must, report, run,
                      syn_retransmits)
 
 
@@ -35,36 +33,9 @@ def service(proto, family, label):
     return s
 
 
-def deliver(proto, dst, port, services):
-    """Send to dst:port; return the label whose socket received the bytes, or an error."""
-    family = socket.AF_INET6 if ":" in dst else socket.AF_INET
-    payload = os.urandom(8).hex().encode()
-    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
-    with socket.socket(family, kind) as c:
-        c.settimeout(3)
-        try:
-            if proto == "tcp":
-                c.connect((dst, port))
-                c.sendall(payload)
-            else:
-                c.sendto(payload, (dst, port))
-        except OSError as err:
-            return errno.errorcode.get(err.errno, str(err))
-        live = {label: s for label, s in services.items() if s.fileno() >= 0}
-        by_fd = {s.fileno(): label for label, s in live.items()}
-        ready, _, _ = select.select(list(live.values()), [], [], 2)
-        if not ready:
-            return "nobody"
-        s = ready[0]
-        if proto == "tcp":
-            conn, _ = s.accept()
-            conn.settimeout(3)
-            got = conn.recv(64)
-            conn.close()
-        else:
-            got = s.recv(64)
-        label = by_fd[s.fileno()]
-        return label if got == payload else f"{label} got {got!r}"
+def reached(proto, dst, port, services):
+    """Who received what was sent to dst:port: a label of services, or an error."""
+    return deliver(proto, dst, port, services)[0]
 
 
 def phase_scenarios(svc):
@@ -100,7 +71,7 @@ def phase_scenarios(svc):
                 cands["kernel"] = listener("0.0.0.0", port)
             rule = must("add-rule", "proto", proto, "dst", dst, "port", str(port),
                         "phase", phase, "label", "proxy")
-            got = deliver(proto, dst, port, cands)
+            got = reached(proto, dst, port, cands)
             report(got == want, f"{proto} phase {phase} with a {kernel or 'no'} socket of the "
                    f"kernel's: {want} receives", f"reached: {got}")
             must("del-rule", rule)
@@ -165,9 +136,9 @@ def more_scenarios(svc, services_for):
          "label", "apache")
     must("add-rule", "proto", "tcp", "dst", "192.0.2.129", "port", "8080", "dev", "lo",
          "label", "proxy")
-    got = deliver("tcp", "192.0.2.130", 8080, tcp4)
+    got = reached("tcp", "192.0.2.130", 8080, tcp4)
     report(got == "ECONNREFUSED", "a rule for another device does not match", f"reached: {got}")
-    got = deliver("tcp", "192.0.2.129", 8080, tcp4)
+    got = reached("tcp", "192.0.2.129", 8080, tcp4)
     report(got == "proxy", "a rule for the ingress device matches", f"reached: {got}")
 
     # Dual stack: an IPv4 connection goes to an IPv6 socket that accepts IPv4.
@@ -177,7 +148,7 @@ def more_scenarios(svc, services_for):
     dual.listen(8)
     must("register", "label", "dual", "fd", str(dual.fileno()), fds=(dual.fileno(),))
     must("add-rule", "proto", "tcp", "dst", "198.51.100.200", "port", "443", "label", "dual")
-    got = deliver("tcp", "198.51.100.200", 443, {"dual": dual})
+    got = reached("tcp", "198.51.100.200", 443, {"dual": dual})
     report(got == "dual", "IPv4 to a label with only a dual-stack IPv6 socket", f"reached: {got}")
     must("unregister", "label", "dual")
     dual.close()
@@ -190,7 +161,7 @@ def more_scenarios(svc, services_for):
     conn.settimeout(3)
     got = conn.recv(64)
     report(got == b"still-mine", "an established TCP connection is never moved", f"got {got!r}")
-    got = deliver("tcp", "192.0.2.9", 80, tcp4)
+    got = reached("tcp", "192.0.2.9", 80, tcp4)
     report(got == "apache", "a new connection follows the new rule", f"reached: {got}")
     must("del-rule", rule)
     c.close()
@@ -210,7 +181,7 @@ def more_scenarios(svc, services_for):
     except OSError as err:
         got = repr(err)
     report(got == b"to-connected", "a connected UDP socket keeps its datagrams", f"got {got!r}")
-    got = deliver("udp", "192.0.2.10", 80, udp4)
+    got = reached("udp", "192.0.2.10", 80, udp4)
     report(got == "nginx", "other datagrams to that address still follow the rule",
            f"reached: {got}")
     connected.close()
@@ -289,7 +260,7 @@ def main():
     syn_before = syn_retransmits()
     for proto, dst, port, want in rows:
         family = 6 if ":" in dst else 4
-        got = deliver(proto, dst, port, services_for(proto, family))
+        got = reached(proto, dst, port, services_for(proto, family))
         report(got == want, f"{proto} to {dst} port {port} reaches {want}", f"reached: {got}")
 
     # The wildcard listener still gets what no rule claims.
@@ -333,7 +304,7 @@ def main():
 
     # A closed socket stops receiving at once and is released by the module.
     svc[("tcp", 4, "nginx")].close()
-    got = deliver("tcp", "192.0.2.7", 80, services_for("tcp", 4))
+    got = reached("tcp", "192.0.2.7", 80, services_for("tcp", 4))
     report(got == "ECONNREFUSED", "closed socket: traffic falls back to the kernel's lookup",
            f"reached: {got}")
     deadline = time.monotonic() + 5
@@ -348,7 +319,7 @@ def main():
 
     # The service restarts: its new socket gets the traffic, with no rule changed.
     svc[("tcp", 4, "nginx")] = service("tcp", 4, "nginx")
-    got = deliver("tcp", "192.0.2.7", 80, services_for("tcp", 4))
+    got = reached("tcp", "192.0.2.7", 80, services_for("tcp", 4))
     report(got == "nginx", "a restarted service's new socket gets its traffic back",
            f"reached: {got}")
 
@@ -358,7 +329,7 @@ def main():
 
     must("flush")
     report(json.loads(must("-j", "show"))["rules"] == [], "flush removes every rule")
-    got = deliver("tcp", "198.51.100.1", 80, services_for("tcp", 4))
+    got = reached("tcp", "198.51.100.1", 80, services_for("tcp", 4))
     report(got == "ECONNREFUSED", "after flush nothing is steered", f"reached: {got}")
     for name in ("nginx", "apache", "proxy"):
         must("unregister", "label", name)

@@ -1,5 +1,8 @@
 """What the Python guest tests share: the check lines and running sklookupctl."""
+import errno
 import json
+import os
+import select
 import socket
 import struct
 import subprocess
@@ -51,6 +54,41 @@ def settled_counters(want, timeout):
         if got == want or time.monotonic() >= deadline:
             return got
         time.sleep(0.2)
+
+
+def deliver(proto, dst, port, receivers):
+    """Send a few random bytes to dst:port over "tcp" or "udp" and see which of the
+    sockets in receivers (a dict of name to socket; closed ones are skipped) gets them.
+    Returns (who, local): who is the receiver's name (with " got ..." when the bytes came
+    changed), an errno name such as "ECONNREFUSED", or "nobody"; local is the accepted
+    connection's local address for TCP, else None."""
+    family = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    payload = os.urandom(8).hex().encode()
+    with socket.socket(family, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM) as c:
+        c.settimeout(3)
+        try:
+            if proto == "tcp":
+                c.connect((dst, port))
+                c.sendall(payload)
+            else:
+                c.sendto(payload, (dst, port))
+        except OSError as err:
+            return errno.errorcode.get(err.errno, str(err)), None
+        live = {name: s for name, s in receivers.items() if s.fileno() >= 0}
+        ready, _, _ = select.select(list(live.values()), [], [], 2)
+        if not ready:
+            return "nobody", None
+        name = next(n for n, s in live.items() if s is ready[0])
+        local = None
+        if proto == "tcp":
+            conn, _ = ready[0].accept()
+            conn.settimeout(3)
+            got = conn.recv(64)
+            local = conn.getsockname()[:2]
+            conn.close()
+        else:
+            got = ready[0].recv(64)
+        return (name if got == payload else f"{name} got {got!r}"), local
 
 
 def hook_calls(hook):
