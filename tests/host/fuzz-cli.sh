@@ -33,6 +33,17 @@ if [ "$rc" = 0 ] && [ -n "$done_line" ] && [ -z "$artifact" ]; then
 	read -r _ cov _ ft _ corp < <(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$work/log" | tail -n 1)
 	edges=$(grep -oE '[0-9]+ inline 8-bit counters' "$work/log" | head -n 1 | cut -d' ' -f1)
 	echo "ok - $name: $runs runs in $secs s, no crash; edges covered ${cov:-?} of ${edges:-?}, features ${ft:-?}, corpus ${corp:-?}"
+	# With LLVM's tools (Debian's llvm), the parsers' line coverage over that corpus.
+	if command -v llvm-profdata >/dev/null && command -v llvm-cov >/dev/null &&
+		make -s -C "$here" bin/fuzz-cli-cov >/dev/null 2>&1; then
+		LLVM_PROFILE_FILE="$work/cov.profraw" "$here/bin/fuzz-cli-cov" -runs=0 \
+			"$work/corpus" >/dev/null 2>&1
+		llvm-profdata merge -o "$work/cov.profdata" "$work/cov.profraw" 2>/dev/null &&
+			llvm-cov report "$here/bin/fuzz-cli-cov" -instr-profile="$work/cov.profdata" \
+				2>/dev/null | awk '$1 ~ /userspace\// && $10 != "-" {
+					n = split($1, p, "/"); printf "%s%s %s of lines", sep, p[n], $10; sep = ", "
+				} END { if (sep) print "" }' | sed 's/^/# line coverage of the parsers: /'
+	fi
 	exit 0
 fi
 
