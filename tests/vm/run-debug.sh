@@ -56,13 +56,20 @@ prepare() {
 
 	local log="$out/install.log"
 	skl_log "debug kernel: building sklookup against $release"
+	# Also the fault-injection test build, which 58-faults loads by hand (as install.sh
+	# makes it for the stock kernels).
 	skl_chroot "$broot" sh -ec "
+		rm -rf /build/sklookup-fault
+		cp -a /build/sklookup-src /build/sklookup-fault
 		make -C /build/sklookup-src module KDIR=/build/$key/linux
+		make -C /build/sklookup-fault module KDIR=/build/$key/linux SKL_FAULT_INJECTION=y
 	" >"$log" 2>&1 || { tail -n 40 "$log" >&2; skl_die "debug kernel: building the module failed (log: $log)"; }
 	mkdir -p "$root/lib/modules"
 	cp -a "$tree/staging/lib/modules/$release" "$root/lib/modules/"
 	rm -f "$root/lib/modules/$release/build" "$root/lib/modules/$release/source"
 	install -D -m 0644 "$src/sklookup.ko" "$root/lib/modules/$release/extra/sklookup.ko"
+	install -D -m 0644 "$broot/build/sklookup-fault/sklookup.ko" "$root/opt/sklookup/fault/sklookup.ko"
+	rm -rf "$broot/build/sklookup-fault"
 	skl_chroot "$root" sh -ec "
 		depmod -a $release
 		make -C /opt/sklookup/src/userspace
