@@ -8,7 +8,7 @@ import socket
 import subprocess
 import time
 
-from testlib import must, report, run
+from testlib import local_routes, must, report, run
 
 # A client that stages rules, says so, and waits to be killed before it commits.
 STAGER = """
@@ -59,7 +59,7 @@ def hits_of(dst):
 
 
 def main():
-    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
+    local_routes("192.0.2.0/24")
     web = socket.socket()
     web.bind(("127.0.0.1", 0))
     web.listen(64)
@@ -141,7 +141,7 @@ def main():
     print(f"# dump of {n} rules took {time.monotonic() - start:.1f} s in this guest")
     report(res.returncode == 0, f"dump of {n} rules prints them all, in order",
            res.stdout + res.stderr)
-    subprocess.run(["ip", "route", "replace", "local", "10.0.0.0/8", "dev", "lo"], check=True)
+    local_routes("10.0.0.0/8")
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", 0))
     udp.settimeout(3)

@@ -13,13 +13,13 @@ import sys
 import threading
 import time
 
-from testlib import listener, must, report, run
+from testlib import listener, local_routes, must, report, run
 
 
 
 
 def main():
-    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
+    local_routes("192.0.2.0/24")
     socks = {"a": listener("a"), "b": listener("b")}
     must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "a")
     must("add-rule", "proto", "tcp", "dst", "198.51.100.0/24", "port", "80", "label", "c")

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 
-from testlib import IPV6_FREEBIND, must, report, run
+from testlib import IPV6_FREEBIND, local_routes, must, report, run
 
 SEED = int(os.environ.get("SKL_EXPLAIN_SEED", random.SystemRandom().randrange(1 << 30)))
 RULES = 300
@@ -282,13 +282,9 @@ nothing answers: the datagram is dropped (port unreachable)
 
 
 def main():
-    for cmd in (["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"],
-                ["ip", "route", "replace", "local", "198.51.100.0/24", "dev", "lo"],
-                ["ip", "route", "replace", "local", "203.0.113.0/24", "dev", "lo"],
-                ["ip", "-6", "route", "replace", "local", "2001:db8:1::/64", "dev", "lo"],
-                ["ip", "-6", "route", "replace", "local", "2001:db8:2::/64", "dev", "lo"],
-                ["ip", "-6", "addr", "add", "2001:db8:1::fe/128", "dev", "lo"]):
-        subprocess.run(cmd, check=True)
+    local_routes("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                 "2001:db8:1::/64", "2001:db8:2::/64")
+    subprocess.run(["ip", "-6", "addr", "add", "2001:db8:1::fe/128", "dev", "lo"], check=True)
     fixed_rows()
     differential()
 

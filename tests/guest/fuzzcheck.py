@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 
-from testlib import ctl, listener, must, report, run, settled_counters
+from testlib import ctl, listener, local_routes, must, report, run, settled_counters
 
 NAME = sys.argv[1] if len(sys.argv) > 1 else "fuzz"
 
@@ -30,7 +30,7 @@ def main():
             ctl("unregister", "label", label["name"])
 
     # Still steering.
-    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
+    local_routes("192.0.2.0/24")
     server = listener("check")
     must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "check")
     try:

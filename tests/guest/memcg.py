@@ -15,7 +15,7 @@ import re
 import socket
 import subprocess
 
-from testlib import must, report, run, settled_counters
+from testlib import local_routes, must, report, run, settled_counters
 
 CGROOT = "/sys/fs/cgroup"
 CG = f"{CGROOT}/sklookup-memcg"
@@ -130,7 +130,7 @@ def refused_row(svc, limit, name, want_err):
 
 
 def main():
-    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
+    local_routes("192.0.2.0/24")
     svc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     svc.bind(("127.0.0.1", 0))
     svc.settimeout(3)

@@ -12,8 +12,9 @@ import socket
 import subprocess
 
 from genl import C, Genl, NetlinkError, attr, u8, u16, u32, string
-from testlib import (accepts_per_member, attach_reuseport_cbpf, deliver, hook_calls, must,
-                     pktinfo_socket, report, run, serve_one, syn_retransmits)
+from testlib import (accepts_per_member, attach_reuseport_cbpf, deliver, hook_calls,
+                     local_routes, must, pktinfo_socket, report, run, syn_retransmits,
+                     udp_round_trip)
 
 
 def server(proto, addr, port, reuseport=False):
@@ -204,14 +205,8 @@ def udp_reply_recipe():
         s = pktinfo_socket(family, own, 53)
         rule = must("add-rule", "proto", "udp", "dst", prefix, "port", "53", "redirect", own)
         c = socket.socket(af, socket.SOCK_DGRAM)
-        c.settimeout(3)
         c.connect((dst, 53))
-        c.send(b"query")
-        seen = serve_one(s, family)
-        try:
-            answer = c.recv(64)
-        except OSError as err:
-            answer = repr(err)
+        seen, answer = udp_round_trip(c, s, family)
         report(seen == dst and answer == b"query",
                f"udp{family}: a service behind a redirect answers from {dst}:53",
                f"service saw destination {seen}, client got {answer!r}")
@@ -275,12 +270,8 @@ def round_trip():
 
 
 def main():
-    for cmd in (["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"],
-                ["ip", "route", "replace", "local", "198.51.100.0/24", "dev", "lo"],
-                ["ip", "route", "replace", "local", "203.0.113.0/24", "dev", "lo"],
-                ["ip", "-6", "route", "replace", "local", "2001:db8:1::/64", "dev", "lo"],
-                ["ip", "-6", "route", "replace", "local", "2001:db8:2::/64", "dev", "lo"]):
-        subprocess.run(cmd, check=True)
+    local_routes("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                 "2001:db8:1::/64", "2001:db8:2::/64")
     srv = {
         "web1": server("tcp", "127.0.0.1", 8081),
         "proxy": server("tcp", "127.0.0.1", 9000),

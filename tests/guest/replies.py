@@ -8,13 +8,11 @@ source (IPv6 also needs IPV6_FREEBIND when that address comes from a local route
 import socket
 import subprocess
 
-from testlib import must, pktinfo_socket, report, run, serve_one
+from testlib import local_routes, must, pktinfo_socket, report, run, udp_round_trip
 
 
 def main():
-    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
-    subprocess.run(["ip", "-6", "route", "replace", "local", "2001:db8:1::/64", "dev", "lo"],
-                   check=True)
+    local_routes("192.0.2.0/24", "2001:db8:1::/64")
     for family, bind_addr, dst, prefix in ((4, "127.0.0.3", "192.0.2.77", "192.0.2.0/24"),
                                           (6, "::1", "2001:db8:1::77", "2001:db8:1::/64")):
         af = socket.AF_INET if family == 4 else socket.AF_INET6
@@ -25,13 +23,7 @@ def main():
 
         client = socket.socket(af, socket.SOCK_DGRAM)
         client.connect((dst, 53))
-        client.settimeout(3)
-        client.send(b"query")
-        seen = serve_one(server, family)
-        try:
-            answer = client.recv(64)
-        except OSError as err:
-            answer = repr(err)
+        seen, answer = udp_round_trip(client, server, family)
         report(seen == dst and answer == b"query",
                f"udp{family}: the steered service answers from {dst}:53",
                f"service saw destination {seen}, client got {answer!r}")

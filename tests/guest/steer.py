@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 
-from testlib import (accepts_per_member, attach_reuseport_cbpf, deliver, must, report, run,
-                     syn_retransmits)
+from testlib import (accepts_per_member, attach_reuseport_cbpf, deliver, local_routes, must,
+                     report, run, syn_retransmits)
 
 
 
@@ -205,12 +205,8 @@ print(subprocess.run(["sklookupctl", "-j", "show"], capture_output=True, text=Tr
 
 
 def setup_addresses():
-    for cmd in (["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"],
-                ["ip", "route", "replace", "local", "198.51.100.0/24", "dev", "lo"],
-                ["ip", "route", "replace", "local", "203.0.113.0/24", "dev", "lo"],
-                ["ip", "-6", "route", "replace", "local", "2001:db8:1::/64", "dev", "lo"],
-                ["ip", "-6", "route", "replace", "local", "2001:db8:2::/64", "dev", "lo"]):
-        subprocess.run(cmd, check=True)
+    local_routes("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                 "2001:db8:1::/64", "2001:db8:2::/64")
 
 
 def main():

@@ -198,6 +198,28 @@ def serve_one(server, family):
     return None
 
 
+def udp_round_trip(client, server, family):
+    """The connected client sends a query; the service answers it from the destination
+    the datagram carried (serve_one). Returns that destination and what the client got
+    back (its error, if nothing came)."""
+    client.settimeout(3)
+    client.send(b"query")
+    seen = serve_one(server, family)
+    try:
+        answer = client.recv(64)
+    except OSError as err:
+        answer = repr(err)
+    return seen, answer
+
+
+def local_routes(*prefixes):
+    """Make these prefixes local on lo, so that the guest itself is every address in them."""
+    for prefix in prefixes:
+        family = ["-6"] if ":" in prefix else []
+        subprocess.run(["ip", *family, "route", "replace", "local", prefix, "dev", "lo"],
+                       check=True)
+
+
 def run(main, name):
     """Run a scenario; a step that breaks is a failed check, with the reason."""
     try:

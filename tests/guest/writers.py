@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 
-from testlib import ctl, listener, must, report, run
+from testlib import ctl, listener, local_routes, must, report, run
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 30
 
@@ -31,7 +31,7 @@ def rule_set(label):
 
 
 def main():
-    subprocess.run(["ip", "route", "replace", "local", "192.0.2.0/24", "dev", "lo"], check=True)
+    local_routes("192.0.2.0/24")
     socks = {"a": [listener("a"), listener("a")], "b": [listener("b")], "c": []}
     lock = threading.Lock()
     sets = {label: rule_set(label) for label in ("a", "b")}
