@@ -78,28 +78,65 @@ prepare() {
 	cp "$tree/linux/arch/x86/boot/bzImage" "$out/bzImage"
 }
 
+# Guest $1 runs the tests named in $2 (comma-separated; empty for all) with its files in
+# $out/guest-$1.
 boot() {
-	local img="$out/root.img" size_mb append rc=0
-	rm -f "$out/console.log" "$out/results.txt"
-	size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
-	rm -f "$img"
-	mke2fs -q -t ext4 -F -L sklroot -E root_owner=0:0 -d "$root" "$img" "${size_mb}M" >/dev/null
+	local g="$out/guest-$1" img append rc=0
+	rm -rf "$g"
+	mkdir -p "$g"
+	img="$g/root.img"
+	skl_make_image "$root" "$img"
 	# The command line of tests/vm/boot.sh (a WARN is fatal, a panic ends QEMU); no
 	# initramfs: virtio and ext4 are built into this kernel.
 	append="console=ttyS0 root=/dev/vda rw init=/opt/sklookup/tests/init panic=-1 panic_on_warn=1"
-	append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$1"
-	skl_log "debug kernel: booting (timeout ${timeout_s}s)"
+	append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$2"
+	skl_log "debug kernel: guest $1 booting (timeout ${timeout_s}s): ${2:-all tests}"
 	# Single-threaded TCG, for the reason given in tests/vm/boot.sh.
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 		-accel "${SKL_QEMU_ACCEL:-tcg,thread=single}" -smp 2 -cpu max -m 2048 \
 		-nographic -no-reboot -nodefaults \
 		-kernel "$out/bzImage" -append "$append" \
 		-drive "file=$img,format=raw,if=virtio,cache=unsafe" \
-		-serial "file:$out/console.log" -serial "file:$out/results.txt" \
+		-serial "file:$g/console.log" -serial "file:$g/results.txt" \
 		-device virtio-rng-pci \
-		</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+		</dev/null >"$g/qemu.log" 2>&1 || rc=$?
 	rm -f "$img"
-	[ "$rc" != 124 ] || echo "guest: timed out after ${timeout_s}s" >>"$out/results.txt"
+	[ "$rc" != 124 ] || echo "guest: timed out after ${timeout_s}s" >>"$g/results.txt"
+}
+
+# The suite is split over $guests guests side by side, each on one host thread, as
+# tests/run runs two stock kernels: under the checkers the whole suite takes about 100
+# minutes in one guest. The split balances the seconds each test took in the last debug
+# run (kept in the cache); a test without a time counts as the average of those known, or
+# 48-apply, the longest by far, as 1,800 s and the others as 200 s when none is known.
+times="$dir/test-seconds"
+split_tests() {
+	local n=$1
+	shift
+	python3 - "$n" "$times" "$@" <<'PY'
+import os, sys
+n, times, names = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+known = {}
+if os.path.exists(times):
+    for line in open(times):
+        name, secs = line.split()
+        known[name] = int(secs)
+default = sum(known.values()) // len(known) if known else None
+def weight(name):
+    if name in known:
+        return known[name]
+    if default is not None:
+        return default
+    return 1800 if name == "48-apply" else 200
+# Longest first, each to the guest with the least so far; each guest keeps the suite's order.
+loads = [[0, []] for _ in range(n)]
+for name in sorted(names, key=weight, reverse=True):
+    least = min(loads, key=lambda load: load[0])
+    least[0] += weight(name)
+    least[1].append(name)
+for load in loads:
+    print(",".join(sorted(load[1])))
+PY
 }
 
 passed=0
@@ -125,29 +162,55 @@ if [ "$prepared" != 0 ]; then
 	exit 1
 fi
 grep -v '^/' "$out/prepare.log" >&2
-start=$(date +%s)
-boot "$(echo "$*" | tr ' ' ',')"
-skl_log "debug kernel: guest ran for $(( $(date +%s) - start ))s (console: $out/console.log)"
 
-result=$(tr -d '\r' <"$out/results.txt")
-if grep -q '^guest: done' <<<"$result"; then
-	result+=$'\n'"ok - guest finished its tests"
+# Named tests run in one guest, in the order given.
+guests=${SKL_DEBUG_GUESTS:-2}
+if [ $# -gt 0 ]; then
+	parts=("$(echo "$*" | tr ' ' ',')")
 else
-	result+=$'\n'"not ok - guest finished its tests (see $out/console.log)"
-	result+=$'\n'"$(tail -n 30 "$out/console.log" | sed 's/^/# console: /')"
+	all=("$top"/tests/guest/[0-9]*.sh)
+	all=("${all[@]##*/}")
+	mapfile -t parts < <(split_tests "$guests" "${all[@]%.sh}")
 fi
-# The console has the whole kernel log, also what the guest could no longer report. The
-# checkers' own reports: "BUG: KASAN", "BUG: KFENCE", lockdep's "WARNING: possible ...",
-# "BUG: sleeping function called from invalid context", "WARNING: suspicious RCU usage".
-# kmemleak's count lines are not a failure here: the guest judges the leaks itself, leaving
-# out those of the boot (tests/guest/run).
-splat='WARNING:|BUG:|Oops|Kernel panic|Call Trace'
-if grep -qE "$splat" "$out/console.log" 2>/dev/null; then
-	result+=$'\n'"not ok - console free of kernel reports"
-	result+=$'\n'"$(grep -m10 -E "$splat" "$out/console.log" | tr -d '\r' | sed 's/^/# /')"
-else
-	result+=$'\n'"ok - console free of kernel reports"
-fi
+start=$(date +%s)
+for i in "${!parts[@]}"; do
+	boot "$((i + 1))" "${parts[$i]}" &
+done
+wait
+skl_log "debug kernel: the guests ran for $(( $(date +%s) - start ))s (consoles: $out/guest-*/console.log)"
+
+result=""
+for i in "${!parts[@]}"; do
+	g="$out/guest-$((i + 1))"
+	result+=$'\n'"# guest $((i + 1)): ${parts[$i]}"
+	result+=$'\n'"$(tr -d '\r' <"$g/results.txt" 2>/dev/null)"
+	if grep -q '^guest: done' "$g/results.txt" 2>/dev/null; then
+		result+=$'\n'"ok - guest $((i + 1)) finished its tests"
+	else
+		result+=$'\n'"not ok - guest $((i + 1)) finished its tests (see $g/console.log)"
+		result+=$'\n'"$(tail -n 30 "$g/console.log" | tr -d '\r' | sed 's/^/# console: /')"
+	fi
+	# The console has the whole kernel log, also what the guest could no longer report.
+	# The checkers' own reports: "BUG: KASAN", "BUG: KFENCE", lockdep's "WARNING:
+	# possible ...", "BUG: sleeping function called from invalid context", "WARNING:
+	# suspicious RCU usage". kmemleak's count lines are not a failure here: the guest
+	# judges the leaks itself, leaving out those of the boot (tests/guest/run).
+	splat='WARNING:|BUG:|Oops|Kernel panic|Call Trace'
+	if grep -qE "$splat" "$g/console.log" 2>/dev/null; then
+		result+=$'\n'"not ok - guest $((i + 1)): console free of kernel reports"
+		result+=$'\n'"$(grep -m10 -E "$splat" "$g/console.log" | tr -d '\r' | sed 's/^/# /')"
+	else
+		result+=$'\n'"ok - guest $((i + 1)): console free of kernel reports"
+	fi
+done
+
+# What each test took, for the next run's split (a test that did not finish keeps its time).
+{
+	[ -f "$times" ] && cat "$times"
+	cat "$out"/guest-*/results.txt 2>/dev/null | tr -d '\r' |
+		sed -n 's/^# \([0-9][0-9]*-[a-z0-9-]*\) took \([0-9]*\)s$/\1 \2/p'
+} | awk '{ t[$1] = $2 } END { for (n in t) print n, t[n] }' | sort >"$times.new" && mv "$times.new" "$times"
+
 # Not in a pipeline: tally must count in this shell.
 tally <<<"$result" >"$out/report.txt"
 cat "$out/report.txt"
