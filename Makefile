@@ -53,7 +53,8 @@ check:
 
 # The guest tests on a debug kernel (KASAN, KFENCE, lockdep, kmemleak) built once from
 # Debian's linux-source-6.1 into the cache (tests/vm/run-debug.sh); GUEST_TESTS="10-load"
-# runs part of them. Ends with "N passed, N failed".
+# runs part of them in one guest; the whole suite is split over two guests (SKL_DEBUG_GUESTS).
+# Ends with "N passed, N failed".
 check-debug:
 	tests/vm/run-debug.sh $(GUEST_TESTS)
 .PHONY: check-debug
