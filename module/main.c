@@ -16,6 +16,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "rules.h"
+#include "selftest.h"
 #include "steer.h"
 #include "version.h"
 
@@ -40,6 +41,8 @@ static int __init skl_init(void)
 {
 	int err;
 
+	if (!skl_selftest())
+		return -EINVAL;
 	skl_steer_init();
 	err = skl_rules_init();
 	if (err)

@@ -385,7 +385,7 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 	struct net *net;
 	struct sock *sk;
 
-	net = (struct net *)regs_get_kernel_argument(regs, SKL_TCP_ARG_NET);
+	net = (struct net *)skl_hook_arg(regs, SKL_TCP_ARG_NET);
 	if (!skl_is_tcp_lookup(net, regs))
 		return;
 	/* A namespace without rules costs this much: nothing is read before. */
@@ -394,14 +394,14 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 	if (!rs)
 		goto out;
 	skl_lookup_fill(&l, net, IPPROTO_TCP, family,
-			regs_get_kernel_argument(regs, SKL_TCP_ARG_SADDR),
-			(__force __be16)(u16)regs_get_kernel_argument(regs, SKL_TCP_ARG_SPORT),
-			regs_get_kernel_argument(regs, SKL_TCP_ARG_DADDR),
-			(u16)regs_get_kernel_argument(regs, SKL_TCP_ARG_HNUM),
-			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_DIF),
-			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_SDIF),
-			(struct sk_buff *)regs_get_kernel_argument(regs, SKL_TCP_ARG_SKB),
-			(int)regs_get_kernel_argument(regs, SKL_TCP_ARG_DOFF));
+			skl_hook_arg(regs, SKL_TCP_ARG_SADDR),
+			(__force __be16)(u16)skl_hook_arg(regs, SKL_TCP_ARG_SPORT),
+			skl_hook_arg(regs, SKL_TCP_ARG_DADDR),
+			(u16)skl_hook_arg(regs, SKL_TCP_ARG_HNUM),
+			(int)skl_hook_arg(regs, SKL_TCP_ARG_DIF),
+			(int)skl_hook_arg(regs, SKL_TCP_ARG_SDIF),
+			(struct sk_buff *)skl_hook_arg(regs, SKL_TCP_ARG_SKB),
+			(int)skl_hook_arg(regs, SKL_TCP_ARG_DOFF));
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
 	if (rule && rule->match.action != SKL_ACTION_REDIRECT && skl_rule_decide(rule, &l, &sk))
 		skl_return(regs, sk);
@@ -501,7 +501,7 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 	struct sock *sk;
 	__be16 dport;
 
-	net = (struct net *)regs_get_kernel_argument(regs, SKL_UDP_ARG_NET);
+	net = (struct net *)skl_hook_arg(regs, SKL_UDP_ARG_NET);
 	if (!skl_is_udp_lookup(net, regs))
 		return;
 	/* A namespace without rules costs this much: nothing is read before. */
@@ -509,14 +509,14 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 	rs = rcu_dereference(skl_net(net)->rules);
 	if (!rs)
 		goto out;
-	dport = (__force __be16)(u16)regs_get_kernel_argument(regs, SKL_UDP_ARG_DPORT);
+	dport = (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_DPORT);
 	skl_lookup_fill(&l, net, IPPROTO_UDP, family,
-			regs_get_kernel_argument(regs, SKL_UDP_ARG_SADDR),
-			(__force __be16)(u16)regs_get_kernel_argument(regs, SKL_UDP_ARG_SPORT),
-			regs_get_kernel_argument(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
-			(int)regs_get_kernel_argument(regs, SKL_UDP_ARG_DIF),
-			(int)regs_get_kernel_argument(regs, SKL_UDP_ARG_SDIF),
-			(struct sk_buff *)regs_get_kernel_argument(regs, SKL_UDP_ARG_SKB),
+			skl_hook_arg(regs, SKL_UDP_ARG_SADDR),
+			(__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
+			skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
+			(int)skl_hook_arg(regs, SKL_UDP_ARG_DIF),
+			(int)skl_hook_arg(regs, SKL_UDP_ARG_SDIF),
+			(struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
 			sizeof(struct udphdr));
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
 	if (rule && rule->match.action != SKL_ACTION_REDIRECT &&

@@ -69,7 +69,7 @@
 
 /*
  * The saved registers as a struct pt_regs. With the lighter trampoline only the fields
- * named above are valid, which is all regs_get_kernel_argument(),
+ * named above are valid, which is all skl_hook_arg(),
  * regs_set_return_value() and instruction_pointer_set() use; ftrace_get_regs() would
  * say NULL for it.
  */
@@ -86,9 +86,21 @@ static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
 #endif
 }
 
+/**
+ * skl_hook_arg() - argument @n of the hooked lookup, at its entry
+ * @regs: the registers the trampoline saved
+ * @n: the argument's position, from 0
+ *
+ * Return: the argument, as an unsigned long.
+ */
+static __always_inline unsigned long skl_hook_arg(struct pt_regs *regs, unsigned int n)
+{
+	return regs_get_kernel_argument(regs, n);
+}
+
 /*
  * Positions of the arguments of the hooked lookups (x86-64: the seventh and later are on
- * the stack, which regs_get_kernel_argument() reads too).
+ * the stack).
  *
  * __inet_lookup_listener / inet6_lookup_listener:
  *	(net, [hashinfo,] skb, doff, saddr, sport, daddr, hnum, dif, sdif)
@@ -134,10 +146,10 @@ static inline bool skl_is_tcp_lookup(const struct net *net, struct pt_regs *regs
 #if !defined(HAVE_INET_LOOKUP_LISTENER_HASHINFO)
 	return true;
 #elif defined(HAVE_NETNS_TCP_HASHINFO)
-	return (void *)regs_get_kernel_argument(regs, SKL_TCP_ARG_HASHINFO) ==
+	return (void *)skl_hook_arg(regs, SKL_TCP_ARG_HASHINFO) ==
 	       net->ipv4.tcp_death_row.hashinfo;
 #else
-	return (void *)regs_get_kernel_argument(regs, SKL_TCP_ARG_HASHINFO) == &tcp_hashinfo;
+	return (void *)skl_hook_arg(regs, SKL_TCP_ARG_HASHINFO) == &tcp_hashinfo;
 #endif
 }
 
@@ -146,9 +158,9 @@ static inline bool skl_is_udp_lookup(const struct net *net, struct pt_regs *regs
 #if !defined(HAVE_UDP_LIB_LOOKUP_TABLE)
 	return true;
 #elif defined(HAVE_NETNS_UDP_TABLE)
-	return (void *)regs_get_kernel_argument(regs, SKL_UDP_ARG_TABLE) == net->ipv4.udp_table;
+	return (void *)skl_hook_arg(regs, SKL_UDP_ARG_TABLE) == net->ipv4.udp_table;
 #else
-	return (void *)regs_get_kernel_argument(regs, SKL_UDP_ARG_TABLE) == &udp_table;
+	return (void *)skl_hook_arg(regs, SKL_UDP_ARG_TABLE) == &udp_table;
 #endif
 }
 

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Defects found once, each a row that failed before its fix.
+
+Issue 16, 1: a first-phase rule whose label has no live socket must leave the kernel's own
+answer alone. For UDP the rule's miss overwrote it, so a datagram for a socket bound to the
+exact address reached nobody.
+Issue 16, 4: a label name of a lone NUL byte passed the "empty label name" check; committed
+through apply, it left a steer rule without a label, which the first matching lookup (or an
+unprivileged explain) dereferenced.
+"""
+import json
+import socket
+
+from genl import C, Genl, NetlinkError, attr, flag, string, u8, u16, u32
+from testlib import deliver, local_routes, must, report, run
+
+
+def kernel_socket(proto, addr, port):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+    # Exact and wildcard listeners of one port may coexist only with SO_REUSEPORT; bound
+    # to different addresses they are not one reuseport group.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((addr, port))
+    if proto == "tcp":
+        s.listen(8)
+    return s
+
+
+def ghost_label_first_phase():
+    """Issue 16, 1: rule to a label without sockets, exact and wildcard sockets of the
+    kernel's on the port: each keeps what the kernel gives it."""
+    local_routes("192.0.2.0/24", "2001:db8:16::/64")
+    for proto in ("tcp", "udp"):
+        for family, prefix, exact, wildcard in (
+                (4, "192.0.2.0/24", "192.0.2.5", "0.0.0.0"),
+                (6, "2001:db8:16::/64", "2001:db8:16::5", "::")):
+            port = 8016 if family == 4 else 8017
+            rule = must("add-rule", "proto", proto, "dst", prefix, "port", str(port),
+                        "phase", "first", "label", "ghost")
+            socks = {"exact": kernel_socket(proto, exact, port),
+                     "wildcard": kernel_socket(proto, wildcard, port)}
+            other = exact[:-1] + "6"
+            try:
+                for dst, want in ((exact, "exact"), (other, "wildcard")):
+                    got = deliver(proto, dst, port, socks)[0]
+                    report(got == want, f"{proto}{family}: a first-phase rule to a label "
+                           f"without sockets leaves {dst} to the kernel's {want} socket",
+                           f"reached: {got}")
+            finally:
+                for s in socks.values():
+                    s.close()
+                must("del-rule", rule)
+
+
+def steer_attrs(label, family=socket.AF_INET):
+    addr = socket.inet_pton(family, "192.0.2.0" if family == socket.AF_INET else "2001:db8::")
+    return (u8(C["SKL_A_RULE_PROTO"], socket.IPPROTO_UDP) + u8(C["SKL_A_RULE_FAMILY"], family)
+            + attr(C["SKL_A_RULE_DST"], addr) + u8(C["SKL_A_RULE_DST_PREFIXLEN"], 24)
+            + u16(C["SKL_A_RULE_PORT_MIN"], 53) + u16(C["SKL_A_RULE_PORT_MAX"], 53)
+            + u8(C["SKL_A_RULE_ACTION"], C["SKL_ACTION_STEER"])
+            + string(C["SKL_A_RULE_LABEL"], label))
+
+
+def refused(name, send, want):
+    try:
+        send()
+    except NetlinkError as err:
+        report(err.errno == 22 and str(err.strerror) == want, name,
+               f"errno {err.errno}, message {err.strerror!r}")
+        return
+    report(False, name, "accepted")
+
+
+def nul_label():
+    """Issue 16, 4: a label of one NUL byte is an empty name on every path."""
+    g = Genl()
+    refused("add-rule with a label of one NUL byte is refused: empty label name",
+            lambda: g.request(C["SKL_CMD_RULE_ADD"], steer_attrs("")), "empty label name")
+    g.request(C["SKL_CMD_RULE_BEGIN"])
+    refused("a staged rule with a label of one NUL byte is refused: empty label name",
+            lambda: g.request(C["SKL_CMD_RULE_ADD"], steer_attrs("") +
+                              flag(C["SKL_A_RULE_STAGE"])), "empty label name")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        refused("register under a label of one NUL byte is refused: empty label name",
+                lambda: g.request(C["SKL_CMD_SOCKET_ADD"],
+                                  string(C["SKL_A_LABEL_NAME"], "") +
+                                  u32(C["SKL_A_LABEL_FD"], s.fileno())),
+                "empty label name")
+    try:
+        g.request(C["SKL_CMD_RULE_COMMIT"])
+    except NetlinkError:
+        pass
+    g.close()
+    out = json.loads(must("-j", "explain", "proto", "udp", "dst", "192.0.2.1", "port", "53"))
+    report(out["verdict"] != "rule", "explain of the flow after the refusals: no rule "
+           "decides it", out)
+    report(must("dump") == "", "nothing was committed by the refused requests", must("dump"))
+
+
+def main():
+    must("flush")
+    ghost_label_first_phase()
+    nul_label()
+
+
+run(main, "regressions")
