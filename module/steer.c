@@ -176,13 +176,15 @@ static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l
 
 /*
  * What the rule decides: *@sk is the socket to answer with (NULL for a drop). Returns
- * false when the rule's label has no live socket for this lookup, or its redirect found
- * none: the kernel's own lookup then goes on as if no rule had matched.
+ * false, with *@sk as it was (the kernel's answer, where it ran), when the rule's label
+ * has no live socket for this lookup, or its redirect found none: the kernel's own
+ * lookup then goes on as if no rule had matched.
  */
 static bool skl_rule_act(const struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
 	struct skl_label *label = rule->label;
+	struct sock *picked;
 	u32 hash;
 
 	skl_count(l, rule->hits.value);
@@ -194,22 +196,23 @@ static bool skl_rule_act(const struct skl_rule *rule, const struct skl_lookup *l
 		return skl_redirect(rule, l, sk);
 	skl_count(l, &label->stats->lookups);
 	hash = skl_flow_hash(l);
-	*sk = skl_label_pick(label, l->proto, l->family, hash);
-	if (!*sk) {
+	picked = skl_label_pick(label, l->proto, l->family, hash);
+	if (!picked) {
 		skl_count(l, &label->stats->misses);
 		return false;
 	}
 	/* The socket's reuseport group (and its program) chooses among its members. */
-	if (rcu_access_pointer((*sk)->sk_reuseport_cb) &&
+	if (rcu_access_pointer(picked->sk_reuseport_cb) &&
 	    !(rule->flags & SKL_RULE_F_NOREUSEPORT)) {
-		struct sock *member = reuseport_select_sock(*sk, hash, l->skb, l->doff);
+		struct sock *member = reuseport_select_sock(picked, hash, l->skb, l->doff);
 
 		if (IS_ERR(member))
-			*sk = NULL;	/* the group's program dropped it */
+			picked = NULL;	/* the group's program dropped it */
 		else if (member)
-			*sk = member;
+			picked = member;
 	}
 	skl_count(l, &label->stats->delivered);
+	*sk = picked;
 	return true;
 }
 

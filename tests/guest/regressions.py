@@ -12,7 +12,7 @@ import json
 import socket
 
 from genl import C, Genl, NetlinkError, attr, flag, string, u8, u16, u32
-from testlib import deliver, local_routes, must, report, run
+from testlib import IPV6_FREEBIND, deliver, local_routes, must, report, run
 
 
 def kernel_socket(proto, addr, port):
@@ -23,6 +23,8 @@ def kernel_socket(proto, addr, port):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     if family == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        # A local route is enough to reach an IPv6 address, not to bind it.
+        s.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
     s.bind((addr, port))
     if proto == "tcp":
         s.listen(8)
