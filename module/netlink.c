@@ -152,6 +152,15 @@ static void skl_reject(struct netlink_ext_ack *extack, const struct nlattr *attr
 	NL_SET_BAD_ATTR(extack, attr);
 }
 
+/*
+ * The policy guarantees a NUL within a label name's attribute, so a lone NUL byte passes
+ * it: that name is empty too.
+ */
+static bool skl_label_name_empty(const struct nlattr *attr)
+{
+	return !nla_len(attr) || !*(const char *)nla_data(attr);
+}
+
 static bool skl_require(struct genl_info *info, int type, const char *msg)
 {
 	if (info->attrs[type])
@@ -317,7 +326,7 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 			   "only a steer rule takes a label");
 		return -EINVAL;
 	}
-	if (tb[SKL_A_RULE_LABEL] && !nla_len(tb[SKL_A_RULE_LABEL])) {
+	if (tb[SKL_A_RULE_LABEL] && skl_label_name_empty(tb[SKL_A_RULE_LABEL])) {
 		skl_reject(info->extack, tb[SKL_A_RULE_LABEL], "empty label name");
 		return -EINVAL;
 	}
@@ -607,8 +616,7 @@ static int skl_cmd_socket_add(struct sk_buff *skb, struct genl_info *info)
 	if (!skl_require(info, SKL_A_LABEL_NAME, "missing SKL_A_LABEL_NAME") ||
 	    !skl_require(info, SKL_A_LABEL_FD, "missing SKL_A_LABEL_FD"))
 		return -EINVAL;
-	if (!nla_len(info->attrs[SKL_A_LABEL_NAME]) ||
-	    !*(char *)nla_data(info->attrs[SKL_A_LABEL_NAME])) {
+	if (skl_label_name_empty(info->attrs[SKL_A_LABEL_NAME])) {
 		skl_reject(info->extack, info->attrs[SKL_A_LABEL_NAME], "empty label name");
 		return -EINVAL;
 	}

@@ -382,7 +382,7 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 			rule = skl_rule_new(&staged[made].rule);
 			if (!rule)
 				goto err_rules;
-			if (staged[made].label[0]) {
+			if (staged[made].rule.match.action == SKL_ACTION_STEER) {
 				rule->label = skl_label_get(sn, staged[made].label);
 				if (!rule->label) {
 					skl_rule_free(rule);
