@@ -86,6 +86,8 @@ static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
 #endif
 }
 
+#define SKL_REG_ARGS	6
+
 /**
  * skl_hook_arg() - argument @n of the hooked lookup, at its entry
  * @regs: the registers the trampoline saved
@@ -95,7 +97,17 @@ static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
  */
 static __always_inline unsigned long skl_hook_arg(struct pt_regs *regs, unsigned int n)
 {
-	return regs_get_kernel_argument(regs, n);
+	/*
+	 * x86-64 passes six arguments in registers and the rest on the stack, just above
+	 * the return address that the saved stack pointer points at. The caller's frame is
+	 * live: read it directly. regs_get_kernel_argument() reads only slots in the same
+	 * THREAD_SIZE-aligned block as the stack pointer, and softirq receive runs on the
+	 * per-CPU IRQ stack, which is page-aligned, not THREAD_SIZE-aligned: a frame across
+	 * such a boundary would read as 0.
+	 */
+	if (n < SKL_REG_ARGS)
+		return regs_get_kernel_argument(regs, n);
+	return READ_ONCE(((unsigned long *)kernel_stack_pointer(regs))[n - SKL_REG_ARGS + 1]);
 }
 
 /*
