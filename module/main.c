@@ -41,8 +41,9 @@ static int __init skl_init(void)
 {
 	int err;
 
-	if (!skl_selftest())
-		return -EINVAL;
+	err = skl_selftest();
+	if (err)
+		return err;
 	skl_steer_init();
 	err = skl_rules_init();
 	if (err)

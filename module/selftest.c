@@ -6,12 +6,48 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/init.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <linux/string.h>
 
 #include "compat/compat.h"
 #include "selftest.h"
+
+#define SKL_SELFTEST_MARK	0x5c1000UL
+
+/*
+ * Lay out a frame whose return address is at @sp, then read arguments 7 to 10 through
+ * skl_hook_arg(). Where the frame lies within one THREAD_SIZE block the kernel's own
+ * reader must agree with ours, which ties our layout to the kernel's convention.
+ */
+static bool __init skl_selftest_frame(unsigned long *sp, unsigned long *boundary)
+{
+	struct pt_regs regs;
+	unsigned long want;
+	unsigned int n;
+	bool ok = true;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.sp = (unsigned long)sp;
+	for (n = 0; n < 8; n++)
+		sp[n] = SKL_SELFTEST_MARK + n;
+	for (n = 6; n < 10; n++) {
+		want = SKL_SELFTEST_MARK + n - 5;
+		if (sp + n - 5 < boundary && regs_get_kernel_argument(&regs, n) != want) {
+			pr_err("self-test: the kernel reads stack argument %u as %#lx, not %#lx: the frame's layout is not the kernel's\n",
+			       n + 1, regs_get_kernel_argument(&regs, n), want);
+			ok = false;
+		}
+		if (skl_hook_arg(&regs, n) != want) {
+			pr_err("self-test: stack argument %u read as %#lx, not %#lx, with the return address %td bytes below a THREAD_SIZE boundary\n",
+			       n + 1, skl_hook_arg(&regs, n), want,
+			       (boundary - sp) * (ptrdiff_t)sizeof(*sp));
+			ok = false;
+		}
+	}
+	return ok;
+}
 
 /*
  * The lookups' stack arguments, read where a frame lies across a THREAD_SIZE boundary.
@@ -20,50 +56,38 @@
  * arguments above it, which the kernel's regs_get_kernel_argument() reads as 0. Here a
  * frame is laid out that way in pages of our own, so that every run meets the case.
  */
-static bool skl_selftest_stack_args(void)
+static int __init skl_selftest_stack_args(void)
 {
 	unsigned int order = get_order(2 * THREAD_SIZE);
-	unsigned long *boundary, *sp, want;
-	struct pt_regs regs;
-	unsigned int n;
+	unsigned long *boundary, *sp;
 	bool ok = true;
 	void *stack;
 
-	stack = (void *)__get_free_pages(GFP_KERNEL, order);
-	if (!stack)
-		return false;
-	/* The direct map keeps the allocation's natural alignment: 2 * THREAD_SIZE. */
-	boundary = stack + THREAD_SIZE;
-	memset(&regs, 0, sizeof(regs));
-	for (sp = boundary - 3; sp <= boundary; sp++) {
-		/* sp points at the return address; argument 7 (n = 6) is the next slot. */
-		for (n = 0; n < 8; n++)
-			sp[n] = 0x5c1000 + n;
-		regs.sp = (unsigned long)sp;
-		for (n = 6; n < 10; n++) {
-			want = 0x5c1000 + n - 5;
-			if (skl_hook_arg(&regs, n) != want) {
-				pr_err("self-test: stack argument %u read as %#lx, not %#lx, with the return address %td bytes below a THREAD_SIZE boundary\n",
-				       n + 1, skl_hook_arg(&regs, n), want,
-				       (boundary - sp) * (ptrdiff_t)sizeof(*sp));
-				ok = false;
-			}
-		}
+	stack = (void *)__get_free_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	if (!stack) {
+		pr_err("self-test: no memory for a frame of %lu bytes\n", 2 * THREAD_SIZE);
+		return -ENOMEM;
 	}
+	/* The direct map keeps a block's natural alignment, so this is a boundary. */
+	boundary = stack + THREAD_SIZE;
+	/* Well inside one block, then every place that puts arguments across it. */
+	ok &= skl_selftest_frame(boundary - 16, boundary);
+	for (sp = boundary - 4; sp <= boundary; sp++)
+		ok &= skl_selftest_frame(sp, boundary);
 	free_pages((unsigned long)stack, order);
-	return ok;
+	return ok ? 0 : -EINVAL;
 }
 
 /**
  * skl_selftest() - run the test build's self-tests
  *
- * Return: true when every one passed; each failure is in the kernel log.
+ * Return: 0 when every one passed; each failure is in the kernel log.
  */
-bool skl_selftest(void)
+int __init skl_selftest(void)
 {
-	bool ok = skl_selftest_stack_args();
+	int err = skl_selftest_stack_args();
 
-	if (ok)
+	if (!err)
 		pr_info("self-tests passed\n");
-	return ok;
+	return err;
 }

@@ -2,15 +2,15 @@
 #ifndef SKL_SELFTEST_H
 #define SKL_SELFTEST_H
 
-#include <linux/types.h>
+#include <linux/init.h>
 
 /* The test build checks itself at load; normal builds have nothing to check. */
 #ifdef SKL_FAULT_INJECTION
-bool skl_selftest(void);
+int __init skl_selftest(void);
 #else
-static inline bool skl_selftest(void)
+static inline int skl_selftest(void)
 {
-	return true;
+	return 0;
 }
 #endif
 

@@ -314,14 +314,11 @@ static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *fo
 	if (found && !skl_sock_is_wildcard(found))
 		goto out;
 	rule = skl_match_phase(rs, l, SKL_PHASE_SPECIFIC);
-	if (rule && skl_rule_decide(rule, l, &sk))
-		goto out;
-	sk = found;
-	if (found)
+	if ((rule && skl_rule_decide(rule, l, &sk)) || found)
 		goto out;
 	rule = skl_match_phase(rs, l, SKL_PHASE_FALLBACK);
-	if (!rule || !skl_rule_decide(rule, l, &sk))
-		sk = found;
+	if (rule)
+		skl_rule_decide(rule, l, &sk);
 out:
 	rcu_read_unlock();
 	return sk;

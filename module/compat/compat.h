@@ -56,10 +56,11 @@
  * Which of ftrace's trampolines the hooks take. The hooks read the arguments (registers,
  * and the stack past the sixth) and may set %rax and %rip. Where the architecture hands
  * callbacks their arguments in struct ftrace_regs (CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS,
- * x86-64 from 5.11), the lighter trampoline saves exactly those and returns through the
- * %rax and %rip the callback left, which livepatch relies on too. Only 5.10 needs the
- * regs-saving one, which also saves the callee-saved registers and pushes and pops the
- * flags on every call.
+ * x86-64 from 5.11), the lighter trampoline saves exactly those, with the stack pointer
+ * that the stack arguments are read from (it has filled RSP since it came in 5.11), and
+ * returns through the %rax and %rip the callback left, which livepatch relies on too.
+ * Only 5.10 needs the regs-saving one, which also saves the callee-saved registers and
+ * pushes and pops the flags on every call.
  */
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 #define SKL_FTRACE_OPS_FL_REGS	0
