@@ -49,11 +49,15 @@ def outcome(sock):
 def errqueue(sock):
     """Whether sock has an error queued (IP_RECVERR) or pending (SO_ERROR)."""
     pending = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    timeout = sock.gettimeout()
+    sock.settimeout(0)
     try:
-        sock.recvmsg(64, 512, socket.MSG_ERRQUEUE | socket.MSG_DONTWAIT)
+        sock.recvmsg(64, 512, socket.MSG_ERRQUEUE)
         return "error queued"
     except BlockingIOError:
         return f"SO_ERROR {errno.errorcode.get(pending, pending)}" if pending else "none"
+    finally:
+        sock.settimeout(timeout)
 
 
 def icmp_errors():
