@@ -49,7 +49,7 @@ static void print_hook(const struct nlattr *nest)
 	out_str("hook", "  %-6s", hook_label(proto, family));
 	out_str("function", "%-24s",
 		tb[SKL_A_HOOK_NAME] ? mnl_attr_get_str(tb[SKL_A_HOOK_NAME]) : "?");
-	out_str("state", "%-9s", active ? "active" : "off");
+	out_str("state", tb[SKL_A_HOOK_CALLS] ? "%-9s" : "%s", active ? "active" : "off");
 	out_bool("active", "", active);
 	/* Counts of all namespaces: the module sends them to the host's administrator only. */
 	if (tb[SKL_A_HOOK_CALLS])
