@@ -15,6 +15,7 @@
 #include <net/tcp_states.h>
 
 #include "sklookup.h"
+#include "compat/compat.h"
 #include "apply.h"
 #include "charge.h"
 #include "events.h"
@@ -38,7 +39,7 @@ static const struct nla_policy skl_status_get_policy[SKL_A_STATUS_MAX + 1] = {
 	[SKL_A_STATUS_SOCKETS] = { .type = NLA_REJECT },
 };
 
-static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id)
+static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id, bool counters)
 {
 	struct skl_hook_info info;
 	struct nlattr *nest;
@@ -51,7 +52,8 @@ static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id)
 	    nla_put_u8(skb, SKL_A_HOOK_PROTO, info.proto) ||
 	    nla_put_u8(skb, SKL_A_HOOK_FAMILY, info.family) ||
 	    nla_put_u8(skb, SKL_A_HOOK_ACTIVE, info.active) ||
-	    nla_put_u64_64bit(skb, SKL_A_HOOK_CALLS, info.calls, SKL_A_HOOK_PAD)) {
+	    (counters &&
+	     nla_put_u64_64bit(skb, SKL_A_HOOK_CALLS, info.calls, SKL_A_HOOK_PAD))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -59,8 +61,16 @@ static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id)
 	return 0;
 }
 
+/*
+ * STATUS_GET needs no privilege: the version, the hooks installed and the limits are the
+ * module's, and visible in sysfs too. The hooks' call counts and the live objects add
+ * up every namespace (a rate of the host's connections and datagrams, and how many rules
+ * other tenants hold), so only a caller with CAP_NET_ADMIN over the initial user
+ * namespace gets them.
+ */
 static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 {
+	bool counters = netlink_capable(skb, CAP_NET_ADMIN);
 	struct sk_buff *reply;
 	void *hdr;
 	int id, err = -EMSGSIZE;
@@ -74,16 +84,17 @@ static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_string(reply, SKL_A_STATUS_VERSION, SKL_VERSION))
 		goto err_free;
 	for (id = 0; id < SKL_HOOK_COUNT; id++) {
-		err = skl_put_hook(reply, id);
+		err = skl_put_hook(reply, id, counters);
 		if (err)
 			goto err_free;
 	}
 	err = -EMSGSIZE;
-	if (nla_put_u32(reply, SKL_A_STATUS_NAMESPACES, atomic_read(&skl_totals.namespaces)) ||
-	    nla_put_u32(reply, SKL_A_STATUS_RULES, atomic_read(&skl_totals.rules)) ||
-	    nla_put_u32(reply, SKL_A_STATUS_LABELS, atomic_read(&skl_totals.labels)) ||
-	    nla_put_u32(reply, SKL_A_STATUS_SOCKETS, atomic_read(&skl_totals.sockets)) ||
-	    nla_put_u32(reply, SKL_A_STATUS_STAGED, atomic_read(&skl_totals.staged)) ||
+	if ((counters &&
+	     (nla_put_u32(reply, SKL_A_STATUS_NAMESPACES, atomic_read(&skl_totals.namespaces)) ||
+	      nla_put_u32(reply, SKL_A_STATUS_RULES, atomic_read(&skl_totals.rules)) ||
+	      nla_put_u32(reply, SKL_A_STATUS_LABELS, atomic_read(&skl_totals.labels)) ||
+	      nla_put_u32(reply, SKL_A_STATUS_SOCKETS, atomic_read(&skl_totals.sockets)) ||
+	      nla_put_u32(reply, SKL_A_STATUS_STAGED, atomic_read(&skl_totals.staged)))) ||
 	    nla_put_u32(reply, SKL_A_STATUS_MAX_RULES, READ_ONCE(skl_max_rules)) ||
 	    nla_put_u32(reply, SKL_A_STATUS_MAX_SOCKETS, READ_ONCE(skl_max_sockets)))
 		goto err_free;
@@ -940,6 +951,7 @@ static const struct genl_ops skl_genl_ops[] = {
 		.dumpit = skl_cmd_rule_dump,
 		.policy = skl_rule_none_policy,
 		.maxattr = SKL_A_RULE_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_RULE_FLUSH,
@@ -967,6 +979,7 @@ static const struct genl_ops skl_genl_ops[] = {
 		.dumpit = skl_cmd_label_dump,
 		.policy = skl_label_get_policy,
 		.maxattr = SKL_A_LABEL_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = SKL_CMD_RULE_BEGIN,
@@ -987,15 +1000,18 @@ static const struct genl_ops skl_genl_ops[] = {
 		.doit = skl_cmd_explain,
 		.policy = skl_explain_policy,
 		.maxattr = SKL_A_EXPLAIN_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 
 /*
- * Listening needs no privilege, as reading does not: an event tells what a dump shows,
- * and only to listeners of the namespace it happened in.
+ * Reading needs CAP_NET_ADMIN over the namespace's user namespace, as nftables asks to
+ * list (GENL_UNS_ADMIN_PERM on the reading commands): the rules, the labels' sockets and
+ * their counters are a tenant's business. An event tells what a dump shows, so
+ * listening needs the same, and reaches only listeners of the namespace it happened in.
  */
 static const struct genl_multicast_group skl_genl_mcgrps[] = {
-	[SKL_MCGRP_EVENTS] = { .name = SKL_GENL_MCGRP_EVENTS },
+	[SKL_MCGRP_EVENTS] = { .name = SKL_GENL_MCGRP_EVENTS, .flags = SKL_GENL_MCGRP_NET_ADMIN },
 };
 
 struct genl_family skl_genl_family __ro_after_init = {

@@ -275,11 +275,17 @@ static bool skl_decide_first(const struct skl_lookup *l, bool redirect_only, str
 	return decided;
 }
 
+/*
+ * Whether the kernel's lookup found @sk among the wildcard-bound sockets. An IPv6 socket
+ * bound to a v4-mapped address serves IPv4 only, with that address as sk_rcv_saddr: one
+ * bound to ::ffff:0.0.0.0 has 0 there and is found in the kernel's wildcard pass, like
+ * 0.0.0.0 and ::.
+ */
 static bool skl_sock_is_wildcard(const struct sock *sk)
 {
-	if (sk->sk_family == AF_INET)
-		return !sk->sk_rcv_saddr;
-	return ipv6_addr_any(&sk->sk_v6_rcv_saddr);
+	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+		return ipv6_addr_any(&sk->sk_v6_rcv_saddr);
+	return !sk->sk_rcv_saddr;
 }
 
 /*
@@ -392,6 +398,13 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 	rcu_read_lock();
 	rs = rcu_dereference(skl_net(net)->rules);
 	if (!rs)
+		goto out;
+	/*
+	 * Only a lookup for a packet is steered (see skl_steer_udp()); without one it is a
+	 * question about the kernel's own sockets: a TCP-MD5 reset's, socket diag's, or a
+	 * BPF helper's.
+	 */
+	if (!skl_hook_arg(regs, SKL_TCP_ARG_SKB))
 		goto out;
 	skl_lookup_fill(&l, net, IPPROTO_TCP, family,
 			skl_hook_arg(regs, SKL_TCP_ARG_SADDR),
@@ -508,6 +521,15 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 	rcu_read_lock();
 	rs = rcu_dereference(skl_net(net)->rules);
 	if (!rs)
+		goto out;
+	/*
+	 * Every lookup for a packet to deliver passes it. The lookups without one ask which
+	 * socket the kernel holds for a tuple: an ICMP error's, whose socket is the one that
+	 * sent the datagram, GRO's (which only picks how to merge), socket diag's,
+	 * TPROXY's and the socket match's, and BPF helpers'. Steering them would hand a
+	 * sender's errors to a label's socket.
+	 */
+	if (!skl_hook_arg(regs, SKL_UDP_ARG_SKB))
 		goto out;
 	dport = (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_DPORT);
 	skl_lookup_fill(&l, net, IPPROTO_UDP, family,

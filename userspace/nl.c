@@ -203,7 +203,10 @@ int skl_nl_subscribe(struct skl_nl *nl)
 		return -1;
 	}
 	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
-		skl_err("cannot join the sklookup events group: %s", strerror(errno));
+		if (errno == EPERM)
+			skl_nl_perror(nl, "monitor");
+		else
+			skl_err("cannot join the sklookup events group: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -236,6 +239,10 @@ void skl_nl_perror(const struct skl_nl *nl, const char *what)
 {
 	if (nl->extack[0])
 		skl_err("%s: %s (%s)", what, nl->extack, strerror(errno));
+	else if (errno == EPERM)
+		/* Generic netlink checks the privilege itself, and says no more than EPERM. */
+		skl_err("%s: needs CAP_NET_ADMIN over the network namespace (%s)", what,
+			strerror(errno));
 	else
 		skl_err("%s: %s", what, strerror(errno));
 }

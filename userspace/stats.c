@@ -34,6 +34,7 @@ struct stats_hook {
 	char name[64];
 	const char *hook;
 	uint64_t calls;
+	bool has_calls;	/* counts of all namespaces: for the host's administrator only */
 	bool active;
 };
 
@@ -142,6 +143,7 @@ static int status_cb(const struct nlmsghdr *nlh, void *data)
 				    tb[SKL_A_HOOK_FAMILY] ?
 				    mnl_attr_get_u8(tb[SKL_A_HOOK_FAMILY]) : 0);
 		h->calls = get_u64(tb[SKL_A_HOOK_CALLS]);
+		h->has_calls = tb[SKL_A_HOOK_CALLS];
 		h->active = tb[SKL_A_HOOK_ACTIVE] && mnl_attr_get_u8(tb[SKL_A_HOOK_ACTIVE]);
 	}
 	return MNL_CB_OK;
@@ -193,16 +195,18 @@ static void print_summary(const struct stats *st)
 	out_uint("lookups", " lookups %" PRIu64, lookups);
 	out_uint("delivered", " delivered %" PRIu64, delivered);
 	out_uint("misses", " misses %" PRIu64 "\n", misses);
-	out_text("hook calls (all namespaces):");
-	out_open_array("hooks");
-	for (i = 0; i < st->nhooks; i++) {
-		out_open_object(NULL);
-		out_str("hook", " %s", st->hooks[i].hook);
-		out_uint("calls", " %" PRIu64, st->hooks[i].calls);
-		out_close_object();
+	if (st->nhooks && st->hooks[0].has_calls) {
+		out_text("hook calls (all namespaces):");
+		out_open_array("hooks");
+		for (i = 0; i < st->nhooks; i++) {
+			out_open_object(NULL);
+			out_str("hook", " %s", st->hooks[i].hook);
+			out_uint("calls", " %" PRIu64, st->hooks[i].calls);
+			out_close_object();
+		}
+		out_close_array();
+		out_text("\n");
 	}
-	out_close_array();
-	out_text("\n");
 	out_close_object();
 	out_finish();
 }
@@ -280,9 +284,10 @@ static void print_prometheus(const struct stats *st)
 		    "Sockets registered in this network namespace.");
 	printf("sklookup_sockets %" PRIu64 "\n", sockets);
 
-	prom_family("sklookup_hook_calls_total", "counter",
-		    "Lookups the hooked kernel function saw, in all network namespaces.");
-	for (i = 0; i < st->nhooks; i++)
+	if (st->nhooks && st->hooks[0].has_calls)
+		prom_family("sklookup_hook_calls_total", "counter",
+			    "Lookups the hooked kernel function saw, in all network namespaces.");
+	for (i = 0; i < st->nhooks && st->hooks[i].has_calls; i++)
 		printf("sklookup_hook_calls_total{hook=\"%s\",function=\"%s\"} %" PRIu64 "\n",
 		       st->hooks[i].hook, st->hooks[i].name, st->hooks[i].calls);
 	prom_family("sklookup_hook_active", "gauge", "Whether the hook is installed.");

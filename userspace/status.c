@@ -49,10 +49,11 @@ static void print_hook(const struct nlattr *nest)
 	out_str("hook", "  %-6s", hook_label(proto, family));
 	out_str("function", "%-24s",
 		tb[SKL_A_HOOK_NAME] ? mnl_attr_get_str(tb[SKL_A_HOOK_NAME]) : "?");
-	out_str("state", "%-9s", active ? "active" : "off");
+	out_str("state", tb[SKL_A_HOOK_CALLS] ? "%-9s" : "%s", active ? "active" : "off");
 	out_bool("active", "", active);
-	out_uint("calls", "calls %" PRIu64,
-		 tb[SKL_A_HOOK_CALLS] ? mnl_attr_get_u64(tb[SKL_A_HOOK_CALLS]) : 0);
+	/* Counts of all namespaces: the module sends them to the host's administrator only. */
+	if (tb[SKL_A_HOOK_CALLS])
+		out_uint("calls", "calls %" PRIu64, mnl_attr_get_u64(tb[SKL_A_HOOK_CALLS]));
 	out_close_object();
 	out_text("\n");
 }
@@ -95,12 +96,13 @@ static int status_cb(const struct nlmsghdr *nlh, void *data)
 		case SKL_A_STATUS_STAGED:
 		case SKL_A_STATUS_MAX_RULES:
 		case SKL_A_STATUS_MAX_SOCKETS:
+			type = mnl_attr_get_type(attr);
 			if (*in_hooks) {
 				out_close_array();
-				out_text("objects:");
+				if (type != SKL_A_STATUS_MAX_RULES)
+					out_text("objects:");
 				*in_hooks = false;
 			}
-			type = mnl_attr_get_type(attr);
 			if (type == SKL_A_STATUS_MAX_RULES)
 				out_text("limits:");
 			snprintf(fmt, sizeof(fmt), " %s %%" PRIu64, totals[type][0]);

@@ -247,4 +247,18 @@ static inline int skl_udp_port_slot_count(const struct net *net, u16 hnum)
 #define SKL_UDP_TABLE_FROM(table)
 #endif
 
+/*
+ * Joining the events group needs CAP_NET_ADMIN over the namespace's user namespace, as
+ * the requests that read do. Generic netlink checks it at join time from the group's
+ * flags: GENL_MCAST_CAP_NET_ADMIN, or GENL_UNS_ADMIN_PERM where the check was
+ * backported before that flag existed. A kernel with neither checks nothing.
+ */
+#if defined(HAVE_GENL_MCAST_CAP_NET_ADMIN)
+#define SKL_GENL_MCGRP_NET_ADMIN	GENL_MCAST_CAP_NET_ADMIN
+#elif defined(HAVE_GENL_MCGRP_UNS_ADMIN_PERM)
+#define SKL_GENL_MCGRP_NET_ADMIN	GENL_UNS_ADMIN_PERM
+#else
+#define SKL_GENL_MCGRP_NET_ADMIN	0
+#endif
+
 #endif /* SKL_COMPAT_H */

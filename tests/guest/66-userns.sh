@@ -29,7 +29,7 @@ expect "allow_userns=1: a socket registered in the user's namespace receives its
 	"0 steered" "$rc $(printf '%s' "$out" | tail -n 1)"
 out=$(as_nobody sklookupctl add-rule proto tcp dst 192.0.2.0/24 drop 2>&1); rc=$?
 expect "allow_userns=1: the user still cannot change the initial namespace" \
-	"1 sklookupctl: add-rule: Operation not permitted" "$rc $out"
+	"1 sklookupctl: add-rule: needs CAP_NET_ADMIN over the network namespace (Operation not permitted)" "$rc $out"
 expect "the initial namespace has none of the user's rules" "" "$(sklookupctl dump)"
 
 echo 3 >$p/max_rules
