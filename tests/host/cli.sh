@@ -222,6 +222,8 @@ export ctl
 whole 1 "sklookupctl: apply: /tmp: Is a directory" "sklookupctl apply /tmp" "$ctl" apply /tmp
 whole 1 "sklookupctl: apply: -: Is a directory" "sklookupctl apply - </tmp" \
 	sh -c '"$ctl" apply - </tmp'
+whole 1 "sklookupctl: apply: -: Bad file descriptor" "sklookupctl apply - <&-" \
+	sh -c '"$ctl" apply - <&-'
 whole 1 "sklookupctl: apply: /proc/self/mem: Input/output error" \
 	"sklookupctl apply /proc/self/mem" "$ctl" apply /proc/self/mem
 # Write-only for root too (procfs checks the owner's bits): a file that cannot be read.
