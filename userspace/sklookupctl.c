@@ -56,7 +56,7 @@ void skl_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	out_flush();
 	fputs("sklookupctl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -110,6 +110,14 @@ static int enter_netns(const char *name)
 	return 0;
 }
 
+/* The exit status, made a failure if output was lost (out_close() said so). */
+static int finish(int ret)
+{
+	if (out_close() && !ret)
+		return SKL_EXIT_FAIL;
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -143,10 +151,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return finish(0);
 		case 'V':
 			printf("sklookupctl %s\n", SKL_VERSION);
-			return 0;
+			return finish(0);
 		case ':':
 			skl_err("option '%s' needs an argument", argv[optind - 1]);
 			return SKL_EXIT_USAGE;
@@ -169,7 +177,7 @@ int main(int argc, char **argv)
 	out_init(json);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[optind], commands[i].name))
-			return commands[i].main(argc - optind - 1, argv + optind + 1);
+			return finish(commands[i].main(argc - optind - 1, argv + optind + 1));
 	}
 	skl_err("unknown command '%s'; try 'sklookupctl --help'", argv[optind]);
 	return SKL_EXIT_USAGE;
