@@ -98,6 +98,15 @@ def unreadable_input():
         must("unregister", "label", "full")
         extra.close()
 
+        # With stdout closed, the netlink socket would take descriptor 1 and the rules
+        # printed would go to the module, with no error.
+        res = subprocess.run(["sh", "-c", "sklookupctl dump >&-"], capture_output=True,
+                             text=True)
+        report(res.returncode == 1 and
+               res.stderr == "sklookupctl: write error: Bad file descriptor\n",
+               "sklookupctl dump >&- fails with a write error",
+               f"exit {res.returncode}: {res.stderr}")
+
         # monitor stops at the first event it cannot print. The rule added and deleted
         # until it does (it may not have subscribed yet) leaves the set as it was.
         mon = subprocess.Popen(["sklookupctl", "monitor"], stdout=full, stderr=subprocess.PIPE,
