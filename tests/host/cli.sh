@@ -6,19 +6,23 @@ set -u
 ctl=${SKLOOKUPCTL:-$(dirname "$0")/../../userspace/sklookupctl}
 version=$(cat "$(dirname "$0")/../../VERSION")
 
+# verdict NAME WHAT WANT_RC WANT GOT_RC GOT: the check's line; WHAT names the output compared.
+verdict() {
+	if [ "$5" = "$3" ] && [ "$6" = "$4" ]; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"
+		echo "# expected exit $3, $2: $4"
+		echo "# got exit $5, $2: $6"
+	fi
+}
+
 row() {
 	local want_rc=$1 want_line=$2 rc out
 	shift 2
 	out=$("$ctl" "$@" 2>&1 </dev/null)
 	rc=$?
-	local got_line=${out%%$'\n'*}
-	if [ "$rc" = "$want_rc" ] && [ "$got_line" = "$want_line" ]; then
-		echo "ok - sklookupctl $*"
-	else
-		echo "not ok - sklookupctl $*"
-		echo "# expected exit $want_rc, first line: $want_line"
-		echo "# got exit $rc, first line: $got_line"
-	fi
+	verdict "sklookupctl $*" "first line" "$want_rc" "$want_line" "$rc" "${out%%$'\n'*}"
 }
 
 row 0 "Usage: sklookupctl [OPTIONS] COMMAND [ARGUMENTS]" --help
@@ -208,13 +212,7 @@ whole() {
 	shift 3
 	out=$("$@" 2>&1)
 	rc=$?
-	if [ "$rc" = "$want_rc" ] && [ "$out" = "$want_out" ]; then
-		echo "ok - $name"
-	else
-		echo "not ok - $name"
-		echo "# expected exit $want_rc, output: $want_out"
-		echo "# got exit $rc, output: $out"
-	fi
+	verdict "$name" output "$want_rc" "$want_out" "$rc" "$out"
 }
 export ctl
 # Input that cannot be read whole is refused, naming the file and why; before, a
