@@ -79,7 +79,7 @@ def unreadable_input():
            and dump() == before, "apply of input that fails half way changes nothing",
            f"exit {res.returncode}: {res.stderr}\ndump:\n{dump()}")
 
-    # Every command that prints, to a full disk. register prints what it took.
+    # Every command that prints, to a full disk. register by pid prints what it took.
     extra = socket.socket()
     extra.bind(("127.0.0.1", 0))
     extra.listen()
@@ -87,11 +87,12 @@ def unreadable_input():
                 ["-j", "status"], ["stats"], ["-j", "stats"], ["stats", "--prometheus"],
                 ["explain", "proto", "tcp", "dst", "192.0.2.5", "port", "80"],
                 ["-j", "explain", "proto", "tcp", "dst", "192.0.2.5", "port", "80"],
-                ["-j", "register", "label", "full", "fd", str(extra.fileno())]]
+                ["-j", "register", "label", "full", "pid", str(os.getpid()), "proto", "tcp",
+                 "local", "127.0.0.1:%d" % extra.getsockname()[1]]]
     with open("/dev/full", "w", encoding="ascii") as full:
         for args in commands:
             res = subprocess.run(["sklookupctl", *args], stdout=full, stderr=subprocess.PIPE,
-                                 text=True, pass_fds=(extra.fileno(),))
+                                 text=True)
             report(res.returncode == 1 and res.stderr == WRITE_ERROR + "\n",
                    f"sklookupctl {' '.join(args[:3])} >/dev/full fails with a write error",
                    f"exit {res.returncode}: {res.stderr}")
