@@ -110,6 +110,25 @@ static int enter_netns(const char *name)
 	return 0;
 }
 
+/*
+ * A descriptor 0, 1 or 2 that the caller closed would be taken by the next file opened,
+ * the netlink socket: what is meant for stdout would be sent to the module, and lost
+ * without an error. Hold each on /dev/null, opened the other way round, so that using it
+ * still fails (EBADF) as a closed descriptor does.
+ */
+static void hold_standard_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one, as those below it are open. */
+		if (open("/dev/null", fd ? O_RDONLY : O_WRONLY) != fd)
+			return;
+	}
+}
+
 /* The exit status, made a failure if output was lost (out_close() said so). */
 static int finish(int ret)
 {
@@ -133,6 +152,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt;
 
+	hold_standard_fds();
 	/*
 	 * '+': options end at the command; its own words are its business. ':': report
 	 * mistakes ourselves, in the "sklookupctl: ..." form of every other error.
