@@ -175,6 +175,9 @@ int monitor_main(int argc, char **argv)
 			skl_err("monitor: %s", strerror(errno));
 			break;
 		}
+		/* An event that could not be printed: main() says why, and we stop. */
+		if (ferror(stdout))
+			break;
 	}
 	skl_nl_close(&nl);
 	return SKL_EXIT_FAIL;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "output.h"
+#include "util.h"
 
 #define MAX_DEPTH 16
 
@@ -11,6 +14,9 @@ static bool json;
 static int depth;
 /* Whether the container at each depth already holds an element (a comma is due). */
 static bool has_items[MAX_DEPTH];
+/* The errno of the first flush of stdout that failed, for the message at exit. */
+static int write_errno;
+static bool stdout_closed;
 
 void out_init(bool as_json)
 {
@@ -134,9 +140,47 @@ void out_text(const char *fmt, ...)
 	va_end(ap);
 }
 
-void out_finish(void)
+int out_finish(void)
 {
 	if (json)
 		putchar('\n');
-	fflush(stdout);
+	return out_flush();
+}
+
+int out_flush(void)
+{
+	if (stdout_closed)
+		return 0;
+	if (fflush(stdout)) {
+		if (!write_errno)
+			write_errno = errno;
+		return -1;
+	}
+	/* A write that failed earlier, when the buffer filled, left only the flag. */
+	return ferror(stdout) ? -1 : 0;
+}
+
+int out_close(void)
+{
+	int err = 0;
+
+	if (stdout_closed)
+		return 0;
+	if (out_flush())
+		err = write_errno ? write_errno : -1;
+	stdout_closed = true;
+	/*
+	 * close() can report what write() did not (NFS, a full quota). EBADF here means the
+	 * caller gave no stdout and nothing was written to it: nothing was lost.
+	 */
+	if (fclose(stdout) && !err && errno != EBADF)
+		err = errno;
+	if (!err)
+		return 0;
+	/* The failed write's errno is gone when glibc had nothing left to flush at the end. */
+	if (err > 0)
+		skl_err("write error: %s", strerror(err));
+	else
+		skl_err("write error");
+	return -1;
 }

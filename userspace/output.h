@@ -20,7 +20,18 @@ void out_str(const char *key, const char *text_fmt, const char *value);
 void out_uint(const char *key, const char *text_fmt, uint64_t value);
 void out_bool(const char *key, const char *text_fmt, bool value);
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Ends the document: the closing newline of JSON output. */
-void out_finish(void);
+/* Ends the document: the closing newline of JSON output; then out_flush(). */
+int out_finish(void);
+/*
+ * Flush stdout; every flush goes through here so that the errno of a failed write is
+ * kept for out_close(). Returns -1 if anything written to stdout was lost, else 0.
+ */
+int out_flush(void);
+/*
+ * Once, at exit: flush and close stdout. If anything written to it was lost, says
+ * "sklookupctl: write error: <why>" and returns -1, so that output cut short (a full
+ * disk under "dump > rules.conf") never passes for whole.
+ */
+int out_close(void);
 
 #endif /* SKLCTL_OUTPUT_H */

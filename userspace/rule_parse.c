@@ -155,7 +155,13 @@ int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size
 	unsigned int lineno = 0;
 	int n, ret = 0;
 
-	while (getline(&line, &len, f) >= 0) {
+	/*
+	 * A read error ends getline() like the end of the file does, and may first hand over
+	 * a line cut short (glibc returns what it read before the error): stop at it and
+	 * keep nothing. Otherwise a directory (fopen() opens one, read() fails with EISDIR)
+	 * reads as an empty file, and apply would put no rule in force.
+	 */
+	while (getline(&line, &len, f) >= 0 && !ferror(f)) {
 		lineno++;
 		if (count == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -184,6 +190,11 @@ int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size
 			continue;
 		}
 		rules[count++].line = lineno;
+	}
+	if (ferror(f)) {
+		/* errno is still the failed read's: nothing ran since. */
+		skl_err("apply: %s: %s", path, strerror(errno));
+		ret = SKL_EXIT_FAIL;
 	}
 	free(line);
 	*rulesp = rules;

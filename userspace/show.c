@@ -222,7 +222,7 @@ int dump_main(int argc, char **argv)
 		skl_nl_perror(&nl, "dump");
 		ret = SKL_EXIT_FAIL;
 	}
-	fflush(stdout);
+	out_flush();
 	skl_nl_close(&nl);
 	return ret;
 }

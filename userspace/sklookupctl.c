@@ -56,7 +56,7 @@ void skl_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	out_flush();
 	fputs("sklookupctl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -110,6 +110,33 @@ static int enter_netns(const char *name)
 	return 0;
 }
 
+/*
+ * A descriptor 0, 1 or 2 that the caller closed would be taken by the next file opened,
+ * the netlink socket: what is meant for stdout would be sent to the module, and lost
+ * without an error. Hold each on /dev/null, opened the other way round, so that using it
+ * still fails (EBADF) as a closed descriptor does.
+ */
+static void hold_standard_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: this one, as those below it are open. */
+		if (open("/dev/null", fd ? O_RDONLY : O_WRONLY) != fd)
+			return;
+	}
+}
+
+/* The exit status, made a failure if output was lost (out_close() said so). */
+static int finish(int ret)
+{
+	if (out_close() && !ret)
+		return SKL_EXIT_FAIL;
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -125,6 +152,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt;
 
+	hold_standard_fds();
 	/*
 	 * '+': options end at the command; its own words are its business. ':': report
 	 * mistakes ourselves, in the "sklookupctl: ..." form of every other error.
@@ -143,10 +171,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return finish(0);
 		case 'V':
 			printf("sklookupctl %s\n", SKL_VERSION);
-			return 0;
+			return finish(0);
 		case ':':
 			skl_err("option '%s' needs an argument", argv[optind - 1]);
 			return SKL_EXIT_USAGE;
@@ -169,7 +197,7 @@ int main(int argc, char **argv)
 	out_init(json);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (!strcmp(argv[optind], commands[i].name))
-			return commands[i].main(argc - optind - 1, argv + optind + 1);
+			return finish(commands[i].main(argc - optind - 1, argv + optind + 1));
 	}
 	skl_err("unknown command '%s'; try 'sklookupctl --help'", argv[optind]);
 	return SKL_EXIT_USAGE;

@@ -294,7 +294,7 @@ static void print_prometheus(const struct stats *st)
 	for (i = 0; i < st->nhooks; i++)
 		printf("sklookup_hook_active{hook=\"%s\",function=\"%s\"} %d\n",
 		       st->hooks[i].hook, st->hooks[i].name, st->hooks[i].active);
-	fflush(stdout);
+	out_flush();
 }
 
 int stats_main(int argc, char **argv)

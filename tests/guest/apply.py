@@ -2,11 +2,13 @@
 """apply replaces the whole rule set at once; dump prints it back in the same words."""
 import json
 import os
+import pty
 import select
 import signal
 import socket
 import subprocess
 import time
+import tty
 
 from testlib import local_routes, must, report, run
 
@@ -52,6 +54,77 @@ def dump():
     return must("dump")
 
 
+WRITE_ERROR = "sklookupctl: write error: No space left on device"
+
+
+def unreadable_input():
+    """Input that cannot be read whole changes nothing; output that cannot be written
+    whole is an error. Before, apply of a directory read no rule and flushed them all, a
+    read error half way applied the lines before it, and output to a full disk exited 0."""
+    before = dump()
+    res = subprocess.run(["sklookupctl", "apply", "/tmp"], capture_output=True, text=True)
+    report(res.returncode == 1 and res.stderr == "sklookupctl: apply: /tmp: Is a directory\n"
+           and dump() == before, "apply of a directory is refused and changes nothing",
+           f"exit {res.returncode}: {res.stderr}\ndump:\n{dump()}")
+
+    # A pty's master fails its read with EIO once the other side is closed and drained.
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    os.write(slave, b"proto tcp dst 203.0.113.0/24 label web\n")
+    os.close(slave)
+    res = subprocess.run(["sklookupctl", "apply", "-"], stdin=master, capture_output=True,
+                         text=True)
+    os.close(master)
+    report(res.returncode == 1 and res.stderr == "sklookupctl: apply: -: Input/output error\n"
+           and dump() == before, "apply of input that fails half way changes nothing",
+           f"exit {res.returncode}: {res.stderr}\ndump:\n{dump()}")
+
+    # Every command that prints, to a full disk. register by pid prints what it took.
+    extra = socket.socket()
+    extra.bind(("127.0.0.1", 0))
+    extra.listen()
+    commands = [["dump"], ["show"], ["-j", "show"], ["-s", "show"], ["status"],
+                ["-j", "status"], ["stats"], ["-j", "stats"], ["stats", "--prometheus"],
+                ["explain", "proto", "tcp", "dst", "192.0.2.5", "port", "80"],
+                ["-j", "explain", "proto", "tcp", "dst", "192.0.2.5", "port", "80"],
+                ["-j", "register", "label", "full", "pid", str(os.getpid()), "proto", "tcp",
+                 "local", "127.0.0.1:%d" % extra.getsockname()[1]]]
+    with open("/dev/full", "w", encoding="ascii") as full:
+        for args in commands:
+            res = subprocess.run(["sklookupctl", *args], stdout=full, stderr=subprocess.PIPE,
+                                 text=True)
+            report(res.returncode == 1 and res.stderr == WRITE_ERROR + "\n",
+                   f"sklookupctl {' '.join(args[:3])} >/dev/full fails with a write error",
+                   f"exit {res.returncode}: {res.stderr}")
+        must("unregister", "label", "full")
+        extra.close()
+
+        # With stdout closed, the netlink socket would take descriptor 1 and the rules
+        # printed would go to the module, with no error.
+        res = subprocess.run(["sh", "-c", "sklookupctl dump >&-"], capture_output=True,
+                             text=True)
+        report(res.returncode == 1 and
+               res.stderr == "sklookupctl: write error: Bad file descriptor\n",
+               "sklookupctl dump >&- fails with a write error",
+               f"exit {res.returncode}: {res.stderr}")
+
+        # monitor stops at the first event it cannot print. The rule added and deleted
+        # until it does (it may not have subscribed yet) leaves the set as it was.
+        mon = subprocess.Popen(["sklookupctl", "monitor"], stdout=full, stderr=subprocess.PIPE,
+                               text=True)
+        deadline = time.monotonic() + 10
+        while mon.poll() is None and time.monotonic() < deadline:
+            rule = must("add-rule", "proto", "udp", "dst", "203.0.113.9", "drop")
+            must("del-rule", rule)
+            time.sleep(0.2)
+        if mon.poll() is None:
+            mon.kill()
+        err = mon.communicate()[1]
+        report(mon.returncode == 1 and err == WRITE_ERROR + "\n",
+               "monitor >/dev/full stops with a write error", f"exit {mon.returncode}: {err}")
+    report(dump() == before, "the rules stay as they were", dump())
+
+
 def hits_of(dst):
     """The hits of the rule with destination dst, from show -j."""
     doc = json.loads(must("-j", "show"))
@@ -94,6 +167,8 @@ def main():
            "'192.0.2.1/24': address has bits set beyond the prefix length"
            and dump() == before, "a bad line names itself and changes nothing",
            f"exit {res.returncode}: {res.stderr}")
+
+    unreadable_input()
 
     res = subprocess.run(["sh", "-c", "sklookupctl dump | sklookupctl apply -"],
                          capture_output=True, text=True)

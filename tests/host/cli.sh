@@ -6,19 +6,23 @@ set -u
 ctl=${SKLOOKUPCTL:-$(dirname "$0")/../../userspace/sklookupctl}
 version=$(cat "$(dirname "$0")/../../VERSION")
 
+# verdict NAME WHAT WANT_RC WANT GOT_RC GOT: the check's line; WHAT names the output compared.
+verdict() {
+	if [ "$5" = "$3" ] && [ "$6" = "$4" ]; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1"
+		echo "# expected exit $3, $2: $4"
+		echo "# got exit $5, $2: $6"
+	fi
+}
+
 row() {
 	local want_rc=$1 want_line=$2 rc out
 	shift 2
 	out=$("$ctl" "$@" 2>&1 </dev/null)
 	rc=$?
-	local got_line=${out%%$'\n'*}
-	if [ "$rc" = "$want_rc" ] && [ "$got_line" = "$want_line" ]; then
-		echo "ok - sklookupctl $*"
-	else
-		echo "not ok - sklookupctl $*"
-		echo "# expected exit $want_rc, first line: $want_line"
-		echo "# got exit $rc, first line: $got_line"
-	fi
+	verdict "sklookupctl $*" "first line" "$want_rc" "$want_line" "$rc" "${out%%$'\n'*}"
 }
 
 row 0 "Usage: sklookupctl [OPTIONS] COMMAND [ARGUMENTS]" --help
@@ -198,4 +202,63 @@ printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
 row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" apply "$rules"
 row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf
 row 2 "sklookupctl: apply: usage: apply FILE|-" apply
+
+# whole WANT_RC WANT_OUTPUT NAME COMMAND...: COMMAND (which runs $ctl itself, behind an
+# input or output of its own) exits WANT_RC and prints exactly WANT_OUTPUT, stdout and
+# stderr together. For apply, one line and no "not loaded" after it: netlink was never
+# opened.
+whole() {
+	local want_rc=$1 want_out=$2 name=$3 rc out
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	verdict "$name" output "$want_rc" "$want_out" "$rc" "$out"
+}
+export ctl
+# Input that cannot be read whole is refused, naming the file and why; before, a
+# directory read as an empty file and apply flushed every rule.
+whole 1 "sklookupctl: apply: /tmp: Is a directory" "sklookupctl apply /tmp" "$ctl" apply /tmp
+whole 1 "sklookupctl: apply: -: Is a directory" "sklookupctl apply - </tmp" \
+	sh -c '"$ctl" apply - </tmp'
+whole 1 "sklookupctl: apply: -: Bad file descriptor" "sklookupctl apply - <&-" \
+	sh -c '"$ctl" apply - <&-'
+whole 1 "sklookupctl: apply: /proc/self/mem: Input/output error" \
+	"sklookupctl apply /proc/self/mem" "$ctl" apply /proc/self/mem
+# Write-only for root too (procfs checks the owner's bits): a file that cannot be read.
+whole 1 "sklookupctl: apply: /proc/sys/vm/drop_caches: Permission denied" \
+	"sklookupctl apply /proc/sys/vm/drop_caches" "$ctl" apply /proc/sys/vm/drop_caches
+whole 1 "sklookupctl: apply: /nonexistent: No such file or directory" \
+	"sklookupctl apply /nonexistent" "$ctl" apply /nonexistent
+# A read error half way: two good lines from a pty whose other side is closed, after
+# which the master's read fails with EIO. Before, the two lines were applied.
+pty_input='
+import os, pty, subprocess, sys, tty
+master, slave = pty.openpty()
+tty.setraw(slave)
+os.write(slave, b"proto tcp dst 192.0.2.0/24 label web\nproto udp dst 192.0.2.0/24 drop\n")
+os.close(slave)
+sys.exit(subprocess.run(sys.argv[1:], stdin=master).returncode)'
+whole 1 "sklookupctl: apply: -: Input/output error" \
+	"sklookupctl apply - from a pty that fails with EIO after two rules" \
+	python3 -c "$pty_input" "$ctl" apply -
+# Pipes and FIFOs are read to their end like files (then the module is asked).
+whole 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	"echo RULE | sklookupctl apply -" \
+	sh -c 'echo "proto tcp dst 192.0.2.0/24 label web" | "$ctl" apply -'
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+(echo "proto tcp dst 192.0.2.0/24 label web" >"$fifo" &)
+whole 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	"sklookupctl apply FIFO" "$ctl" apply "$fifo"
+rm -f "$fifo"
+# Output that cannot be written whole is an error: a file cut short must not look whole.
+whole 1 "sklookupctl: write error: No space left on device" \
+	"sklookupctl --version >/dev/full" sh -c '"$ctl" --version >/dev/full'
+whole 1 "sklookupctl: write error: No space left on device" \
+	"sklookupctl --help >/dev/full" sh -c '"$ctl" --help >/dev/full'
+whole 1 "sklookupctl: write error: Bad file descriptor" \
+	"sklookupctl --version >&-" sh -c '"$ctl" --version >&-'
+# Nothing written, nothing lost: only the reason it failed.
+whole 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	"sklookupctl dump >/dev/full" sh -c '"$ctl" dump >/dev/full'
 row 2 "sklookupctl: dump: unexpected argument 'all'" dump all
