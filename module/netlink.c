@@ -995,6 +995,13 @@ struct genl_family skl_genl_family __ro_after_init = {
 	.version = SKL_GENL_VERSION,
 	.module = THIS_MODULE,
 	.netnsok = true,
+	/*
+	 * Not under the kernel's genl_mutex, which every generic netlink family's lookup
+	 * (CTRL_CMD_GETFAMILY) takes too: a namespace's big commit or flush would stall the
+	 * whole host's generic netlink. Each namespace's state has its own lock; what is
+	 * shared among namespaces is atomic or locked on its own.
+	 */
+	.parallel_ops = true,
 	.ops = skl_genl_ops,
 	.n_ops = ARRAY_SIZE(skl_genl_ops),
 	.mcgrps = skl_genl_mcgrps,
