@@ -391,7 +391,7 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 	label = info->attrs[SKL_A_RULE_LABEL] ? nla_data(info->attrs[SKL_A_RULE_LABEL]) : NULL;
 	if (info->attrs[SKL_A_RULE_STAGE]) {
 		mutex_lock(&sn->lock);
-		err = skl_apply_stage(sn, info->snd_portid, &rule, label, info->extack);
+		err = skl_apply_stage(sn, NETLINK_CB(skb).sk, &rule, label, info->extack);
 		mutex_unlock(&sn->lock);
 		return err;
 	}
@@ -449,7 +449,8 @@ static int skl_cmd_rule_begin(struct sk_buff *skb, struct genl_info *info)
 	if (!sn)
 		return -EPERM;
 	mutex_lock(&sn->lock);
-	err = skl_apply_begin(sn, info->snd_portid);
+	/* The socket that sent the request: its own staged set, whatever its port id. */
+	err = skl_apply_begin(sn, NETLINK_CB(skb).sk);
 	mutex_unlock(&sn->lock);
 	return err;
 }
@@ -467,7 +468,7 @@ static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 	if (!reply)
 		return -ENOMEM;
 	mutex_lock(&sn->lock);
-	err = skl_apply_commit(sn, info->snd_portid, &count, info->extack);
+	err = skl_apply_commit(sn, NETLINK_CB(skb).sk, &count, info->extack);
 	if (!err)
 		skl_event_count(sn->net, SKL_EVENT_RULES_REPLACED, count);
 	mutex_unlock(&sn->lock);

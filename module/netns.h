@@ -33,6 +33,7 @@ extern struct skl_totals skl_totals;
  * @nr_labels: number of labels, under @lock
  * @counted: counted in skl_totals.namespaces, under @lock
  * @stagings: rule sets clients are sending for an atomic replace, under @lock
+ * @nr_stagings: number of @stagings, changed under @lock, read without it
  * @gc: releases sockets their owners closed, so they do not pin the namespace
  */
 struct skl_net {
@@ -46,6 +47,7 @@ struct skl_net {
 	unsigned int nr_labels;
 	bool counted;
 	struct list_head stagings;
+	atomic_t nr_stagings;
 	struct delayed_work gc;
 };
 
