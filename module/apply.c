@@ -172,6 +172,19 @@ void skl_apply_destroy(struct skl_net *sn)
 		skl_staging_free(sn, st);
 }
 
+/**
+ * skl_apply_drop() - drop the socket's staged set, if it has one
+ * @sn: the namespace's state, locked
+ * @sk: the client's netlink socket
+ */
+void skl_apply_drop(struct skl_net *sn, const struct sock *sk)
+{
+	struct skl_staging *st = skl_staging_find(sn, sk);
+
+	if (st)
+		skl_staging_free(sn, st);
+}
+
 /*
  * A generic netlink socket closed: drop what it had staged in its namespace. The notice
  * carries only the port id, which may belong to another socket already; the closed

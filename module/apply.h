@@ -21,6 +21,7 @@ int skl_apply_stage(struct skl_net *sn, const struct sock *sk, const struct skl_
 		    const char *label, struct netlink_ext_ack *extack);
 int skl_apply_commit(struct skl_net *sn, const struct sock *sk, u32 *count,
 		     struct netlink_ext_ack *extack);
+void skl_apply_drop(struct skl_net *sn, const struct sock *sk);
 void skl_apply_destroy(struct skl_net *sn);
 int skl_apply_register(void);
 void skl_apply_unregister(void);

@@ -140,7 +140,7 @@ def generation_check():
     res = subprocess.run(["sklookupctl", "apply", "--generation", str(gen), "-"],
                          input=text, capture_output=True, text=True)
     want = ("sklookupctl: apply: SKL_A_RULE_GENERATION: the rules changed since this "
-            "generation was read")
+            "generation was read (Stale file handle)")
     report(res.returncode == 1 and res.stderr.strip() == want and must("dump") == before
            and status()["staged"] == 0,
            "apply --generation of an older generation is refused and changes nothing",
