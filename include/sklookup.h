@@ -20,7 +20,8 @@
  *	labels), SKL_A_STATUS_RULES, SKL_A_STATUS_LABELS, SKL_A_STATUS_SOCKETS,
  *	SKL_A_STATUS_STAGED (rules sent into staged sets that are not committed yet); and
  *	the per-namespace limits SKL_A_STATUS_MAX_RULES and SKL_A_STATUS_MAX_SOCKETS (u32
- *	each). Reading needs no privilege.
+ *	each); and SKL_A_STATUS_GENERATION (u64), the generation of the caller's
+ *	namespace's rules (see SKL_CMD_RULE_COMMIT). Reading needs no privilege.
  *
  * Every other command acts on the caller's network namespace; changes need CAP_NET_ADMIN
  * over that namespace, reading needs none.
@@ -50,10 +51,19 @@
  *	Opens an empty staged rule set for the calling netlink socket (dropping one it had).
  *	RULE_ADD requests with the flag SKL_A_RULE_STAGE then go into it, validated as
  *	usual but not in force. Closing the socket drops the set.
+ *	A staged set belongs to the socket itself: another socket never sees it, even one
+ *	that comes to have the same port id after the first one closed.
  * SKL_CMD_RULE_COMMIT (do)
  *	Replaces every rule of the namespace with the staged set, in one step: lookups see
- *	the old rules or the new ones. Reply: SKL_A_RULE_COUNT. The staged set is gone
- *	afterwards, also when the commit is refused (then the old rules stay).
+ *	the old rules or the new ones. Reply: SKL_A_RULE_COUNT and SKL_A_RULE_GENERATION
+ *	(the new generation). The staged set is gone afterwards, also when the commit is
+ *	refused (then the old rules stay).
+ *	Request: SKL_A_RULE_GENERATION (u64), optional. Every change to the rules in force
+ *	(RULE_ADD without SKL_A_RULE_STAGE, RULE_DEL, RULE_FLUSH, RULE_COMMIT) bumps the
+ *	namespace's generation, which STATUS_GET reports. With the attribute, the commit
+ *	is refused with -ESTALE when the generation is no longer the one given: the rules
+ *	changed after the client read them (a dump to edit, or an add between BEGIN and
+ *	COMMIT). Without it, the staged set replaces whatever is in force.
  *
  * SKL_CMD_SOCKET_ADD (do)
  *	Request: SKL_A_LABEL_NAME, SKL_A_LABEL_FD (a file descriptor of the caller's).
@@ -141,6 +151,8 @@ enum skl_status_attr {
 	SKL_A_STATUS_STAGED,		/* u32, rules in staged sets not committed yet */
 	SKL_A_STATUS_MAX_RULES,		/* u32, module parameter max_rules */
 	SKL_A_STATUS_MAX_SOCKETS,	/* u32, module parameter max_sockets */
+	SKL_A_STATUS_PAD,
+	SKL_A_STATUS_GENERATION,	/* u64, generation of this namespace's rules */
 
 	__SKL_A_STATUS_MAX,
 	SKL_A_STATUS_MAX = __SKL_A_STATUS_MAX - 1
@@ -213,6 +225,7 @@ enum skl_rule_attr {
 	SKL_A_RULE_REDIRECT_ADDR,	/* binary, 4 or 16 bytes */
 	SKL_A_RULE_REDIRECT_PORT,	/* u16, host order; 0: the packet's port */
 	SKL_A_RULE_MISSES,		/* u64, redirects that found no socket (dump only) */
+	SKL_A_RULE_GENERATION,		/* u64, of the rules: commit's check and reply */
 
 	__SKL_A_RULE_MAX,
 	SKL_A_RULE_MAX = __SKL_A_RULE_MAX - 1

@@ -7,12 +7,17 @@
  * swap, so no lookup sees part of it. A staged set belongs to the netlink socket that
  * opened it and is dropped when that socket closes, so a client that dies half way
  * changes nothing and leaves nothing behind.
+ *
+ * A set is keyed by the socket itself, held by a reference, not by its netlink port id:
+ * the kernel frees the port id before it tells of the close, so another socket can take
+ * the id in between, and would otherwise find (or lose) a set that is not its own.
  */
 #include <linux/mm.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
 #include <linux/slab.h>
 #include <net/netlink.h>
+#include <net/sock.h>
 
 #include "apply.h"
 #include "charge.h"
@@ -23,66 +28,72 @@
 
 struct skl_staging {
 	struct list_head node;
-	u32 portid;
+	struct sock *sk;
 	u32 count;
 	u32 capacity;
 	struct skl_staged_rule *rules;
 };
 
-static struct skl_staging *skl_staging_find(struct skl_net *sn, u32 portid)
+static struct skl_staging *skl_staging_find(struct skl_net *sn, const struct sock *sk)
 {
 	struct skl_staging *st;
 
 	list_for_each_entry(st, &sn->stagings, node) {
-		if (st->portid == portid)
+		if (st->sk == sk)
 			return st;
 	}
 	return NULL;
 }
 
-static void skl_staging_free(struct skl_staging *st)
+static void skl_staging_free(struct skl_net *sn, struct skl_staging *st)
 {
 	list_del(&st->node);
+	atomic_dec(&sn->nr_stagings);
 	atomic_sub(st->count, &skl_totals.staged);
+	sock_put(st->sk);
 	kvfree(st->rules);
 	kfree(st);
 }
 
 /**
- * skl_apply_begin() - open an empty staged set for the socket @portid
+ * skl_apply_begin() - open an empty staged set for the socket @sk
  * @sn: the namespace's state, locked
- * @portid: the client's netlink port; a set it had open already is dropped
+ * @sk: the client's netlink socket, sending the request; a set it had open already is
+ *	dropped
  *
  * Return: 0 or -ENOMEM.
  */
-int skl_apply_begin(struct skl_net *sn, u32 portid)
+int skl_apply_begin(struct skl_net *sn, struct sock *sk)
 {
-	struct skl_staging *st = skl_staging_find(sn, portid);
+	struct skl_staging *st = skl_staging_find(sn, sk);
 
 	if (st)
-		skl_staging_free(st);
+		skl_staging_free(sn, st);
 	st = SKL_FALLIBLE(kzalloc(sizeof(*st), SKL_GFP_CHARGED));
 	if (!st)
 		return -ENOMEM;
-	st->portid = portid;
+	/* Held until the set goes: no other socket can come to have this address. */
+	sock_hold(sk);
+	st->sk = sk;
 	list_add(&st->node, &sn->stagings);
+	atomic_inc(&sn->nr_stagings);
 	return 0;
 }
 
 /**
  * skl_apply_stage() - add a validated rule to the socket's staged set
  * @sn: the namespace's state, locked
- * @portid: the client's netlink port
+ * @sk: the client's netlink socket
  * @rule: the rule
  * @label: its label, or NULL for a drop rule
  * @extack: why it is refused
  *
  * Return: 0, -ENOENT without an open set, -ENOSPC, -ENOMEM (the set is dropped).
  */
-int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
+int skl_apply_stage(struct skl_net *sn, const struct sock *sk, const struct skl_rule *rule,
 		    const char *label, struct netlink_ext_ack *extack)
 {
-	struct skl_staging *st = skl_staging_find(sn, portid);
+	struct skl_staging *st = skl_staging_find(sn, sk);
 	struct skl_staged_rule *bigger, *slot;
 	u32 capacity;
 
@@ -102,7 +113,7 @@ int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
 			 * A set missing a rule must never be committed; drop it now, which
 			 * also gives its memory back to the caller's cgroup at once.
 			 */
-			skl_staging_free(st);
+			skl_staging_free(sn, st);
 			NL_SET_ERR_MSG(extack, "out of memory for the staged rules (all dropped)"
 				       SKL_CHARGED_HINT);
 			return -ENOMEM;
@@ -123,7 +134,7 @@ int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
 /**
  * skl_apply_commit() - replace the namespace's rules with the socket's staged set
  * @sn: the namespace's state, locked
- * @portid: the client's netlink port
+ * @sk: the client's netlink socket
  * @count: the number of rules now in force
  * @extack: why it is refused
  *
@@ -131,10 +142,10 @@ int skl_apply_stage(struct skl_net *sn, u32 portid, const struct skl_rule *rule,
  *
  * Return: 0, or a negative error with the old rules still in force.
  */
-int skl_apply_commit(struct skl_net *sn, u32 portid, u32 *count,
+int skl_apply_commit(struct skl_net *sn, const struct sock *sk, u32 *count,
 		     struct netlink_ext_ack *extack)
 {
-	struct skl_staging *st = skl_staging_find(sn, portid);
+	struct skl_staging *st = skl_staging_find(sn, sk);
 	int err;
 
 	if (!st) {
@@ -143,7 +154,7 @@ int skl_apply_commit(struct skl_net *sn, u32 portid, u32 *count,
 	}
 	err = skl_rules_replace(sn, st->rules, st->count);
 	*count = st->count;
-	skl_staging_free(st);
+	skl_staging_free(sn, st);
 	if (err == -ENOMEM)
 		NL_SET_ERR_MSG(extack, "out of memory for the new rule set" SKL_CHARGED_HINT);
 	return err;
@@ -158,23 +169,48 @@ void skl_apply_destroy(struct skl_net *sn)
 	struct skl_staging *st, *tmp;
 
 	list_for_each_entry_safe(st, tmp, &sn->stagings, node)
-		skl_staging_free(st);
+		skl_staging_free(sn, st);
 }
 
-/* A generic netlink socket closed: drop what it had staged in its namespace. */
+/**
+ * skl_apply_drop() - drop the socket's staged set, if it has one
+ * @sn: the namespace's state, locked
+ * @sk: the client's netlink socket
+ */
+void skl_apply_drop(struct skl_net *sn, const struct sock *sk)
+{
+	struct skl_staging *st = skl_staging_find(sn, sk);
+
+	if (st)
+		skl_staging_free(sn, st);
+}
+
+/*
+ * A generic netlink socket closed: drop what it had staged in its namespace. The notice
+ * carries only the port id, which may belong to another socket already; the closed
+ * socket is the one netlink_release() orphaned (SOCK_DEAD) before telling.
+ */
 static int skl_apply_release(struct notifier_block *nb, unsigned long event, void *ptr)
 {
 	struct netlink_notify *n = ptr;
+	struct skl_staging *st, *tmp;
 	struct skl_net *sn;
-	struct skl_staging *st;
 
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
 		return NOTIFY_DONE;
 	sn = skl_net(n->net);
+	/*
+	 * Every generic netlink socket of the host that closes comes here; most never
+	 * staged anything. A set is opened in a request of its own socket, before that
+	 * socket can close, so a closing socket's set is counted already.
+	 */
+	if (!atomic_read(&sn->nr_stagings))
+		return NOTIFY_DONE;
 	mutex_lock(&sn->lock);
-	st = skl_staging_find(sn, n->portid);
-	if (st)
-		skl_staging_free(st);
+	list_for_each_entry_safe(st, tmp, &sn->stagings, node) {
+		if (sock_flag(st->sk, SOCK_DEAD))
+			skl_staging_free(sn, st);
+	}
 	mutex_unlock(&sn->lock);
 	return NOTIFY_DONE;
 }

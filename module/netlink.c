@@ -37,6 +37,7 @@ static const struct nla_policy skl_status_get_policy[SKL_A_STATUS_MAX + 1] = {
 	[SKL_A_STATUS_RULES] = { .type = NLA_REJECT },
 	[SKL_A_STATUS_LABELS] = { .type = NLA_REJECT },
 	[SKL_A_STATUS_SOCKETS] = { .type = NLA_REJECT },
+	[SKL_A_STATUS_GENERATION] = { .type = NLA_REJECT },
 };
 
 static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id, bool counters)
@@ -71,6 +72,7 @@ static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id, bool counters)
 static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 {
 	bool counters = netlink_capable(skb, CAP_NET_ADMIN);
+	struct skl_net *sn = skl_net(genl_info_net(info));
 	struct sk_buff *reply;
 	void *hdr;
 	int id, err = -EMSGSIZE;
@@ -96,7 +98,9 @@ static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 	      nla_put_u32(reply, SKL_A_STATUS_SOCKETS, atomic_read(&skl_totals.sockets)) ||
 	      nla_put_u32(reply, SKL_A_STATUS_STAGED, atomic_read(&skl_totals.staged)))) ||
 	    nla_put_u32(reply, SKL_A_STATUS_MAX_RULES, READ_ONCE(skl_max_rules)) ||
-	    nla_put_u32(reply, SKL_A_STATUS_MAX_SOCKETS, READ_ONCE(skl_max_sockets)))
+	    nla_put_u32(reply, SKL_A_STATUS_MAX_SOCKETS, READ_ONCE(skl_max_sockets)) ||
+	    nla_put_u64_64bit(reply, SKL_A_STATUS_GENERATION, skl_netns_generation(sn),
+			      SKL_A_STATUS_PAD))
 		goto err_free;
 	genlmsg_end(reply, hdr);
 	return genlmsg_reply(reply, info);
@@ -135,6 +139,10 @@ static const struct nla_policy skl_rule_id_policy[SKL_A_RULE_MAX + 1] = {
 
 static const struct nla_policy skl_rule_none_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_ID] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy skl_rule_commit_policy[SKL_A_RULE_MAX + 1] = {
+	[SKL_A_RULE_GENERATION] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy skl_socket_add_policy[SKL_A_LABEL_MAX + 1] = {
@@ -411,7 +419,7 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 	label = info->attrs[SKL_A_RULE_LABEL] ? nla_data(info->attrs[SKL_A_RULE_LABEL]) : NULL;
 	if (info->attrs[SKL_A_RULE_STAGE]) {
 		mutex_lock(&sn->lock);
-		err = skl_apply_stage(sn, info->snd_portid, &rule, label, info->extack);
+		err = skl_apply_stage(sn, NETLINK_CB(skb).sk, &rule, label, info->extack);
 		mutex_unlock(&sn->lock);
 		return err;
 	}
@@ -421,9 +429,11 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&sn->lock);
 	err = skl_rules_add(sn, &rule, label, &id, info->extack);
-	if (!err)
+	if (!err) {
+		skl_netns_changed(sn);
 		skl_event_send(sn->net, skl_event_rule_new(sn->net, SKL_EVENT_RULE_ADDED,
 							   skl_rules_find(sn, id)));
+	}
 	mutex_unlock(&sn->lock);
 	if (err) {
 		if (err == -ENOMEM)
@@ -451,10 +461,12 @@ static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
 	/* Built first: the rule is gone afterwards. */
 	event = skl_event_rule_new(sn->net, SKL_EVENT_RULE_DELETED, skl_rules_find(sn, id));
 	err = skl_rules_del(sn, id);
-	if (err)
+	if (err) {
 		nlmsg_free(event);
-	else
+	} else {
+		skl_netns_changed(sn);
 		skl_event_send(sn->net, event);
+	}
 	mutex_unlock(&sn->lock);
 	if (err == -ENOENT)
 		skl_reject(info->extack, info->attrs[SKL_A_RULE_ID], "no rule with this id");
@@ -469,16 +481,36 @@ static int skl_cmd_rule_begin(struct sk_buff *skb, struct genl_info *info)
 	if (!sn)
 		return -EPERM;
 	mutex_lock(&sn->lock);
-	err = skl_apply_begin(sn, info->snd_portid);
+	/* The socket that sent the request: its own staged set, whatever its port id. */
+	err = skl_apply_begin(sn, NETLINK_CB(skb).sk);
 	mutex_unlock(&sn->lock);
 	return err;
+}
+
+/*
+ * The commit's generation check: the client read the rules at generation @attr, and they
+ * must not have changed since.
+ */
+static int skl_check_generation(struct skl_net *sn, struct genl_info *info)
+{
+	const struct nlattr *attr = info->attrs[SKL_A_RULE_GENERATION];
+
+	if (!attr)
+		return 0;
+	if (nla_get_u64(attr) == sn->generation)
+		return 0;
+	skl_reject(info->extack, attr,
+		   "SKL_A_RULE_GENERATION: the rules changed since this generation was read");
+	return -ESTALE;
 }
 
 static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct skl_net *sn = skl_net_to_change(info);
 	struct sk_buff *reply;
+	void *hdr;
 	u32 count = 0;
+	u64 generation = 0;
 	int err;
 
 	if (!sn)
@@ -487,15 +519,28 @@ static int skl_cmd_rule_commit(struct sk_buff *skb, struct genl_info *info)
 	if (!reply)
 		return -ENOMEM;
 	mutex_lock(&sn->lock);
-	err = skl_apply_commit(sn, info->snd_portid, &count, info->extack);
-	if (!err)
+	err = skl_check_generation(sn, info);
+	if (err)
+		skl_apply_drop(sn, NETLINK_CB(skb).sk);
+	else
+		err = skl_apply_commit(sn, NETLINK_CB(skb).sk, &count, info->extack);
+	if (!err) {
+		generation = skl_netns_changed(sn);
 		skl_event_count(sn->net, SKL_EVENT_RULES_REPLACED, count);
+	}
 	mutex_unlock(&sn->lock);
 	if (err) {
 		nlmsg_free(reply);
 		return err;
 	}
-	return skl_reply_number(reply, info, SKL_CMD_RULE_COMMIT, SKL_A_RULE_COUNT, count);
+	hdr = genlmsg_put_reply(reply, info, &skl_genl_family, 0, SKL_CMD_RULE_COMMIT);
+	if (!hdr || nla_put_u32(reply, SKL_A_RULE_COUNT, count) ||
+	    nla_put_u64_64bit(reply, SKL_A_RULE_GENERATION, generation, SKL_A_RULE_PAD)) {
+		nlmsg_free(reply);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(reply, hdr);
+	return genlmsg_reply(reply, info);
 }
 
 static int skl_cmd_rule_flush(struct sk_buff *skb, struct genl_info *info)
@@ -506,6 +551,7 @@ static int skl_cmd_rule_flush(struct sk_buff *skb, struct genl_info *info)
 		return -EPERM;
 	mutex_lock(&sn->lock);
 	skl_rules_flush(sn);
+	skl_netns_changed(sn);
 	skl_event_count(sn->net, SKL_EVENT_RULES_FLUSHED, 0);
 	mutex_unlock(&sn->lock);
 	return 0;
@@ -991,7 +1037,7 @@ static const struct genl_ops skl_genl_ops[] = {
 	{
 		.cmd = SKL_CMD_RULE_COMMIT,
 		.doit = skl_cmd_rule_commit,
-		.policy = skl_rule_none_policy,
+		.policy = skl_rule_commit_policy,
 		.maxattr = SKL_A_RULE_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
@@ -1019,6 +1065,13 @@ struct genl_family skl_genl_family __ro_after_init = {
 	.version = SKL_GENL_VERSION,
 	.module = THIS_MODULE,
 	.netnsok = true,
+	/*
+	 * Not under the kernel's genl_mutex, which every generic netlink family's lookup
+	 * (CTRL_CMD_GETFAMILY) takes too: a namespace's big commit or flush would stall the
+	 * whole host's generic netlink. Each namespace's state has its own lock; what is
+	 * shared among namespaces is atomic or locked on its own.
+	 */
+	.parallel_ops = true,
 	.ops = skl_genl_ops,
 	.n_ops = ARRAY_SIZE(skl_genl_ops),
 	.mcgrps = skl_genl_mcgrps,

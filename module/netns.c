@@ -67,6 +67,7 @@ static int __net_init skl_net_init(struct net *net)
 	INIT_LIST_HEAD(&sn->stagings);
 	INIT_DELAYED_WORK(&sn->gc, skl_netns_gc);
 	sn->next_rule_id = 1;
+	sn->generation = 1;
 	return 0;
 }
 

@@ -33,6 +33,8 @@ extern struct skl_totals skl_totals;
  * @nr_labels: number of labels, under @lock
  * @counted: counted in skl_totals.namespaces, under @lock
  * @stagings: rule sets clients are sending for an atomic replace, under @lock
+ * @nr_stagings: number of @stagings, changed under @lock, read without it
+ * @generation: bumped by every change to the rules in force, under @lock
  * @gc: releases sockets their owners closed, so they do not pin the namespace
  */
 struct skl_net {
@@ -46,6 +48,8 @@ struct skl_net {
 	unsigned int nr_labels;
 	bool counted;
 	struct list_head stagings;
+	atomic_t nr_stagings;
+	u64 generation;
 	struct delayed_work gc;
 };
 
@@ -54,6 +58,30 @@ extern unsigned int skl_net_id;
 static inline struct skl_net *skl_net(const struct net *net)
 {
 	return net_generic(net, skl_net_id);
+}
+
+/**
+ * skl_netns_changed() - the rules in force changed: bump the generation
+ * @sn: the namespace's state, locked
+ *
+ * Return: the new generation.
+ */
+static inline u64 skl_netns_changed(struct skl_net *sn)
+{
+	lockdep_assert_held(&sn->lock);
+	WRITE_ONCE(sn->generation, sn->generation + 1);
+	return sn->generation;
+}
+
+/**
+ * skl_netns_generation() - the generation of @sn's rules, read without its lock
+ * @sn: the namespace's state
+ *
+ * Return: the generation, as of some moment during the call.
+ */
+static inline u64 skl_netns_generation(const struct skl_net *sn)
+{
+	return READ_ONCE(sn->generation);
 }
 
 int skl_netns_register(void);

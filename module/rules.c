@@ -64,7 +64,9 @@ static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MAT
 		skl_rule_free(rs->dead[i]);
 		cond_resched();
 	}
-	kvfree(rs->dead);
+	/* A flushed set's dead rules are its own rules. */
+	if (rs->dead != rs->rules)
+		kvfree(rs->dead);
 	kvfree(rs);
 }
 
@@ -463,16 +465,33 @@ struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id)
  * skl_rules_flush() - delete every rule
  * @sn: the namespace's state, locked
  *
- * Sleeps for a grace period; cannot fail.
+ * The rules are freed after a grace period by the retire work, as a replaced set's are:
+ * neither the wait nor a million frees hold the namespace's lock. Cannot fail: without
+ * memory to defer the freeing, it waits and frees here.
  */
 void skl_rules_flush(struct skl_net *sn)
 {
+	struct skl_ruleset_retired *retired;
+	bool changed[SKL_MATCH_NR_TABLES];
 	struct skl_ruleset *old;
 	u32 i;
 
-	old = rcu_replace_pointer(sn->rules, NULL, lockdep_is_held(&sn->lock));
+	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	if (!old)
 		return;
+	memset(changed, true, sizeof(changed));
+	if (!skl_ruleset_publish(sn, NULL, changed, &retired)) {
+		for (i = 0; i < old->count; i++) {
+			if (old->rules[i]->label)
+				skl_label_put(sn, old->rules[i]->label);
+			cond_resched();
+		}
+		old->dead = old->rules;
+		old->ndead = old->count;
+		skl_ruleset_retire(retired);
+		return;
+	}
+	rcu_replace_pointer(sn->rules, NULL, lockdep_is_held(&sn->lock));
 	skl_steer_ruleset_removed();
 	atomic_sub(sn->nr_rules, &skl_totals.rules);
 	sn->nr_rules = 0;

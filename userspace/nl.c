@@ -235,6 +235,34 @@ struct nlmsghdr *skl_nl_request(struct skl_nl *nl, uint8_t cmd, uint16_t flags)
 	return nlh;
 }
 
+static int generation_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(attr) == SKL_A_STATUS_GENERATION &&
+		    mnl_attr_validate(attr, MNL_TYPE_U64) == 0) {
+			*(uint64_t *)data = mnl_attr_get_u64(attr);
+			*((uint64_t *)data + 1) = 1;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int skl_nl_generation(struct skl_nl *nl, uint64_t *generation)
+{
+	uint64_t got[2] = { 0, 0 };	/* the generation, and whether it came */
+
+	if (skl_nl_run(nl, skl_nl_request(nl, SKL_CMD_STATUS_GET, 0), generation_cb, got) < 0)
+		return -1;
+	if (!got[1]) {
+		errno = ENODATA;
+		return -1;
+	}
+	*generation = got[0];
+	return 0;
+}
+
 void skl_nl_perror(const struct skl_nl *nl, const char *what)
 {
 	if (nl->extack[0])

@@ -36,6 +36,12 @@ struct nlmsghdr *skl_nl_request(struct skl_nl *nl, uint8_t cmd, uint16_t flags);
  */
 int skl_nl_run(struct skl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+/*
+ * The generation of the namespace's rules (STATUS_GET), which every change bumps. Returns
+ * 0, or -1 with errno set (ENODATA from a module that does not report it).
+ */
+int skl_nl_generation(struct skl_nl *nl, uint64_t *generation);
+
 /* Print "sklookupctl: <what>: <extack or strerror>" for the last failed skl_nl_run. */
 void skl_nl_perror(const struct skl_nl *nl, const char *what);
 

@@ -201,11 +201,25 @@ int apply_main(int argc, char **argv)
 	struct skl_nl nl;
 	size_t count = 0;
 	struct number_reply applied = { SKL_A_RULE_COUNT, MNL_TYPE_U32, 0 };
+	unsigned long long generation = 0;
+	bool check = false;
 	int out_of_memory = 0;
+	char *end;
 	int ret;
 
+	if (argc == 3 && (!strcmp(argv[0], "-g") || !strcmp(argv[0], "--generation"))) {
+		errno = 0;
+		generation = strtoull(argv[1], &end, 10);
+		if (!*argv[1] || *end || errno || argv[1][0] == '-')
+			return skl_usage_error("apply", "generation", argv[1],
+					       "must be a number (dump --generation prints it)");
+		check = true;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc != 1)
-		return skl_usage_error("apply", "", NULL, "usage: apply FILE|-");
+		return skl_usage_error("apply", "", NULL,
+				       "usage: apply [--generation N] FILE|-");
 	/* The whole file parses before the module is asked anything. */
 	ret = read_rule_file(argv[0], &rules, &count);
 	if (ret)
@@ -224,6 +238,8 @@ int apply_main(int argc, char **argv)
 		ret = stage_rules(&nl, argv[0], rules, count, &out_of_memory);
 	if (!ret) {
 		nlh = skl_nl_request(&nl, SKL_CMD_RULE_COMMIT, 0);
+		if (check)
+			mnl_attr_put_u64(nlh, SKL_A_RULE_GENERATION, generation);
 		if (skl_nl_run(&nl, nlh, number_cb, &applied) < 0) {
 			out_of_memory = errno == ENOMEM;
 			skl_nl_perror(&nl, "apply");

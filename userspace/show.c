@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/genetlink.h>
@@ -197,30 +200,89 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
 	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	char words[RULE_WORDS_MAX];
 
-	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	skl_print_rule_words(tb);
-	printf("\n");
+	fprintf(data, "%s\n", rule_words(tb, words, sizeof(words)));
 	return MNL_CB_OK;
+}
+
+/* How often dump --generation reads again when the rules change while it reads. */
+#define DUMP_TRIES 5
+
+/*
+ * The rules, read between two readings of their generation, again until both agree: the
+ * rules printed are those of the generation printed, which apply --generation checks.
+ */
+static int dump_generation(struct skl_nl *nl)
+{
+	uint64_t before = 0, after = 1;
+	char *text = NULL;
+	size_t size;
+	FILE *out;
+	int tries;
+
+	for (tries = 0; tries < DUMP_TRIES && before != after; tries++) {
+		free(text);
+		text = NULL;
+		/* Buffered until the generation is known not to have moved. */
+		out = open_memstream(&text, &size);
+		if (!out) {
+			skl_err("dump: %s", strerror(errno));
+			return SKL_EXIT_FAIL;
+		}
+		if (skl_nl_generation(nl, &before) < 0 ||
+		    skl_nl_run(nl, skl_nl_request(nl, SKL_CMD_RULE_GET, NLM_F_DUMP),
+			       dump_cb, out) < 0 ||
+		    skl_nl_generation(nl, &after) < 0) {
+			fclose(out);
+			free(text);
+			skl_nl_perror(nl, "dump");
+			return SKL_EXIT_FAIL;
+		}
+		if (fclose(out)) {
+			free(text);
+			skl_err("dump: %s", strerror(errno));
+			return SKL_EXIT_FAIL;
+		}
+	}
+	if (before != after) {
+		free(text);
+		skl_err("dump: the rules kept changing while they were read (%d tries)",
+			DUMP_TRIES);
+		return SKL_EXIT_FAIL;
+	}
+	printf("# generation %" PRIu64 "\n%s", before, text);
+	free(text);
+	return 0;
 }
 
 int dump_main(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
 	struct skl_nl nl;
+	bool generation = false;
 	int ret = 0;
 
+	if (argc && (!strcmp(argv[0], "-g") || !strcmp(argv[0], "--generation"))) {
+		generation = true;
+		argc--;
+		argv++;
+	}
 	if (argc) {
 		skl_err("dump: unexpected argument '%s'", argv[0]);
 		return SKL_EXIT_USAGE;
 	}
 	if (skl_nl_open(&nl) < 0)
 		return SKL_EXIT_FAIL;
-	nlh = skl_nl_request(&nl, SKL_CMD_RULE_GET, NLM_F_DUMP);
-	if (skl_nl_run(&nl, nlh, dump_cb, NULL) < 0) {
-		skl_nl_perror(&nl, "dump");
-		ret = SKL_EXIT_FAIL;
+	if (generation) {
+		ret = dump_generation(&nl);
+	} else {
+		nlh = skl_nl_request(&nl, SKL_CMD_RULE_GET, NLM_F_DUMP);
+		if (skl_nl_run(&nl, nlh, dump_cb, stdout) < 0) {
+			skl_nl_perror(&nl, "dump");
+			ret = SKL_EXIT_FAIL;
+		}
 	}
 	out_flush();
 	skl_nl_close(&nl);

@@ -28,9 +28,12 @@ static const struct skl_command commands[] = {
 	{ "show", show_main, "[-s] [label NAME]",
 	  "rules, and labels with their sockets; -s adds their counters" },
 	{ "flush", flush_main, "", "delete every rule (sockets stay registered)" },
-	{ "apply", apply_main, "FILE|-",
-	  "replace every rule at once with a file's (the words of add-rule, one rule a line)" },
-	{ "dump", dump_main, "", "print the rules in the form apply reads" },
+	{ "apply", apply_main, "[--generation N] FILE|-",
+	  "replace every rule at once with a file's (the words of add-rule, one rule a line);\n"
+	  "      with --generation, only if the rules are still those of generation N" },
+	{ "dump", dump_main, "[--generation]",
+	  "print the rules in the form apply reads; --generation first prints\n"
+	  "      '# generation N', N being the generation of the rules printed" },
 	{ "register", register_main,
 	  "label NAME fd N [pid PID]\n"
 	  "           | label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]]\n"

@@ -110,6 +110,10 @@ static int status_cb(const struct nlmsghdr *nlh, void *data)
 			if (type == SKL_A_STATUS_STAGED || type == SKL_A_STATUS_MAX_SOCKETS)
 				out_text("\n");
 			break;
+		case SKL_A_STATUS_GENERATION:
+			out_uint("generation", "generation: %" PRIu64 " (this namespace's rules)\n",
+				 mnl_attr_get_u64(attr));
+			break;
 		}
 	}
 	return MNL_CB_OK;

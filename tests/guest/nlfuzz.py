@@ -189,9 +189,10 @@ class Fuzzer:
             version = r.choice([0, 2, 255])
         if name in ("rule-add", "socket-add") and r.random() < 0.4:
             body = self.valid(name, set_name)
-        elif not req and r.random() < 0.85:
-            # Commands without request attributes (status, dumps, flush, begin, commit)
-            # must mostly run, so that they meet what the other requests left behind.
+        elif (not req or name == "rule-commit") and r.random() < 0.85:
+            # Commands without request attributes (status, dumps, flush, begin) and commit
+            # (whose only one, the generation, would mostly refuse it) must mostly run,
+            # so that they meet what the other requests left behind.
             body = b""
         else:
             body = self.attrs(set_name, req or None)

@@ -201,7 +201,9 @@ row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set be
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
 row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" apply "$rules"
 row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf
-row 2 "sklookupctl: apply: usage: apply FILE|-" apply
+row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply
+row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply --generation 3
+row 2 "sklookupctl: apply: generation '-1': must be a number (dump --generation prints it)" apply --generation -1 -
 
 # whole WANT_RC WANT_OUTPUT NAME COMMAND...: COMMAND (which runs $ctl itself, behind an
 # input or output of its own) exits WANT_RC and prints exactly WANT_OUTPUT, stdout and

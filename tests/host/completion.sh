@@ -125,10 +125,15 @@ row "sklookupctl register label web pid 42 fd 3 "
 row "sklookupctl register label web systemd "
 row "sklookupctl unregister " label
 row "sklookupctl unregister label d" dns
-row "sklookupctl apply " - other.txt rules.conf rules.d
+row "sklookupctl apply " - --generation other.txt rules.conf rules.d
 row "sklookupctl apply r" rules.conf rules.d
+row "sklookupctl apply --g" --generation
+row "sklookupctl apply --generation "
+row "sklookupctl apply --generation 7 r" rules.conf rules.d
+row "sklookupctl apply --generation 7 rules.conf "
 row "sklookupctl apply rules.conf "
-row "sklookupctl dump "
+row "sklookupctl dump " --generation
+row "sklookupctl dump --generation "
 row "sklookupctl status "
 row "sklookupctl monitor "
 row "sklookupctl stats " --prometheus
