@@ -21,10 +21,13 @@
  *	SKL_A_STATUS_STAGED (rules sent into staged sets that are not committed yet); and
  *	the per-namespace limits SKL_A_STATUS_MAX_RULES and SKL_A_STATUS_MAX_SOCKETS (u32
  *	each); and SKL_A_STATUS_GENERATION (u64), the generation of the caller's
- *	namespace's rules (see SKL_CMD_RULE_COMMIT). Reading needs no privilege.
+ *	namespace's rules (see SKL_CMD_RULE_COMMIT). The request needs no privilege; the
+ *	hooks' calls and the live objects are sent only to a caller with CAP_NET_ADMIN
+ *	over the initial user namespace, the generation only to one with CAP_NET_ADMIN over
+ *	the caller's network namespace.
  *
- * Every other command acts on the caller's network namespace; changes need CAP_NET_ADMIN
- * over that namespace, reading needs none.
+ * Every other command acts on the caller's network namespace and needs CAP_NET_ADMIN
+ * over it, to read as to change; so does joining the events group.
  *
  * SKL_CMD_RULE_ADD (do)
  *	Request: SKL_A_RULE_PROTO, SKL_A_RULE_FAMILY, SKL_A_RULE_DST and
@@ -79,8 +82,8 @@
  *
  * SKL_CMD_EXPLAIN (do)
  *	Where a new connection or datagram would go, decided as the receive path decides
- *	but with no side effect: no counter moves, nothing is delivered. Reading needs no
- *	privilege. Request: SKL_A_EXPLAIN_PROTO, _FAMILY, _DST and _DPORT are required;
+ *	but with no side effect: no counter moves, nothing is delivered. Needs
+ *	CAP_NET_ADMIN over the namespace, as reading the rules does. Request: SKL_A_EXPLAIN_PROTO, _FAMILY, _DST and _DPORT are required;
  *	_SRC (default the unspecified address), _SPORT (default 0) and _IFINDEX (the ingress
  *	device, default none) are optional. Reply: SKL_A_EXPLAIN_VERDICT; with a rule's
  *	verdict SKL_A_EXPLAIN_RULE_ID and _PHASE; SKL_A_EXPLAIN_SOCKET (skl_socket_attr,
@@ -95,8 +98,8 @@
  *
  * SKL_CMD_EVENT (multicast, group SKL_GENL_MCGRP_EVENTS)
  *	One message per change, sent to the listeners of the namespace where it happened;
- *	listening needs no privilege, like reading, since an event tells nothing that a
- *	dump does not. SKL_A_EVENT_TYPE (u8, enum skl_event) says what happened:
+ *	listening needs CAP_NET_ADMIN over the namespace, like reading, since an event
+ *	tells what a dump does. SKL_A_EVENT_TYPE (u8, enum skl_event) says what happened:
  *	SKL_EVENT_RULE_ADDED, SKL_EVENT_RULE_DELETED: SKL_A_EVENT_RULE, a nest with the
  *	rule's attributes as in SKL_CMD_RULE_GET (without SKL_A_RULE_HITS).
  *	SKL_EVENT_RULES_REPLACED (a commit), SKL_EVENT_RULES_FLUSHED: SKL_A_EVENT_COUNT,

@@ -72,7 +72,9 @@ static int skl_put_hook(struct sk_buff *skb, enum skl_hook_id id, bool counters)
 static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 {
 	bool counters = netlink_capable(skb, CAP_NET_ADMIN);
-	struct skl_net *sn = skl_net(genl_info_net(info));
+	struct net *net = genl_info_net(info);
+	/* When the rules last changed is as much the rules' business as the rules. */
+	bool generation = netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);
 	struct sk_buff *reply;
 	void *hdr;
 	int id, err = -EMSGSIZE;
@@ -99,8 +101,9 @@ static int skl_cmd_status_get(struct sk_buff *skb, struct genl_info *info)
 	      nla_put_u32(reply, SKL_A_STATUS_STAGED, atomic_read(&skl_totals.staged)))) ||
 	    nla_put_u32(reply, SKL_A_STATUS_MAX_RULES, READ_ONCE(skl_max_rules)) ||
 	    nla_put_u32(reply, SKL_A_STATUS_MAX_SOCKETS, READ_ONCE(skl_max_sockets)) ||
-	    nla_put_u64_64bit(reply, SKL_A_STATUS_GENERATION, skl_netns_generation(sn),
-			      SKL_A_STATUS_PAD))
+	    (generation &&
+	     nla_put_u64_64bit(reply, SKL_A_STATUS_GENERATION,
+			       skl_netns_generation(skl_net(net)), SKL_A_STATUS_PAD)))
 		goto err_free;
 	genlmsg_end(reply, hdr);
 	return genlmsg_reply(reply, info);

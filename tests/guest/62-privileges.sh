@@ -49,6 +49,12 @@ expect "root sees the counters of all namespaces in status" \
 	"$(sklookupctl -j status | python3 -c 'import json, sys
 d = json.load(sys.stdin)
 print(" ".join(k for k in ("calls", "hook") if k in d["hooks"][0]), " ".join(k for k in ("max_rules", "namespaces", "rules") if k in d))')"
+# The generation of a namespace's rules is for those who may read them: a user
+# namespace's root sees its own namespace's.
+out=$(as_nobody unshare -Urn sklookupctl -j status 2>&1); rc=$?
+expect "root of a user namespace sees its own namespace's generation in status, not the counters" \
+	"0 generation hooks max_rules max_sockets version" \
+	"$rc $(printf '%s' "$out" | keys | cut -d'|' -f1 | sed 's/ $//')"
 
 # Root of a user namespace that owns a network namespace reads and listens there.
 out=$(as_nobody unshare -Urn sh -c '
