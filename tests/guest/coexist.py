@@ -109,6 +109,39 @@ class BpfTracing:
         os.close(self.prog)
 
 
+NR_PERF_EVENT_OPEN = 298
+
+
+class PerfKprobe:
+    """A counting kprobe (or kretprobe) of perf's kprobe PMU on one function, one per CPU:
+    what perf record -e and bpftrace open."""
+
+    def __init__(self, func, ret):
+        with open("/sys/bus/event_source/devices/kprobe/type") as f:
+            pmu = int(f.read())
+        self.name = ctypes.create_string_buffer(func.encode())
+        attr = bytearray(112)
+        struct.pack_into("<IIQ", attr, 0, pmu, len(attr), 1 if ret else 0)
+        struct.pack_into("<Q", attr, 56, ctypes.addressof(self.name))
+        self.func, self.kind, self.fds = func, "perf kretprobe" if ret else "perf kprobe", []
+        buf = ctypes.create_string_buffer(bytes(attr), len(attr))
+        for cpu in range(os.cpu_count()):
+            fd = libc.syscall(NR_PERF_EVENT_OPEN, buf, -1, cpu, -1, 0)
+            if fd < 0:
+                err = ctypes.get_errno()
+                self.close()
+                raise OSError(err, f"perf_event_open {self.kind} {func}")
+            self.fds.append(fd)
+
+    def runs(self):
+        return sum(struct.unpack("<Q", os.read(fd, 8))[0] for fd in self.fds)
+
+    def close(self):
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+
 def tracefs(path, text, append=False):
     """Write text to a tracefs file (append: without clearing it; Python's own append
     mode seeks to the end, which tracefs refuses)."""
@@ -153,6 +186,13 @@ class Attach:
 
     on_kretprobe = on_kprobe
 
+    def on_perf(self, kind):
+        for func in HOOKED:
+            self.progs.append(PerfKprobe(func, kind == "perf_kretprobe"))
+
+    on_perf_kprobe = on_perf
+    on_perf_kretprobe = on_perf
+
     def on_function(self, kind):
         tracefs("set_ftrace_filter", "\n".join(HOOKED) + "\n")
         tracefs("trace", "")
@@ -166,7 +206,7 @@ class Attach:
         missing = []
         for p in self.progs:
             if p.runs() == 0:
-                missing.append(f"{p.kind} on {p.func} never ran")
+                missing.append(f"{p.kind} on {p.func} never saw a call")
         if any(k in ("kprobe", "kretprobe") for k in self.kinds):
             with open(f"{TRACING}/kprobe_profile") as f:
                 for line in f:
@@ -267,8 +307,8 @@ def main():
     # lookups have 8 to 10); fmod_ret is for functions on the error injection list only.
     trampoline = kernel_release() >= (6, 6)
     kinds = [("none",), ("fentry",), ("fexit",), ("fmod_ret",), ("kprobe",), ("kretprobe",),
-             ("function",), ("function_graph",),
-             ("fentry", "fexit", "kprobe", "kretprobe", "function")]
+             ("perf_kprobe",), ("perf_kretprobe",), ("function",), ("function_graph",),
+             ("fentry", "fexit", "kprobe", "kretprobe", "perf_kretprobe", "function")]
     for kind in kinds:
         name = "+".join(kind)
         before = len(dmesg_lines())
