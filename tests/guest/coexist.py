@@ -147,8 +147,10 @@ def tracefs(path, text, append=False):
     mode seeks to the end, which tracefs refuses)."""
     flags = os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC)
     fd = os.open(f"{TRACING}/{path}", flags)
+    data = text.encode()
     try:
-        os.write(fd, text.encode())
+        while data:  # ftrace's filter files take one name per write
+            data = data[os.write(fd, data):]
     except OSError as err:
         raise OSError(err.errno, f"{path} <- {text.strip()!r}: {err.strerror}") from None
     finally:
@@ -213,10 +215,14 @@ class Attach:
                     fields = line.split()
                     if fields and fields[0].startswith("sklcx_") and fields[-2] == "0":
                         missing.append(f"{fields[0]} never hit")
-        if any(k.startswith("function") for k in self.kinds):
+        tracer = [k for k in self.kinds if k.startswith("function")]
+        if tracer:
             with open(f"{TRACING}/trace") as f:
                 trace = f.read()
-            missing += [f"the tracer never saw {func}" for func in HOOKED if func not in trace]
+            # The tracers' own lines: "func <-caller" and "func() {" (or "func();").
+            mark = " <-" if tracer[0] == "function" else "()"
+            missing += [f"the tracer never saw {func}" for func in HOOKED
+                        if func + mark not in trace]
         return missing
 
     def detach(self):
