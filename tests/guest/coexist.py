@@ -322,6 +322,9 @@ def main():
         bpf_kinds = [k for k in kind if k in ATTACH]
         for k in bpf_kinds:
             refused = {f: e for (kk, f), e in att.refused.items() if kk == k}
+            for func, err in refused.items():
+                print(f"# {k} on {func}: {errno.errorcode.get(err.errno, err.errno)}"
+                      f" {err.strerror.splitlines()[-1] if err.strerror else ''}"[:200])
             if k == "fmod_ret" or not trampoline:
                 report(len(refused) == len(HOOKED) and
                        all(e.errno in (errno.EINVAL, ENOTSUPP, errno.EBUSY, errno.E2BIG)
