@@ -323,8 +323,11 @@ def main():
         for k in bpf_kinds:
             refused = {f: e for (kk, f), e in att.refused.items() if kk == k}
             for func, err in refused.items():
+                # The verifier's reason is the line before its statistics.
+                why = [l for l in str(err.strerror).splitlines()
+                       if l and not l.startswith("processed")]
                 print(f"# {k} on {func}: {errno.errorcode.get(err.errno, err.errno)}"
-                      f" {err.strerror.splitlines()[-1] if err.strerror else ''}"[:200])
+                      f" {why[-1] if why else ''}"[:200])
             if k == "fmod_ret" or not trampoline:
                 report(len(refused) == len(HOOKED) and
                        all(e.errno in (errno.EINVAL, ENOTSUPP, errno.EBUSY, errno.E2BIG)
