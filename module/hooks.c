@@ -6,7 +6,11 @@
  * runs on every lookup in every network namespace of the host: while no namespace has a
  * rule it only counts; otherwise steer.c decides. Steering changes where the hooked
  * function returns to, so the ops claim IPMODIFY, and a livepatch or another hooking
- * module that holds the function makes loading fail.
+ * module that holds the function makes loading fail. Other ftrace users share the
+ * functions: tracers, kprobes and kretprobes, and BPF trampolines (fentry, fexit) where
+ * the kernel lets them share with IPMODIFY (from 6.0) and take more than six arguments
+ * (x86-64 from 6.6); ftrace runs those after our callback, and skl_return() says how an
+ * answer decided there gets past them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

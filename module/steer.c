@@ -230,9 +230,17 @@ static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup
 	return decided;
 }
 
+/*
+ * Make the hooked lookup "return" @sk without running: ftrace's trampoline returns into
+ * skl_return_stub, which returns its first argument. Not the saved %rax: from 6.0 a BPF
+ * trampoline (fentry, fexit) may share the function, and ftrace's trampoline then jumps
+ * to it, with the stub as the "function" it calls (fexit) or returns to (fentry only).
+ * It clobbers %rax running its programs, but passes the argument registers it was
+ * entered with on to the stub. Its programs see @sk as the lookup's first argument.
+ */
 static void skl_return(struct pt_regs *regs, struct sock *sk)
 {
-	regs_set_return_value(regs, (unsigned long)sk);
+	regs->di = (unsigned long)sk;
 	instruction_pointer_set(regs, (unsigned long)skl_return_stub);
 }
 
