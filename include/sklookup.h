@@ -83,7 +83,8 @@
  * SKL_CMD_EXPLAIN (do)
  *	Where a new connection or datagram would go, decided as the receive path decides
  *	but with no side effect: no counter moves, nothing is delivered. Needs
- *	CAP_NET_ADMIN over the namespace, as reading the rules does. Request: SKL_A_EXPLAIN_PROTO, _FAMILY, _DST and _DPORT are required;
+ *	CAP_NET_ADMIN over the namespace, as reading the rules does. Request:
+ *	SKL_A_EXPLAIN_PROTO, _FAMILY, _DST and _DPORT are required;
  *	_SRC (default the unspecified address), _SPORT (default 0) and _IFINDEX (the ingress
  *	device, default none) are optional. Reply: SKL_A_EXPLAIN_VERDICT; with a rule's
  *	verdict SKL_A_EXPLAIN_RULE_ID and _PHASE; SKL_A_EXPLAIN_SOCKET (skl_socket_attr,
