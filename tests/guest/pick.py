@@ -181,7 +181,7 @@ def row(n, proto, family, size, total):
 def main():
     local_routes("192.0.2.0/24")
     rows = [("udp", "4", 2, DATAGRAMS), ("udp", "4", 16, DATAGRAMS),
-            ("udp", "dual", 2, DATAGRAMS // 4), ("tcp", "4", 2, CONNECTIONS)]
+            ("udp", "dual", 2, DATAGRAMS // 4), ("tcp", "4", 16, CONNECTIONS)]
     for n, (proto, family, size, total) in enumerate(rows):
         if len(sys.argv) > 1 and proto not in sys.argv[1:]:
             continue

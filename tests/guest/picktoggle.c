@@ -6,12 +6,20 @@
  * stays not live only for a moment (a few getsockname() calls live in between), so that
  * the module's sweep, which lets go of a socket it finds not live twice in a row, seldom
  * catches it so. In C: the window it must hit is a few instructions long.
+ *
+ * TCP waits a millisecond between shutdown() and listen(): a SYN that the kernel's lookup
+ * (or a label's pick) found while the listener was live, but that reached tcp_v4_rcv()
+ * after shutdown() and while listen() held the socket, goes to the socket's backlog
+ * without its route, and listen() then processes it as a listener: Debian's 6.1 oopsed
+ * in tcp_v4_conn_request() (NULL skb_rtable()) when the two followed each other at once.
+ * That race is the kernel's own, with or without this module.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int main(int argc, char **argv)
 {
@@ -44,6 +52,7 @@ int main(int argc, char **argv)
 			connect(fds[i], &unspec, sizeof(unspec));
 		} else {
 			shutdown(fds[i], SHUT_RD);
+			usleep(1000);
 			listen(fds[i], 4096);
 		}
 		for (j = 0; j < 2; j++) {
