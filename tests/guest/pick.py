@@ -135,7 +135,8 @@ def row(n, proto, family, size, total):
     label = f"pick{n}"
     port = 53 if proto == "udp" else 80
     addr = "::" if family == "dual" else "127.0.0.1"
-    base = 40000 + 100 * n
+    # Below the ephemeral range (32768 up), where earlier tests' connections may linger.
+    base = 20000 + 100 * n
     label_socks = [bound(proto, family, addr, base + i) for i in range(size)]
     toggled = label_socks[size // 2:]
     socks = {"steady": label_socks[:size // 2], "toggled": toggled,
