@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A label's pick while other sockets of the label change state (47-pick).
+"""A label's pick while other sockets of the label change state (43-pick).
 
 Each row: a label of sockets on loopback ports of their own (two, or sixteen, which
 widens the window the old two-pass pick left), a rule steering 192.0.2.x to it, and a
