@@ -25,6 +25,9 @@ DATAGRAMS = int(os.environ.get("SKL_PICK_DATAGRAMS", "40000"))
 CONNECTIONS = int(os.environ.get("SKL_PICK_CONNECTIONS", "6000"))
 CHUNK = 1000
 TOGGLE = "/tmp/picktoggle"
+# Not 80: connections of earlier tests in the same boot linger in TIME_WAIT there, and a
+# listener bound to 0.0.0.0:80 without SO_REUSEADDR left them unable to share the port.
+TCP_PORT = 9043
 
 
 def toggler(proto, socks):
@@ -118,7 +121,7 @@ def flood_tcp(dst, total, counts, socks, label, toggled, kept):
             c = socket.socket()
             c.settimeout(3)
             try:
-                c.connect((dst, 80))
+                c.connect((dst, TCP_PORT))
                 made += 1
             except OSError as err:
                 kept["errors"] += 1
@@ -133,7 +136,7 @@ def flood_tcp(dst, total, counts, socks, label, toggled, kept):
 def row(n, proto, family, size, total):
     dst = f"192.0.2.{10 + n}"
     label = f"pick{n}"
-    port = 53 if proto == "udp" else 80
+    port = 53 if proto == "udp" else TCP_PORT
     addr = "::" if family == "dual" else "127.0.0.1"
     # Below the ephemeral range (32768 up), where earlier tests' connections may linger.
     base = 20000 + 100 * n
