@@ -11,6 +11,8 @@
 
 #include <linux/in.h>
 #include <linux/ipv6.h>
+#include <linux/jhash.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
 #include <linux/slab.h>
@@ -26,41 +28,50 @@
 #include "limits.h"
 #include "netns.h"
 
-/* A socket that can no longer receive what a lookup would give it is skipped at once. */
-static bool skl_sock_live(const struct sock *sk)
+/*
+ * Whether @sk can still take what a lookup gives it. @sk_state is read once; the other
+ * words read are written by the socket's owner only when it binds, connects or closes.
+ */
+static bool skl_sock_live(const struct sock *sk, u8 proto)
 {
 	int state = READ_ONCE(sk->sk_state);
 
-	if (sk->sk_protocol == IPPROTO_TCP)
+	if (proto == IPPROTO_TCP)
 		return state == TCP_LISTEN;
 	return state != TCP_ESTABLISHED && !sk_unhashed(sk) && !sock_flag(sk, SOCK_DEAD);
 }
 
-static bool skl_sock_fits(const struct sock *sk, u8 proto, u8 family, bool dual_stack)
+static unsigned int skl_group_of(u8 proto, u8 family)
 {
-	if (sk->sk_protocol != proto || !skl_sock_live(sk))
-		return false;
-	if (!dual_stack)
-		return sk->sk_family == family;
-	/* An IPv4 lookup may be answered by an IPv6 socket that accepts IPv4. */
-	return sk->sk_family == AF_INET6 && !ipv6_only_sock(sk);
+	unsigned int group = proto == IPPROTO_UDP ? SKL_GROUP_UDP4 : SKL_GROUP_TCP4;
+
+	return family == AF_INET6 ? group + SKL_GROUP_TCP6 - SKL_GROUP_TCP4 : group;
 }
 
-static struct sock *skl_pick_among(const struct skl_socks *socks, u8 proto, u8 family,
-				   bool dual_stack, u32 hash)
+/*
+ * The hash chooses a socket of the group; only when that one is not live (it closed,
+ * connected or stopped listening since the array was built, and the sweep has not let
+ * go of it yet) are the following ones tried, each once, so that a live socket of the
+ * group always answers. In the steady state that is one socket looked at, whatever the
+ * size of the label.
+ */
+static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int group, u8 proto,
+				u32 hash)
 {
-	unsigned int i, fitting = 0, chosen;
+	unsigned int first = socks->group[group];
+	unsigned int n = socks->group[group + 1] - first;
+	unsigned int at, tried;
+	struct sock *sk;
 
-	for (i = 0; i < socks->count; i++)
-		fitting += skl_sock_fits(socks->sk[i], proto, family, dual_stack);
-	if (!fitting)
+	if (!n)
 		return NULL;
-	chosen = reciprocal_scale(hash, fitting);
-	for (i = 0; i < socks->count; i++) {
-		if (!skl_sock_fits(socks->sk[i], proto, family, dual_stack))
-			continue;
-		if (!chosen--)
-			return socks->sk[i];
+	at = reciprocal_scale(hash, n);
+	for (tried = 0; tried < n; tried++) {
+		sk = socks->pick[first + at];
+		if (likely(skl_sock_live(sk, proto)))
+			return sk;
+		if (++at == n)
+			at = 0;
 	}
 	return NULL;
 }
@@ -73,21 +84,30 @@ static struct sock *skl_pick_among(const struct skl_socks *socks, u8 proto, u8 f
  * @hash: a hash of the flow, so that one flow always gets the same socket
  *
  * Called under RCU from the lookup path. A socket of the packet's family is preferred;
- * an IPv4 packet goes to a dual-stack IPv6 socket only when the label has no IPv4 one.
+ * an IPv4 packet goes to a dual-stack IPv6 socket only when the label has no live IPv4
+ * one. Each socket is looked at once at most, in one array that does not change under
+ * the lookup: a change of another socket's state cannot make it miss a live one.
  *
  * Return: a live socket, without a reference taken, or NULL.
  */
 struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash)
 {
 	const struct skl_socks *socks = rcu_dereference(label->socks);
+	unsigned int group = skl_group_of(proto, family);
 	struct sock *sk;
 
 	if (!socks)
 		return NULL;
-	sk = skl_pick_among(socks, proto, family, false, hash);
+	sk = skl_pick_in(socks, group, proto, hash);
 	if (!sk && family == AF_INET)
-		sk = skl_pick_among(socks, proto, family, true, hash);
+		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, hash);
 	return sk;
+}
+
+static struct hlist_head *skl_label_bucket(const struct skl_net *sn, const char *name)
+{
+	return &sn->label_hash[jhash(name, strlen(name), sn->label_seed) &
+			       (sn->label_buckets - 1)];
 }
 
 /**
@@ -101,31 +121,100 @@ struct skl_label *skl_label_find(struct skl_net *sn, const char *name)
 {
 	struct skl_label *label;
 
-	list_for_each_entry(label, &sn->labels, node) {
+	if (!sn->label_hash)
+		return NULL;
+	hlist_for_each_entry(label, skl_label_bucket(sn, name), hnode) {
 		if (!strcmp(label->name, name))
 			return label;
 	}
 	return NULL;
 }
 
+#define SKL_LABEL_BUCKETS_MIN	16
+#define SKL_LABEL_BUCKETS_MAX	BIT(24)
+
+static struct hlist_head *skl_label_buckets(unsigned int n, gfp_t gfp)
+{
+	struct hlist_head *buckets;
+	unsigned int i;
+
+	buckets = kvmalloc_array(n, sizeof(*buckets), gfp);
+	for (i = 0; buckets && i < n; i++)
+		INIT_HLIST_HEAD(&buckets[i]);
+	return buckets;
+}
+
+/*
+ * Keep about one label per bucket. Growing is not needed for correctness, only for
+ * speed: when it fails, the chains get longer and nothing else changes, so it is not a
+ * step that makes the request fail.
+ */
+static void skl_label_hash_grow(struct skl_net *sn)
+{
+	unsigned int old_buckets = sn->label_buckets, i;
+	struct hlist_head *old = sn->label_hash, *new;
+	struct skl_label *label;
+	struct hlist_node *tmp;
+
+	if (sn->nr_labels < old_buckets || old_buckets >= SKL_LABEL_BUCKETS_MAX)
+		return;
+	new = skl_label_buckets(old_buckets * 4, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!new)
+		return;
+	sn->label_hash = new;
+	sn->label_buckets = old_buckets * 4;
+	for (i = 0; i < old_buckets; i++) {
+		hlist_for_each_entry_safe(label, tmp, &old[i], hnode) {
+			hlist_del(&label->hnode);
+			hlist_add_head(&label->hnode, skl_label_bucket(sn, label->name));
+		}
+		if (!(i % 1024))
+			cond_resched();
+	}
+	kvfree(old);
+}
+
+/* The table goes with the last label: a namespace without labels holds nothing. */
+static void skl_label_hash_drop(struct skl_net *sn)
+{
+	if (sn->nr_labels)
+		return;
+	kvfree(sn->label_hash);
+	sn->label_hash = NULL;
+	sn->label_buckets = 0;
+}
+
 static struct skl_label *skl_label_create(struct skl_net *sn, const char *name)
 {
 	struct skl_label *label;
 
+	if (!sn->label_hash) {
+		sn->label_hash = SKL_FALLIBLE(skl_label_buckets(SKL_LABEL_BUCKETS_MIN,
+								SKL_GFP_CHARGED));
+		if (!sn->label_hash)
+			return NULL;
+		sn->label_buckets = SKL_LABEL_BUCKETS_MIN;
+	}
 	label = SKL_FALLIBLE(kzalloc(sizeof(*label), SKL_GFP_CHARGED));
 	if (!label)
-		return NULL;
+		goto err_hash;
 	label->stats = SKL_FALLIBLE(alloc_percpu_gfp(struct skl_label_stats, SKL_GFP_CHARGED));
-	if (!label->stats) {
-		kfree(label);
-		return NULL;
-	}
+	if (!label->stats)
+		goto err_label;
 	strscpy(label->name, name, sizeof(label->name));
+	skl_label_hash_grow(sn);
+	hlist_add_head(&label->hnode, skl_label_bucket(sn, name));
 	list_add_tail(&label->node, &sn->labels);
 	sn->nr_labels++;
 	atomic_inc(&skl_totals.labels);
 	skl_netns_account(sn);
 	return label;
+
+err_label:
+	kfree(label);
+err_hash:
+	skl_label_hash_drop(sn);
+	return NULL;
 }
 
 static void skl_label_free_rcu(struct rcu_head *head)
@@ -142,7 +231,9 @@ static void skl_label_maybe_free(struct skl_net *sn, struct skl_label *label)
 	if (label->rule_refs || rcu_access_pointer(label->socks))
 		return;
 	list_del(&label->node);
+	hlist_del(&label->hnode);
 	sn->nr_labels--;
+	skl_label_hash_drop(sn);
 	atomic_dec(&skl_totals.labels);
 	skl_netns_account(sn);
 	call_rcu(&label->rcu, skl_label_free_rcu);
@@ -177,10 +268,14 @@ void skl_label_put(struct skl_net *sn, struct skl_label *label)
 	skl_label_maybe_free(sn, label);
 }
 
+/*
+ * One allocation: the pick groups (room for every socket twice, as a dual-stack socket
+ * is in two), then the sockets and their ids in the order of registration.
+ */
 static struct skl_socks *skl_socks_alloc(unsigned int count)
 {
-	size_t ids = ALIGN(struct_size((struct skl_socks *)NULL, sk, count),
-			   __alignof__(struct skl_sock_id));
+	size_t sks = struct_size((struct skl_socks *)NULL, pick, 2 * (size_t)count);
+	size_t ids = ALIGN(sks + count * sizeof(struct sock *), __alignof__(struct skl_sock_id));
 	struct skl_socks *socks;
 
 	socks = SKL_FALLIBLE(kmalloc(ids + count * sizeof(struct skl_sock_id),
@@ -188,8 +283,42 @@ static struct skl_socks *skl_socks_alloc(unsigned int count)
 	if (!socks)
 		return NULL;
 	socks->count = count;
+	socks->next = NULL;
+	socks->sk = (struct sock **)((char *)socks + sks);
 	socks->id = (struct skl_sock_id *)((char *)socks + ids);
 	return socks;
+}
+
+/* Protocol, family and IPV6_V6ONLY are fixed once a socket is bound: so are its groups. */
+static bool skl_sock_in_group(const struct sock *sk, unsigned int group)
+{
+	bool udp = group >= SKL_GROUP_UDP4;
+
+	if (sk->sk_protocol != (udp ? IPPROTO_UDP : IPPROTO_TCP))
+		return false;
+	switch (group - (udp ? SKL_GROUP_UDP4 : SKL_GROUP_TCP4)) {
+	case SKL_GROUP_TCP4:
+		return sk->sk_family == AF_INET;
+	case SKL_GROUP_TCP6:
+		return sk->sk_family == AF_INET6;
+	default:
+		return sk->sk_family == AF_INET6 && !ipv6_only_sock(sk);
+	}
+}
+
+/* Sort @socks->sk into the pick groups, before the array is published. */
+static void skl_socks_index(struct skl_socks *socks)
+{
+	unsigned int group, i, n = 0;
+
+	for (group = 0; group < SKL_GROUP_NR; group++) {
+		socks->group[group] = n;
+		for (i = 0; i < socks->count; i++) {
+			if (skl_sock_in_group(socks->sk[i], group))
+				socks->pick[n++] = socks->sk[i];
+		}
+	}
+	socks->group[SKL_GROUP_NR] = n;
 }
 
 static void skl_sock_id_of(struct skl_sock_id *id, const struct sock *sk, u64 ino)
@@ -205,13 +334,31 @@ static void skl_sock_id_of(struct skl_sock_id *id, const struct sock *sk, u64 in
 		id->addr = sk->sk_v6_rcv_saddr;
 }
 
+/*
+ * Publish @socks (NULL for none) as @label's sockets; keeps the list of labels that have
+ * sockets, so that finding a socket's label looks at those only, not at every label
+ * rules made. Returns the array it replaced.
+ */
+static struct skl_socks *skl_label_set_socks(struct skl_net *sn, struct skl_label *label,
+					     struct skl_socks *socks)
+{
+	struct skl_socks *old;
+
+	old = rcu_replace_pointer(label->socks, socks, lockdep_is_held(&sn->lock));
+	if (!old && socks)
+		list_add_tail(&label->with_socks, &sn->with_socks);
+	else if (old && !socks)
+		list_del(&label->with_socks);
+	return old;
+}
+
 static struct skl_label *skl_label_of_socket(struct skl_net *sn, const struct sock *sk)
 {
 	struct skl_label *label;
 	const struct skl_socks *socks;
 	unsigned int i;
 
-	list_for_each_entry(label, &sn->labels, node) {
+	list_for_each_entry(label, &sn->with_socks, with_socks) {
 		socks = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
 		for (i = 0; socks && i < socks->count; i++) {
 			if (socks->sk[i] == sk)
@@ -268,8 +415,9 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk, 
 	}
 	new->sk[count] = sk;
 	skl_sock_id_of(&new->id[count], sk, ino);
+	skl_socks_index(new);
 	sock_hold(sk);
-	rcu_assign_pointer(label->socks, new);
+	skl_label_set_socks(sn, label, new);
 	if (old)
 		kfree_rcu(old, rcu);
 	sn->nr_sockets++;
@@ -292,6 +440,35 @@ static void skl_put_socks(struct sock **sks, unsigned int count)
 		sock_put(sks[i]);
 }
 
+/* Unpublish @label's sockets and say so; the caller puts them after a grace period. */
+static struct skl_socks *skl_label_unpublish(struct skl_net *sn, struct skl_label *label,
+					     u8 reason)
+{
+	struct skl_socks *socks;
+	unsigned int i;
+
+	socks = skl_label_set_socks(sn, label, NULL);
+	if (socks) {
+		for (i = 0; i < socks->count; i++)
+			skl_event_socket(sn->net, SKL_EVENT_SOCKET_RELEASED, label->name,
+					 &socks->id[i], reason);
+		skl_event_label_empty(sn->net, label->name);
+	}
+	return socks;
+}
+
+/* Release the sockets of an array unpublished a grace period ago, and free it. */
+static unsigned int skl_socks_put(struct skl_net *sn, struct skl_socks *socks)
+{
+	unsigned int count = socks->count;
+
+	skl_put_socks(socks->sk, count);
+	sn->nr_sockets -= count;
+	atomic_sub(count, &skl_totals.sockets);
+	kfree(socks);
+	return count;
+}
+
 /**
  * skl_label_release() - release every socket registered under @label
  * @sn: the namespace's state, locked
@@ -304,27 +481,13 @@ static void skl_put_socks(struct sock **sks, unsigned int count)
  */
 int skl_label_release(struct skl_net *sn, struct skl_label *label, u8 reason)
 {
-	struct skl_socks *socks;
-	unsigned int i;
-	int count;
+	struct skl_socks *socks = skl_label_unpublish(sn, label, reason);
 
-	socks = rcu_replace_pointer(label->socks, NULL, lockdep_is_held(&sn->lock));
-	if (socks) {
-		for (i = 0; i < socks->count; i++)
-			skl_event_socket(sn->net, SKL_EVENT_SOCKET_RELEASED, label->name,
-					 &socks->id[i], reason);
-		skl_event_label_empty(sn->net, label->name);
-	}
 	skl_label_maybe_free(sn, label);
 	if (!socks)
 		return 0;
 	synchronize_rcu();
-	skl_put_socks(socks->sk, socks->count);
-	count = socks->count;
-	sn->nr_sockets -= count;
-	atomic_sub(count, &skl_totals.sockets);
-	kfree(socks);
-	return count;
+	return skl_socks_put(sn, socks);
 }
 
 /*
@@ -336,7 +499,7 @@ int skl_label_release(struct skl_net *sn, struct skl_label *label, u8 reason)
 static bool skl_sock_expired(const struct sock *sk, struct skl_sock_id *id)
 {
 	id->release = SKL_RELEASE_UNSPEC;
-	if (skl_sock_live(sk))
+	if (skl_sock_live(sk, sk->sk_protocol))
 		id->stale = false;
 	else if (sock_flag(sk, SOCK_DEAD))
 		id->release = SKL_RELEASE_CLOSED;
@@ -364,10 +527,9 @@ bool skl_label_sweep(struct skl_net *sn)
 	unsigned int ndead = 0, i, kept, expired;
 	struct skl_socks *old, *new;
 
-	list_for_each_entry_safe(label, tmp, &sn->labels, node) {
+	/* Only the labels with sockets: rules may have made a million without. */
+	list_for_each_entry_safe(label, tmp, &sn->with_socks, with_socks) {
 		old = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
-		if (!old)
-			continue;
 		for (i = 0, expired = 0; i < old->count; i++)
 			expired += skl_sock_expired(old->sk[i], &old->id[i]);
 		if (!expired)
@@ -392,7 +554,9 @@ bool skl_label_sweep(struct skl_net *sn)
 			new->sk[kept] = old->sk[i];
 			new->id[kept++] = old->id[i];
 		}
-		rcu_assign_pointer(label->socks, new);
+		if (new)
+			skl_socks_index(new);
+		skl_label_set_socks(sn, label, new);
 		for (i = 0; i < old->count; i++) {
 			if (old->id[i].release)
 				skl_event_socket(sn->net, SKL_EVENT_SOCKET_RELEASED, label->name,
@@ -414,16 +578,58 @@ bool skl_label_sweep(struct skl_net *sn)
 }
 
 /**
+ * skl_labels_unpublish() - hide every socket of a namespace that is going away
+ * @sn: the namespace's state, locked
+ *
+ * From the namespace's pre_exit: the pernet core waits for a grace period before it
+ * calls exit, where skl_labels_destroy() releases them, so that a namespace (or every
+ * namespace, at unload) costs no grace period of its own, however many labels it has.
+ */
+void skl_labels_unpublish(struct skl_net *sn)
+{
+	struct skl_label *label, *tmp;
+	struct skl_socks *socks;
+
+	list_for_each_entry_safe(label, tmp, &sn->with_socks, with_socks) {
+		socks = skl_label_unpublish(sn, label, SKL_RELEASE_NETNS_GONE);
+		if (socks) {
+			socks->next = sn->retired;
+			sn->retired = socks;
+		}
+	}
+}
+
+/**
  * skl_labels_destroy() - release every socket and free every label of a namespace
- * @sn: the namespace's state; no rule refers to a label any more
+ * @sn: the namespace's state, locked; no rule refers to a label any more
+ *
+ * The sockets skl_labels_unpublish() hid a grace period ago are released at once; any
+ * other (none, when it ran) costs one grace period for all of them.
  */
 void skl_labels_destroy(struct skl_net *sn)
 {
+	struct skl_socks *retired = sn->retired, *socks;
 	struct skl_label *label, *tmp;
 
+	sn->retired = NULL;
+	skl_labels_unpublish(sn);
+	if (sn->retired) {
+		synchronize_rcu();
+		for (socks = sn->retired; socks->next; socks = socks->next)
+			;
+		socks->next = retired;
+		retired = sn->retired;
+		sn->retired = NULL;
+	}
+	while (retired) {
+		socks = retired;
+		retired = socks->next;
+		skl_socks_put(sn, socks);
+		cond_resched();
+	}
 	list_for_each_entry_safe(label, tmp, &sn->labels, node) {
 		label->rule_refs = 0;
-		skl_label_release(sn, label, SKL_RELEASE_NETNS_GONE);
+		skl_label_maybe_free(sn, label);
 	}
 }
 

@@ -12,15 +12,42 @@
 struct skl_net;
 
 /*
- * The sockets of a label as lookups see them: replaced whole, never changed in place.
- * @id, in the same allocation after @sk, is for the control path only (under the
- * namespace's lock): what each socket was when it was registered.
+ * Where a lookup looks for a socket of a label: one group per protocol and family, and a
+ * group of the dual-stack (not IPV6_V6ONLY) IPv6 sockets, which may answer IPv4 lookups.
+ */
+enum skl_pick_group {
+	SKL_GROUP_TCP4,
+	SKL_GROUP_TCP6,
+	SKL_GROUP_TCP_DUAL,
+	SKL_GROUP_UDP4,
+	SKL_GROUP_UDP6,
+	SKL_GROUP_UDP_DUAL,
+	SKL_GROUP_NR,
+};
+
+/**
+ * struct skl_socks - the sockets of a label as lookups see them
+ * @count: number of registered sockets
+ * @group: group g is @pick[@group[g]] to @pick[@group[g + 1] - 1]
+ * @rcu: frees it once no lookup can be using it
+ * @next: chains arrays that teardown unpublished, until their sockets are released
+ * @sk: the registered sockets, in the order of registration, for the control path
+ * @id: what each of @sk was when it was registered, for the control path
+ * @pick: the sockets again, by enum skl_pick_group; a dual-stack socket is in two groups
+ *
+ * Built on the control path (under the namespace's lock) and replaced whole, never
+ * changed in place, so a lookup decides on one consistent snapshot; only @id's sweep
+ * marks change in place, and lookups never read them. @sk and @id point into the same
+ * allocation, after @pick.
  */
 struct skl_socks {
-	struct rcu_head rcu;
 	unsigned int count;
+	u32 group[SKL_GROUP_NR + 1];
+	struct rcu_head rcu;
+	struct skl_socks *next;
+	struct sock **sk;
 	struct skl_sock_id *id;
-	struct sock *sk[];
+	struct sock *pick[];
 };
 
 struct skl_label_stats {
@@ -32,6 +59,8 @@ struct skl_label_stats {
 /**
  * struct skl_label - a service's name, with the sockets registered under it
  * @node: in skl_net.labels
+ * @hnode: in skl_net.label_hash, by name
+ * @with_socks: in skl_net.with_socks while @socks is not NULL
  * @rcu: frees the label after lookups that may hold it are done
  * @name: what rules and users call it
  * @rule_refs: rules that steer to it; it lives while this or its sockets are non-zero
@@ -40,6 +69,8 @@ struct skl_label_stats {
  */
 struct skl_label {
 	struct list_head node;
+	struct hlist_node hnode;
+	struct list_head with_socks;
 	struct rcu_head rcu;
 	char name[SKL_LABEL_NAME_MAX];
 	unsigned int rule_refs;
@@ -54,6 +85,7 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk, 
 			 struct netlink_ext_ack *extack);
 int skl_label_release(struct skl_net *sn, struct skl_label *label, u8 reason);
 bool skl_label_sweep(struct skl_net *sn);
+void skl_labels_unpublish(struct skl_net *sn);
 void skl_labels_destroy(struct skl_net *sn);
 struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash);
 void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum);

@@ -3,6 +3,7 @@
  * Per-namespace state. Every namespace gets an (empty) skl_net from the pernet core; it
  * costs lookups in a namespace without rules one pointer test.
  */
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -64,11 +65,28 @@ static int __net_init skl_net_init(struct net *net)
 	mutex_init(&sn->lock);
 	sn->net = net;
 	INIT_LIST_HEAD(&sn->labels);
+	INIT_LIST_HEAD(&sn->with_socks);
+	sn->label_seed = get_random_u32();
 	INIT_LIST_HEAD(&sn->stagings);
 	INIT_DELAYED_WORK(&sn->gc, skl_netns_gc);
 	sn->next_rule_id = 1;
 	sn->generation = 1;
 	return 0;
+}
+
+/*
+ * Lookups in a namespace that goes away stop seeing its sockets here; the pernet core
+ * waits for a grace period before exit, for every namespace of the batch (or all of
+ * them, at unload) at once, and exit then lets go of them without waiting again.
+ */
+static void __net_exit skl_net_pre_exit(struct net *net)
+{
+	struct skl_net *sn = skl_net(net);
+
+	cancel_delayed_work_sync(&sn->gc);
+	mutex_lock(&sn->lock);
+	skl_labels_unpublish(sn);
+	mutex_unlock(&sn->lock);
 }
 
 static void __net_exit skl_net_exit(struct net *net)
@@ -87,6 +105,7 @@ static void __net_exit skl_net_exit(struct net *net)
 
 static struct pernet_operations skl_net_ops = {
 	.init = skl_net_init,
+	.pre_exit = skl_net_pre_exit,
 	.exit = skl_net_exit,
 	.id = &skl_net_id,
 	.size = sizeof(struct skl_net),

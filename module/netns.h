@@ -9,6 +9,7 @@
 #include <net/netns/generic.h>
 
 struct skl_ruleset;
+struct skl_socks;
 
 /* Live objects of the whole module, for status: a leak shows as a count that stays up. */
 struct skl_totals {
@@ -26,7 +27,13 @@ extern struct skl_totals skl_totals;
  * @lock: serialises every change to this namespace's rules and labels
  * @net: the namespace this state belongs to
  * @rules: the rule set lookups see; NULL when there are no rules
- * @labels: all labels, under @lock
+ * @labels: all labels, under @lock, in the order they were made (for dumps)
+ * @label_hash: the same labels by name, under @lock; NULL while there are none
+ * @label_buckets: size of @label_hash, a power of two
+ * @label_seed: of the hash of names, so that a tenant cannot aim at one bucket
+ * @with_socks: the labels that have sockets, under @lock
+ * @retired: socket arrays that pre_exit unpublished, released by exit after the grace
+ *	period the pernet core waits between the two
  * @next_rule_id: id of the next rule added; ids are never reused
  * @nr_rules: number of rules, under @lock
  * @nr_sockets: number of sockets held, under @lock
@@ -42,6 +49,11 @@ struct skl_net {
 	struct net *net;
 	struct skl_ruleset __rcu *rules;
 	struct list_head labels;
+	struct hlist_head *label_hash;
+	unsigned int label_buckets;
+	u32 label_seed;
+	struct list_head with_socks;
+	struct skl_socks *retired;
 	u64 next_rule_id;
 	unsigned int nr_rules;
 	unsigned int nr_sockets;

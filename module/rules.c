@@ -394,6 +394,8 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 			rule->match.id = sn->next_rule_id + made;
 			rule->match.priv = rule;
 			rs->rules[made] = rule;
+			/* Up to a million rules and labels, under the lock: let the CPU go. */
+			cond_resched();
 		}
 		err = skl_ruleset_compile(rs, NULL, changed);
 		if (err)
@@ -414,6 +416,7 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 			old->dead[i] = old->rules[i];
 			if (old->rules[i]->label)
 				skl_label_put(sn, old->rules[i]->label);
+			cond_resched();
 		}
 		old->ndead = old->count;
 	}
