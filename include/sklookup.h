@@ -78,7 +78,9 @@
  * SKL_CMD_LABEL_GET (dump)
  *	One message per label: SKL_A_LABEL_NAME, the counters SKL_A_LABEL_LOOKUPS,
  *	SKL_A_LABEL_DELIVERED and SKL_A_LABEL_MISSES, and one nested SKL_A_LABEL_SOCKET
- *	per socket (skl_socket_attr).
+ *	per socket (skl_socket_attr). A label with more sockets than one message holds
+ *	goes on in the messages that follow, each with SKL_A_LABEL_NAME and more
+ *	SKL_A_LABEL_SOCKET, without the counters.
  *
  * SKL_CMD_EXPLAIN (do)
  *	Where a new connection or datagram would go, decided as the receive path decides

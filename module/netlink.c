@@ -750,53 +750,86 @@ static int skl_put_socket(struct sk_buff *skb, int type, const struct sock *sk)
 	return 0;
 }
 
+/*
+ * Put @label into one message of a dump, from its socket @from on: the counters with the
+ * first message of a label only, then as many sockets as fit. A label with more sockets
+ * than a message holds goes on in the next messages, each naming it.
+ *
+ * Return: the socket to go on from (the label's socket count when it is all out), or
+ * -EMSGSIZE when not even the name fitted.
+ */
 static int skl_put_label(struct sk_buff *skb, struct skl_net *sn, const struct skl_label *label,
-			 u32 portid, u32 seq)
+			 unsigned int from, u32 portid, u32 seq)
 {
 	const struct skl_socks *socks;
 	struct skl_label_stats stats;
-	unsigned int i;
+	unsigned int i, count;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &skl_genl_family, NLM_F_MULTI, SKL_CMD_LABEL_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	skl_label_stats(label, &stats);
-	if (nla_put_string(skb, SKL_A_LABEL_NAME, label->name) ||
-	    nla_put_u64_64bit(skb, SKL_A_LABEL_LOOKUPS, stats.lookups, SKL_A_LABEL_PAD) ||
-	    nla_put_u64_64bit(skb, SKL_A_LABEL_DELIVERED, stats.delivered, SKL_A_LABEL_PAD) ||
-	    nla_put_u64_64bit(skb, SKL_A_LABEL_MISSES, stats.misses, SKL_A_LABEL_PAD))
+	if (nla_put_string(skb, SKL_A_LABEL_NAME, label->name))
 		goto cancel;
-	socks = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
-	for (i = 0; socks && i < socks->count; i++) {
-		if (skl_put_socket(skb, SKL_A_LABEL_SOCKET, socks->sk[i]))
+	if (!from) {
+		skl_label_stats(label, &stats);
+		if (nla_put_u64_64bit(skb, SKL_A_LABEL_LOOKUPS, stats.lookups, SKL_A_LABEL_PAD) ||
+		    nla_put_u64_64bit(skb, SKL_A_LABEL_DELIVERED, stats.delivered,
+				      SKL_A_LABEL_PAD) ||
+		    nla_put_u64_64bit(skb, SKL_A_LABEL_MISSES, stats.misses, SKL_A_LABEL_PAD))
 			goto cancel;
 	}
+	socks = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
+	count = socks ? socks->count : 0;
+	for (i = from; i < count; i++) {
+		if (skl_put_socket(skb, SKL_A_LABEL_SOCKET, socks->sk[i]))
+			break;
+	}
+	/* Each message carries a socket where one is left, so that a dump goes forward. */
+	if (i == from && from < count)
+		goto cancel;
 	genlmsg_end(skb, hdr);
-	return 0;
+	return i;
 cancel:
 	genlmsg_cancel(skb, hdr);
 	return -EMSGSIZE;
 }
 
-/* cb->args[0]: how many labels were dumped already. */
+/*
+ * cb->args[0]: how many labels were dumped whole; cb->args[1]: how many sockets of the
+ * next one were. Sockets may come and go between two parts of a dump, as rules between
+ * two parts of a rule dump: each part is consistent in itself.
+ */
 static int skl_cmd_label_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct skl_net *sn = skl_net(sock_net(skb->sk));
+	const struct skl_socks *socks;
 	const struct skl_label *label;
+	bool full = false;
 	long i = 0;
+	int next;
 
 	mutex_lock(&sn->lock);
 	list_for_each_entry(label, &sn->labels, node) {
 		if (i++ < cb->args[0])
 			continue;
-		if (skl_put_label(skb, sn, label, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq)) {
+		next = skl_put_label(skb, sn, label, cb->args[1], NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq);
+		socks = rcu_dereference_protected(label->socks, lockdep_is_held(&sn->lock));
+		if (next < 0 || (socks && next < socks->count)) {
+			if (next > 0)
+				cb->args[1] = next;
+			full = true;
 			i--;
 			break;
 		}
+		cb->args[1] = 0;
 	}
 	mutex_unlock(&sn->lock);
 	cb->args[0] = i;
+	/* Nothing fitted an empty message: say so rather than end the dump early. */
+	if (full && !skb->len)
+		return -EMSGSIZE;
 	return skb->len;
 }
 

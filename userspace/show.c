@@ -26,6 +26,9 @@ struct show_ctx {
 	const char *label;	/* only this label, or NULL */
 	bool stats;		/* counters in the text too (JSON always has them) */
 	int count;
+	/* The label being printed, whose sockets may go on in the next message. */
+	char open_label[SKL_LABEL_NAME_MAX];
+	bool label_open;
 };
 
 /* A rule as show prints it; the counter only when @hits, always in JSON. */
@@ -108,6 +111,16 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static void label_close(struct show_ctx *ctx)
+{
+	if (!ctx->label_open)
+		return;
+	out_close_array();
+	out_close_object();
+	ctx->label_open = false;
+}
+
+/* A label's first message has its counters; the ones that go on with its sockets do not. */
 static int label_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_LABEL_MAX + 1] = { 0 };
@@ -120,24 +133,27 @@ static int label_cb(const struct nlmsghdr *nlh, void *data)
 	name = tb[SKL_A_LABEL_NAME] ? mnl_attr_get_str(tb[SKL_A_LABEL_NAME]) : "?";
 	if (ctx->label && strcmp(name, ctx->label))
 		return MNL_CB_OK;
-	if (!ctx->count++)
-		out_text("labels:\n");
-	out_open_object(NULL);
-	out_str("name", "  %s", name);
-	if (ctx->stats || out_is_json()) {
-		out_uint("lookups", "  lookups %" PRIu64, get_u64(tb[SKL_A_LABEL_LOOKUPS]));
-		out_uint("delivered", " delivered %" PRIu64,
-			 get_u64(tb[SKL_A_LABEL_DELIVERED]));
-		out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_LABEL_MISSES]));
+	if (!ctx->label_open || tb[SKL_A_LABEL_LOOKUPS] || strcmp(name, ctx->open_label)) {
+		label_close(ctx);
+		if (!ctx->count++)
+			out_text("labels:\n");
+		out_open_object(NULL);
+		out_str("name", "  %s", name);
+		if (ctx->stats || out_is_json()) {
+			out_uint("lookups", "  lookups %" PRIu64, get_u64(tb[SKL_A_LABEL_LOOKUPS]));
+			out_uint("delivered", " delivered %" PRIu64,
+				 get_u64(tb[SKL_A_LABEL_DELIVERED]));
+			out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_LABEL_MISSES]));
+		}
+		out_text("\n");
+		out_open_array("sockets");
+		snprintf(ctx->open_label, sizeof(ctx->open_label), "%s", name);
+		ctx->label_open = true;
 	}
-	out_text("\n");
-	out_open_array("sockets");
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(attr) == SKL_A_LABEL_SOCKET)
 			print_socket(attr, NULL, "    ", false);
 	}
-	out_close_array();
-	out_close_object();
 	return MNL_CB_OK;
 }
 
@@ -181,6 +197,7 @@ int show_main(int argc, char **argv)
 	out_open_array("labels");
 	if (!ret && dump(&nl, SKL_CMD_LABEL_GET, label_cb, &ctx))
 		ret = SKL_EXIT_FAIL;
+	label_close(&ctx);
 	out_close_array();
 	out_close_object();
 	out_finish();

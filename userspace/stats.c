@@ -85,6 +85,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A label's first message has its counters; the ones that go on with its sockets do not. */
 static int label_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[SKL_A_LABEL_MAX + 1] = { 0 };
@@ -92,18 +93,22 @@ static int label_cb(const struct nlmsghdr *nlh, void *data)
 	struct stats *st = data;
 	const struct nlattr *attr;
 	struct stats_label *l;
+	const char *name;
 
-	l = grow((void **)&st->labels, &st->nlabels, &st->labels_cap, sizeof(*l));
-	if (!l) {
-		st->nomem = true;
-		return MNL_CB_ERROR;
-	}
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	if (tb[SKL_A_LABEL_NAME])
-		snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[SKL_A_LABEL_NAME]));
-	l->lookups = get_u64(tb[SKL_A_LABEL_LOOKUPS]);
-	l->delivered = get_u64(tb[SKL_A_LABEL_DELIVERED]);
-	l->misses = get_u64(tb[SKL_A_LABEL_MISSES]);
+	name = tb[SKL_A_LABEL_NAME] ? mnl_attr_get_str(tb[SKL_A_LABEL_NAME]) : "";
+	l = st->nlabels ? &st->labels[st->nlabels - 1] : NULL;
+	if (!l || tb[SKL_A_LABEL_LOOKUPS] || strcmp(l->name, name)) {
+		l = grow((void **)&st->labels, &st->nlabels, &st->labels_cap, sizeof(*l));
+		if (!l) {
+			st->nomem = true;
+			return MNL_CB_ERROR;
+		}
+		snprintf(l->name, sizeof(l->name), "%s", name);
+		l->lookups = get_u64(tb[SKL_A_LABEL_LOOKUPS]);
+		l->delivered = get_u64(tb[SKL_A_LABEL_DELIVERED]);
+		l->misses = get_u64(tb[SKL_A_LABEL_MISSES]);
+	}
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(attr) == SKL_A_LABEL_SOCKET)
 			l->sockets++;
