@@ -289,7 +289,10 @@ static struct skl_socks *skl_socks_alloc(unsigned int count)
 	return socks;
 }
 
-/* Protocol, family and IPV6_V6ONLY are fixed once a socket is bound: so are its groups. */
+/*
+ * Protocol, family, address and IPV6_V6ONLY are fixed once a socket is bound: so are
+ * its groups.
+ */
 static bool skl_sock_in_group(const struct sock *sk, unsigned int group)
 {
 	bool udp = group >= SKL_GROUP_UDP4;
@@ -300,7 +303,9 @@ static bool skl_sock_in_group(const struct sock *sk, unsigned int group)
 	case SKL_GROUP_TCP4:
 		return sk->sk_family == AF_INET;
 	case SKL_GROUP_TCP6:
-		return sk->sk_family == AF_INET6;
+		/* Bound to a v4-mapped address, it serves IPv4 only, as the kernel's lookup. */
+		return sk->sk_family == AF_INET6 &&
+		       !ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr);
 	default:
 		return sk->sk_family == AF_INET6 && !ipv6_only_sock(sk);
 	}
