@@ -7,6 +7,9 @@ exact address reached nobody.
 Issue 16, 4: a label name of a lone NUL byte passed the "empty label name" check; committed
 through apply, it left a steer rule without a label, which the first matching lookup (or an
 unprivileged explain) dereferenced.
+A label whose sockets did not fit one dump message (128 sockets) was left out of show, and
+so was every label after it: the dump ended early.
+A socket bound to a v4-mapped address serves IPv4 only; a label's pick gave it IPv6 flows.
 """
 import json
 import socket
@@ -103,10 +106,64 @@ def nul_label():
     report(must("dump") == "", "nothing was committed by the refused requests", must("dump"))
 
 
+def big_label():
+    """A label of 600 sockets, several dump messages long, then a label after it."""
+    g = Genl()
+    socks = []
+    for name, count in (("big", 600), ("after", 1)):
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            g.request(C["SKL_CMD_SOCKET_ADD"], string(C["SKL_A_LABEL_NAME"], name) +
+                      u32(C["SKL_A_LABEL_FD"], s.fileno()))
+    g.close()
+    labels = {l["name"]: l for l in json.loads(must("-j", "show"))["labels"]}
+    got = {name: len(l["sockets"]) for name, l in labels.items()}
+    report(got.get("big") == 600 and got.get("after") == 1,
+           "show -j lists a label of 600 sockets whole, once, and the label after it",
+           f"sockets per label: {got}")
+    ports = {s["port"] for s in labels.get("big", {}).get("sockets", [])}
+    report(len(ports) == 600, "show -j: the 600 sockets are 600 different ones",
+           f"{len(ports)} distinct ports")
+    text = must("show")
+    report(text.count("\n  big") + text.startswith("  big") == 1,
+           "show names the label of 600 sockets once", text[:400])
+    prom = must("stats", "--prometheus")
+    report("sklookup_sockets 601" in prom.splitlines(),
+           "stats --prometheus counts the 601 sockets", [l for l in prom.splitlines()
+                                                         if "sockets" in l][:5])
+    for s in socks:
+        s.close()
+
+
+def v4mapped_label():
+    """A TCP socket of IPv6 bound to ::ffff:127.0.0.1 answers IPv4 flows, never IPv6."""
+    local_routes("192.0.2.0/24", "2001:db8:16::/64")
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::ffff:127.0.0.1", 0))
+    s.listen(8)
+    must("register", "label", "mapped", "fd", str(s.fileno()), fds=(s.fileno(),))
+    rules = [must("add-rule", "proto", "tcp", "dst", dst, "port", "8018", "label", "mapped")
+             for dst in ("192.0.2.0/24", "2001:db8:16::/64")]
+    try:
+        for dst, want in (("192.0.2.7", "mapped"), ("2001:db8:16::7", "ECONNREFUSED")):
+            got = deliver("tcp", dst, 8018, {"mapped": s})[0]
+            report(got == want, f"tcp to {dst}: a label socket bound to ::ffff:127.0.0.1 "
+                   f"gives {want}", f"reached: {got}")
+    finally:
+        for rule in rules:
+            must("del-rule", rule)
+        s.close()
+
+
 def main():
     must("flush")
     ghost_label_first_phase()
     nul_label()
+    big_label()
+    v4mapped_label()
 
 
 run(main, "regressions")
