@@ -15,6 +15,7 @@
  * kernel's lookup of another address: on a match the callback sends the lookup to a
  * wrapper that calls the kernel's lookup and then decides.
  */
+#include <linux/hash.h>
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
 #include <linux/random.h>
@@ -196,7 +197,12 @@ static bool skl_rule_act(const struct skl_rule *rule, const struct skl_lookup *l
 		return skl_redirect(rule, l, sk);
 	skl_count(l, &label->stats->lookups);
 	hash = skl_flow_hash(l);
-	picked = skl_label_pick(label, l->proto, l->family, hash);
+	/*
+	 * The pick and the reuseport group below each scale a hash to their size: the same
+	 * hash for both would give a socket picked for a slice of the hashes only that slice
+	 * of its group's members.
+	 */
+	picked = skl_label_pick(label, l->proto, l->family, hash_32(hash, 32));
 	if (!picked) {
 		skl_count(l, &label->stats->misses);
 		return false;
@@ -297,6 +303,20 @@ static bool skl_sock_is_wildcard(const struct sock *sk)
 }
 
 /*
+ * A UDP socket the kernel found that keeps its datagrams whatever the rules say: a
+ * connected one, and a tunnel's or an encapsulation's (vxlan, geneve, fou, ESP in UDP).
+ * GRO looks up the port of such a socket without a packet, so unsteered, and merges the
+ * datagrams the way that socket wants them: delivery has to agree with it.
+ */
+static bool skl_udp_kept(const struct sock *sk)
+{
+	const struct udp_sock *up = udp_sk(sk);
+
+	return READ_ONCE(sk->sk_state) == TCP_ESTABLISHED || READ_ONCE(up->encap_type) ||
+	       READ_ONCE(up->gro_receive);
+}
+
+/*
  * The decision once the kernel's own lookup answered @found: a connected UDP socket
  * keeps its datagrams; then the first phase, unless it was decided before the kernel's
  * lookup ran (@first_done: always for TCP); a socket bound to the exact address keeps
@@ -313,7 +333,7 @@ static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *fo
 
 	if (IS_ERR(found))
 		return found;
-	if (found && l->proto == IPPROTO_UDP && READ_ONCE(found->sk_state) == TCP_ESTABLISHED)
+	if (found && l->proto == IPPROTO_UDP && skl_udp_kept(found))
 		return found;
 
 	rcu_read_lock();
@@ -409,8 +429,9 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 		goto out;
 	/*
 	 * Only a lookup for a packet is steered (see skl_steer_udp()); without one it is a
-	 * question about the kernel's own sockets: a TCP-MD5 reset's, socket diag's, or a
-	 * BPF helper's.
+	 * question about the kernel's own sockets: a TCP-MD5 or TCP-AO reset's (which so
+	 * signs with the kernel's listener's key, not a label socket's), socket diag's, or a
+	 * BPF helper's. TPROXY and the socket match pass the packet, and are steered.
 	 */
 	if (!skl_hook_arg(regs, SKL_TCP_ARG_SKB))
 		goto out;
@@ -533,9 +554,9 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 	/*
 	 * Every lookup for a packet to deliver passes it. The lookups without one ask which
 	 * socket the kernel holds for a tuple: an ICMP error's, whose socket is the one that
-	 * sent the datagram, GRO's (which only picks how to merge), socket diag's,
-	 * TPROXY's and the socket match's, and BPF helpers'. Steering them would hand a
-	 * sender's errors to a label's socket.
+	 * sent the datagram, GRO's (which only picks how to merge: see skl_udp_kept()),
+	 * socket diag's, UDP TPROXY's and the UDP socket match's, and BPF helpers'.
+	 * Steering them would hand a sender's errors to a label's socket.
 	 */
 	if (!skl_hook_arg(regs, SKL_UDP_ARG_SKB))
 		goto out;

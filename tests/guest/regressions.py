@@ -10,9 +10,12 @@ unprivileged explain) dereferenced.
 A label whose sockets did not fit one dump message (128 sockets) was left out of show, and
 so was every label after it: the dump ended early.
 A socket bound to a v4-mapped address serves IPv4 only; a label's pick gave it IPv6 flows.
+A tunnel's UDP socket (here fou's) keeps its port: GRO looks the port up without a packet,
+unsteered, and merges for that socket, so delivery must not hand its datagrams elsewhere.
 """
 import json
 import socket
+import subprocess
 
 from genl import C, Genl, NetlinkError, attr, flag, string, u8, u16, u32
 from testlib import IPV6_FREEBIND, deliver, local_routes, must, report, run
@@ -158,12 +161,38 @@ def v4mapped_label():
         s.close()
 
 
+def tunnel_port():
+    """A first or specific rule does not take datagrams from a fou socket's port."""
+    subprocess.run(["modprobe", "fou"], check=False)
+    res = subprocess.run(["ip", "fou", "add", "port", "5555", "ipproto", "4"],
+                         capture_output=True, text=True, check=False)
+    if res.returncode:
+        report(False, "ip fou add port 5555 ipproto 4", res.stderr)
+        return
+    local_routes("192.0.2.0/24")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    must("register", "label", "tunnelled", "fd", str(s.fileno()), fds=(s.fileno(),))
+    try:
+        for phase in ("first", "specific"):
+            rule = must("add-rule", "proto", "udp", "dst", "192.0.2.0/24", "port", "5555",
+                        "phase", phase, "label", "tunnelled")
+            got = deliver("udp", "192.0.2.9", 5555, {"label": s})[0]
+            report(got == "nobody", f"a {phase} rule leaves the datagrams of fou's port "
+                   "5555 to fou", f"reached: {got}")
+            must("del-rule", rule)
+    finally:
+        s.close()
+        subprocess.run(["ip", "fou", "del", "port", "5555"], check=False)
+
+
 def main():
     must("flush")
     ghost_label_first_phase()
     nul_label()
     big_label()
     v4mapped_label()
+    tunnel_port()
 
 
 run(main, "regressions")
