@@ -13,10 +13,10 @@
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
 #include <linux/mm.h>
-#include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -198,9 +198,9 @@ static struct skl_label *skl_label_create(struct skl_net *sn, const char *name)
 	label = SKL_FALLIBLE(kzalloc(sizeof(*label), SKL_GFP_CHARGED));
 	if (!label)
 		goto err_hash;
-	label->stats = SKL_FALLIBLE(alloc_percpu_gfp(struct skl_label_stats, SKL_GFP_CHARGED));
-	if (!label->stats)
-		goto err_label;
+	skl_counter_init(&label->lookups);
+	skl_counter_init(&label->delivered);
+	skl_counter_init(&label->misses);
 	strscpy(label->name, name, sizeof(label->name));
 	skl_label_hash_grow(sn);
 	hlist_add_head(&label->hnode, skl_label_bucket(sn, name));
@@ -210,19 +210,54 @@ static struct skl_label *skl_label_create(struct skl_net *sn, const char *name)
 	skl_netns_account(sn);
 	return label;
 
-err_label:
-	kfree(label);
 err_hash:
 	skl_label_hash_drop(sn);
 	return NULL;
 }
 
+/*
+ * Labels whose last lookup was a grace period ago, freed together in process context:
+ * their counters must leave every CPU's cache first, which takes IPIs and may sleep.
+ */
+static LLIST_HEAD(skl_labels_dead);
+
+static void skl_labels_free_dead(struct work_struct *work)
+{
+	struct llist_node *dead = llist_del_all(&skl_labels_dead);
+	struct skl_label *label, *tmp;
+
+	if (!dead)
+		return;
+	llist_for_each_entry(label, dead, dead) {
+		skl_counter_retire(&label->lookups);
+		skl_counter_retire(&label->delivered);
+		skl_counter_retire(&label->misses);
+	}
+	skl_counters_purge();
+	llist_for_each_entry_safe(label, tmp, dead, dead) {
+		kfree(label);
+		cond_resched();
+	}
+}
+
+static DECLARE_WORK(skl_labels_free_work, skl_labels_free_dead);
+
 static void skl_label_free_rcu(struct rcu_head *head)
 {
 	struct skl_label *label = container_of(head, struct skl_label, rcu);
 
-	free_percpu(label->stats);
-	kfree(label);
+	if (llist_add(&label->dead, &skl_labels_dead))
+		queue_work(system_unbound_wq, &skl_labels_free_work);
+}
+
+/**
+ * skl_labels_exit() - free the labels still waiting to be, at unload
+ *
+ * Call after rcu_barrier(), once no label can be freed any more.
+ */
+void skl_labels_exit(void)
+{
+	flush_work(&skl_labels_free_work);
 }
 
 /* Frees @label once nothing refers to it any more. */
@@ -639,20 +674,13 @@ void skl_labels_destroy(struct skl_net *sn)
 }
 
 /**
- * skl_label_stats() - the label's counters summed over all CPUs
+ * skl_label_stats() - the label's counters, as of the last skl_counters_sync()
  * @label: the label
  * @sum: filled in
  */
 void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum)
 {
-	int cpu;
-
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct skl_label_stats *s = per_cpu_ptr(label->stats, cpu);
-
-		sum->lookups += READ_ONCE(s->lookups);
-		sum->delivered += READ_ONCE(s->delivered);
-		sum->misses += READ_ONCE(s->misses);
-	}
+	sum->lookups = skl_counter_read(&label->lookups);
+	sum->delivered = skl_counter_read(&label->delivered);
+	sum->misses = skl_counter_read(&label->misses);
 }

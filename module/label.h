@@ -3,10 +3,12 @@
 #define SKL_LABEL_H
 
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/rcupdate.h>
 #include <net/sock.h>
 
 #include "sklookup.h"
+#include "counters.h"
 #include "events.h"
 
 struct skl_net;
@@ -62,20 +64,26 @@ struct skl_label_stats {
  * @hnode: in skl_net.label_hash, by name
  * @with_socks: in skl_net.with_socks while @socks is not NULL
  * @rcu: frees the label after lookups that may hold it are done
+ * @dead: then in the list of labels whose counters are let go of before they are freed
  * @name: what rules and users call it
  * @rule_refs: rules that steer to it; it lives while this or its sockets are non-zero
  * @socks: the registered sockets, each with a reference held
- * @stats: per-CPU counters, written by lookups
+ * @lookups: rule matches that chose the label
+ * @delivered: lookups answered with one of its sockets
+ * @misses: matches with no live socket to answer
  */
 struct skl_label {
 	struct list_head node;
 	struct hlist_node hnode;
 	struct list_head with_socks;
 	struct rcu_head rcu;
+	struct llist_node dead;
 	char name[SKL_LABEL_NAME_MAX];
 	unsigned int rule_refs;
 	struct skl_socks __rcu *socks;
-	struct skl_label_stats __percpu *stats;
+	struct skl_counter lookups;
+	struct skl_counter delivered;
+	struct skl_counter misses;
 };
 
 struct skl_label *skl_label_find(struct skl_net *sn, const char *name);
@@ -89,5 +97,6 @@ void skl_labels_unpublish(struct skl_net *sn);
 void skl_labels_destroy(struct skl_net *sn);
 struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash);
 void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum);
+void skl_labels_exit(void);
 
 #endif /* SKL_LABEL_H */

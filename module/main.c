@@ -11,8 +11,8 @@
 #include <linux/module.h>
 
 #include "apply.h"
-#include "counters.h"
 #include "hooks.h"
+#include "label.h"
 #include "netlink.h"
 #include "netns.h"
 #include "rules.h"
@@ -78,7 +78,7 @@ err_netns:
 	skl_netns_unregister();
 err_rules:
 	skl_rules_exit();
-	skl_counters_destroy();
+	skl_labels_exit();
 	return err;
 }
 
@@ -90,7 +90,7 @@ static void __exit skl_exit(void)
 	/* No lookup runs our code any more: release every namespace's rules and sockets. */
 	skl_netns_unregister();
 	skl_rules_exit();
-	skl_counters_destroy();
+	skl_labels_exit();
 	pr_info("unloaded\n");
 }
 

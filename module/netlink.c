@@ -630,6 +630,9 @@ static int skl_cmd_rule_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	const struct skl_ruleset *rs;
 	u32 i;
 
+	/* The counters as of the dump's start: a dump costs one hand-over from the CPUs. */
+	if (!cb->args[0])
+		skl_counters_sync();
 	mutex_lock(&sn->lock);
 	rs = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	for (i = cb->args[0]; rs && i < rs->count; i++) {
@@ -809,6 +812,8 @@ static int skl_cmd_label_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	long i = 0;
 	int next;
 
+	if (!cb->args[0] && !cb->args[1])
+		skl_counters_sync();
 	mutex_lock(&sn->lock);
 	list_for_each_entry(label, &sn->labels, node) {
 		if (i++ < cb->args[0])

@@ -27,28 +27,36 @@ static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
 	if (!rule)
 		return NULL;
 	rule->label = NULL;
-	rule->misses.value = NULL;
-	if (skl_counter_alloc(&rule->hits, SKL_GFP_CHARGED))
-		goto err_rule;
-	/* Only a redirect can miss without a label to count it. */
-	if (rule->match.action == SKL_ACTION_REDIRECT &&
-	    skl_counter_alloc(&rule->misses, SKL_GFP_CHARGED))
-		goto err_hits;
+	skl_counter_init(&rule->hits);
+	skl_counter_init(&rule->misses);
 	return rule;
-
-err_hits:
-	skl_counter_free(&rule->hits);
-err_rule:
-	kfree(rule);
-	return NULL;
 }
 
-/* The rule's label reference is the caller's business. */
+/*
+ * The rule's label reference is the caller's business. A rule that lookups could reach
+ * is freed only through skl_rules_free_reached().
+ */
 static void skl_rule_free(struct skl_rule *rule)
 {
-	skl_counter_free(&rule->misses);
-	skl_counter_free(&rule->hits);
 	kfree(rule);
+}
+
+/* Free @count rules that lookups could reach, whose last lookup was a grace period ago. */
+static void skl_rules_free_reached(struct skl_rule **rules, u32 count)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		skl_counter_retire(&rules[i]->hits);
+		skl_counter_retire(&rules[i]->misses);
+	}
+	if (count)
+		skl_counters_purge();
+	/* A million frees and nothing that sleeps: let the CPU go now and then. */
+	for (i = 0; i < count; i++) {
+		skl_rule_free(rules[i]);
+		cond_resched();
+	}
 }
 
 static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MATCH_NR_TABLES])
@@ -59,11 +67,7 @@ static void skl_ruleset_free(struct skl_ruleset *rs, bool free_tables_of[SKL_MAT
 		if (!free_tables_of || free_tables_of[i])
 			skl_match_free(rs->tables[i]);
 	}
-	/* A million frees and nothing that sleeps: let the CPU go now and then. */
-	for (i = 0; i < rs->ndead; i++) {
-		skl_rule_free(rs->dead[i]);
-		cond_resched();
-	}
+	skl_rules_free_reached(rs->dead, rs->ndead);
 	/* A flushed set's dead rules are its own rules. */
 	if (rs->dead != rs->rules)
 		kvfree(rs->dead);
@@ -503,8 +507,8 @@ void skl_rules_flush(struct skl_net *sn)
 	for (i = 0; i < old->count; i++) {
 		if (old->rules[i]->label)
 			skl_label_put(sn, old->rules[i]->label);
-		skl_rule_free(old->rules[i]);
 		cond_resched();
 	}
+	skl_rules_free_reached(old->rules, old->count);
 	skl_ruleset_free(old, NULL);
 }

@@ -16,10 +16,10 @@ struct skl_label;
  * @match: the rule as the matcher knows it; @match.priv points back here
  * @label: the label it steers to (a reference is held), or NULL for drop and redirect
  * @flags: SKL_RULE_F_*
- * @hits: lookups this rule matched and decided, per CPU
+ * @hits: lookups this rule matched and decided
  * @redirect_addr: where a redirect rule sends the kernel's lookup
  * @redirect_port: and to which port, host order; 0 keeps the packet's
- * @misses: a redirect rule's lookups that found no socket there, per CPU
+ * @misses: a redirect rule's lookups that found no socket there
  */
 struct skl_rule {
 	struct skl_match_rule match;

@@ -98,12 +98,12 @@ static void skl_read_addr(union skl_match_addr *addr, u8 family, unsigned long a
 }
 
 /* The rule of @phase that matches @l, or NULL. Under RCU. */
-static const struct skl_rule *skl_match_phase(const struct skl_ruleset *rs,
-					      const struct skl_lookup *l, unsigned int phase)
+static struct skl_rule *skl_match_phase(const struct skl_ruleset *rs,
+					const struct skl_lookup *l, unsigned int phase)
 {
 	const struct skl_match_table *table;
 	const struct skl_match_rule *match;
-	const struct skl_rule *rule = NULL;
+	struct skl_rule *rule = NULL;
 
 	table = rs->tables[skl_match_table_index(l->proto, l->family, phase)];
 	if (table) {
@@ -118,10 +118,10 @@ static const struct skl_rule *skl_match_phase(const struct skl_ruleset *rs,
 }
 
 /* Counters move for packets only: explaining a flow must leave no trace in them. */
-static void skl_count(const struct skl_lookup *l, u64 __percpu *counter)
+static void skl_count(const struct skl_lookup *l, struct skl_counter *counter)
 {
 	if (likely(!l->trace))
-		this_cpu_inc(*counter);
+		skl_counter_inc(counter);
 }
 
 /* Whether a rule of a phase that needs the kernel's answer first matches @l. */
@@ -161,14 +161,14 @@ static struct sock *skl_kernel_lookup(const struct skl_lookup *l,
 }
 
 /* A redirect rule: the kernel's lookup at its target. False when nothing answers there. */
-static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l,
+static bool skl_redirect(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
 	struct sock *found;
 
 	found = skl_kernel_lookup(l, &rule->redirect_addr, rule->redirect_port ?: l->key.dport);
 	if (!found) {
-		skl_count(l, rule->misses.value);
+		skl_count(l, &rule->misses);
 		return false;
 	}
 	*sk = found;
@@ -181,21 +181,21 @@ static bool skl_redirect(const struct skl_rule *rule, const struct skl_lookup *l
  * has no live socket for this lookup, or its redirect found none: the kernel's own
  * lookup then goes on as if no rule had matched.
  */
-static bool skl_rule_act(const struct skl_rule *rule, const struct skl_lookup *l,
+static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
 	struct skl_label *label = rule->label;
 	struct sock *picked;
 	u32 hash;
 
-	skl_count(l, rule->hits.value);
+	skl_count(l, &rule->hits);
 	if (rule->match.action == SKL_ACTION_DROP) {
 		*sk = NULL;
 		return true;
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	skl_count(l, &label->stats->lookups);
+	skl_count(l, &label->lookups);
 	hash = skl_flow_hash(l);
 	/*
 	 * The pick and the reuseport group below each scale a hash to their size: the same
@@ -204,7 +204,7 @@ static bool skl_rule_act(const struct skl_rule *rule, const struct skl_lookup *l
 	 */
 	picked = skl_label_pick(label, l->proto, l->family, hash_32(hash, 32));
 	if (!picked) {
-		skl_count(l, &label->stats->misses);
+		skl_count(l, &label->misses);
 		return false;
 	}
 	/* The socket's reuseport group (and its program) chooses among its members. */
@@ -217,12 +217,12 @@ static bool skl_rule_act(const struct skl_rule *rule, const struct skl_lookup *l
 		else if (member)
 			picked = member;
 	}
-	skl_count(l, &label->stats->delivered);
+	skl_count(l, &label->delivered);
 	*sk = picked;
 	return true;
 }
 
-static bool skl_rule_decide(const struct skl_rule *rule, const struct skl_lookup *l,
+static bool skl_rule_decide(struct skl_rule *rule, const struct skl_lookup *l,
 			    struct sock **sk)
 {
 	bool decided = skl_rule_act(rule, l, sk);
@@ -277,7 +277,7 @@ static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 
 static bool skl_decide_first(const struct skl_lookup *l, bool redirect_only, struct sock **sk)
 {
 	const struct skl_ruleset *rs;
-	const struct skl_rule *rule;
+	struct skl_rule *rule;
 	bool decided = false;
 
 	rcu_read_lock();
@@ -328,7 +328,7 @@ static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *fo
 				     bool first_done)
 {
 	const struct skl_ruleset *rs;
-	const struct skl_rule *rule;
+	struct skl_rule *rule;
 	struct sock *sk = found;
 
 	if (IS_ERR(found))
@@ -414,7 +414,7 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 void skl_steer_tcp(struct pt_regs *regs, u8 family)
 {
 	const struct skl_ruleset *rs;
-	const struct skl_rule *rule;
+	struct skl_rule *rule;
 	struct skl_lookup l;
 	struct net *net;
 	struct sock *sk;
@@ -536,7 +536,7 @@ static noinline struct sock *skl_udp6_lookup_later(struct net *net,
 void skl_steer_udp(struct pt_regs *regs, u8 family)
 {
 	const struct skl_ruleset *rs;
-	const struct skl_rule *rule;
+	struct skl_rule *rule;
 	unsigned long wrapper = 0;
 	struct skl_lookup l;
 	struct net *net;
