@@ -12,10 +12,15 @@ so was every label after it: the dump ended early.
 A socket bound to a v4-mapped address serves IPv4 only; a label's pick gave it IPv6 flows.
 A tunnel's UDP socket (here fou's) keeps its port: GRO looks the port up without a packet,
 unsteered, and merges for that socket, so delivery must not hand its datagrams elsewhere.
+A plain dump (without --generation) read its rules over several messages with no check
+that they stayed the same: during an apply it printed part of the old set and part of the
+new one, which `dump | apply -` then put in force.
 """
 import json
+import os
 import socket
 import subprocess
+import time
 
 from genl import C, Genl, NetlinkError, attr, flag, string, u8, u16, u32
 from testlib import IPV6_FREEBIND, deliver, local_routes, must, report, run
@@ -186,8 +191,48 @@ def tunnel_port():
         subprocess.run(["ip", "fou", "del", "port", "5555"], check=False)
 
 
+def dump_consistent():
+    rules = 3000        # a few dozen dump messages
+    sets = {name: "".join(f"proto udp dst 10.1.{i >> 8}.{i & 255} port {port} label {name}\n"
+                          for i in range(rules))
+            for name, port in (("a", 1000), ("b", 2000))}
+    subprocess.run(["sklookupctl", "apply", "-"], input=sets["a"], text=True, check=True)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            deadline = time.monotonic() + 25
+            while time.monotonic() < deadline:
+                for name in ("b", "a"):
+                    subprocess.run(["sklookupctl", "apply", "-"], input=sets[name], text=True,
+                                   capture_output=True, check=False)
+        finally:
+            os._exit(0)
+    mixed, failed, dumps = [], [], 0
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            res = subprocess.run(["sklookupctl", "dump"], capture_output=True, text=True,
+                                 check=False)
+            dumps += 1
+            if res.returncode:
+                failed.append(res.stderr.strip())
+                continue
+            lines = res.stdout.splitlines()
+            labels = {line.rsplit(" ", 1)[-1] for line in lines}
+            if len(labels) != 1 or len(lines) != rules:
+                mixed.append(f"{len(lines)} rules, labels {sorted(labels)}")
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    report(not mixed, f"dump during applies prints one whole set ({dumps} dumps)",
+           "\n".join(mixed[:5]))
+    report(len(failed) < dumps, "and most dumps succeed", "\n".join(failed[:3]))
+    must("flush")
+
+
 def main():
     must("flush")
+    dump_consistent()
     ghost_label_first_phase()
     nul_label()
     big_label()
