@@ -224,14 +224,17 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* How often dump --generation reads again when the rules change while it reads. */
+/* How often dump reads again when the rules change while it reads. */
 #define DUMP_TRIES 5
 
 /*
- * The rules, read between two readings of their generation, again until both agree: the
- * rules printed are those of the generation printed, which apply --generation checks.
+ * The rules come in several messages, each read under the namespace's lock but not all
+ * under one: an apply in between would make the dump half the old set and half the new,
+ * which `dump | apply -` would then put in force. So the rules are read between two
+ * readings of their generation, again until both agree, and printed only then; with
+ * @print_generation, after a line with that generation, which apply --generation checks.
  */
-static int dump_generation(struct skl_nl *nl)
+static int dump_whole(struct skl_nl *nl, bool print_generation)
 {
 	uint64_t before = 0, after = 1;
 	char *text = NULL;
@@ -242,7 +245,6 @@ static int dump_generation(struct skl_nl *nl)
 	for (tries = 0; tries < DUMP_TRIES && before != after; tries++) {
 		free(text);
 		text = NULL;
-		/* Buffered until the generation is known not to have moved. */
 		out = open_memstream(&text, &size);
 		if (!out) {
 			skl_err("dump: %s", strerror(errno));
@@ -269,17 +271,18 @@ static int dump_generation(struct skl_nl *nl)
 			DUMP_TRIES);
 		return SKL_EXIT_FAIL;
 	}
-	printf("# generation %" PRIu64 "\n%s", before, text);
+	if (print_generation)
+		printf("# generation %" PRIu64 "\n", before);
+	fputs(text, stdout);
 	free(text);
 	return 0;
 }
 
 int dump_main(int argc, char **argv)
 {
-	struct nlmsghdr *nlh;
 	struct skl_nl nl;
 	bool generation = false;
-	int ret = 0;
+	int ret;
 
 	if (argc && (!strcmp(argv[0], "-g") || !strcmp(argv[0], "--generation"))) {
 		generation = true;
@@ -292,15 +295,7 @@ int dump_main(int argc, char **argv)
 	}
 	if (skl_nl_open(&nl) < 0)
 		return SKL_EXIT_FAIL;
-	if (generation) {
-		ret = dump_generation(&nl);
-	} else {
-		nlh = skl_nl_request(&nl, SKL_CMD_RULE_GET, NLM_F_DUMP);
-		if (skl_nl_run(&nl, nlh, dump_cb, stdout) < 0) {
-			skl_nl_perror(&nl, "dump");
-			ret = SKL_EXIT_FAIL;
-		}
-	}
+	ret = dump_whole(&nl, generation);
 	out_flush();
 	skl_nl_close(&nl);
 	return ret;
