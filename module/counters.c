@@ -7,86 +7,121 @@
  * another counter takes the slot. A busy counter stays in every CPU's cache and costs
  * what a per-CPU counter does; the shared total is written only on such a hand-over.
  *
- * Two things reach into other CPUs' caches, each with one IPI per CPU that holds
- * something for it: a read first makes every CPU hand its counts over, so that totals
- * are exact and never go back; and before counters are freed, every CPU lets go of
- * their slots, so that no later hand-over writes to freed memory.
+ * Two things reach into other CPUs' caches, one at a time, each with an IPI to the CPUs
+ * that hold something for it: a read first makes them hand their counts over, so that
+ * totals are exact and never go back; and before counters are freed, the CPUs that
+ * cache one let go of it, so that no later hand-over writes to freed memory.
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/irqflags.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 
 #include "counters.h"
 
-DEFINE_PER_CPU_ALIGNED(struct skl_counter_cache, skl_counter_cache);
+struct skl_counter_cache __percpu *skl_counter_caches __read_mostly;
+
+/*
+ * One reach into the caches at a time: two would both hand over one count, or one would
+ * follow a slot's counter that the other just let go of and its owner freed.
+ */
+static DEFINE_MUTEX(skl_counter_flush_lock);
+
+/*
+ * When the last hand-over for a read began, and the least time between two: every user
+ * may read its own namespace's counters, and a read must not become an IPI storm.
+ */
+static u64 skl_counter_synced_ns;
+#define SKL_COUNTER_SYNC_GAP_NS	(2 * NSEC_PER_MSEC)
 
 /**
- * skl_counter_take_slot() - give a cache slot to @counter, handing its count over
+ * skl_counter_inc_slow() - count one where the slot is not the counter's yet
  * @counter: the counter a lookup counts one for
- * @slot: its slot in this CPU's cache
+ * @set: its set of slots in this CPU's cache
  *
- * Preemption is off. Interrupts are off too while the slot changes hands: the IPIs of
- * skl_counters_sync() and skl_counters_purge() must see either owner whole.
+ * Preemption is off. Interrupts are off too while a slot changes hands: the IPIs of
+ * skl_counters_sync() and skl_counters_purge() must see either owner whole, and so must
+ * a softirq that interrupts a lookup made in task context.
  */
-void skl_counter_take_slot(struct skl_counter *counter, u32 slot)
+void skl_counter_inc_slow(struct skl_counter *counter, u32 set)
 {
-	struct skl_counter_slot *s = this_cpu_ptr(&skl_counter_cache.slot[slot]);
+	struct skl_counter_slot *s = this_cpu_ptr(&skl_counter_caches->slot[set]);
 	unsigned long flags;
+	unsigned int way;
 
 	local_irq_save(flags);
-	if (s->counter && s->count)
-		atomic64_add(s->count, &s->counter->total);
-	s->counter = counter;
-	s->count = 1;
+	for (way = 0; way < SKL_COUNTER_WAYS; way++) {
+		if (s[way].counter == counter) {
+			s[way].count++;
+			goto out;
+		}
+	}
+	/* The first way keeps the first counter that came; the others take turns. */
+	way = s[0].counter ? SKL_COUNTER_WAYS - 1 : 0;
+	if (s[way].counter && s[way].count)
+		atomic64_add(s[way].count, &s[way].counter->total);
+	s[way].counter = counter;
+	s[way].count = 1;
+out:
 	local_irq_restore(flags);
 }
 
-/* With interrupts off, on the cache's own CPU or for a CPU that is offline. */
+/*
+ * Hand @cache's counts over to the totals (@purge false), or let go of the retired
+ * counters (@purge true: their counts go with them). With interrupts off on the cache's
+ * own CPU, or for an offline CPU, under skl_counter_flush_lock.
+ */
 static void skl_counter_cache_flush(struct skl_counter_cache *cache, bool purge)
 {
 	struct skl_counter_slot *s;
+	struct skl_counter *counter;
 
 	for (s = cache->slot; s < cache->slot + ARRAY_SIZE(cache->slot); s++) {
-		if (!s->counter)
+		counter = s->counter;
+		if (!counter)
 			continue;
-		if (s->count) {
-			atomic64_add(s->count, &s->counter->total);
+		if (purge) {
+			if (READ_ONCE(counter->retired))
+				s->counter = NULL;
+		} else if (s->count) {
+			atomic64_add(s->count, &counter->total);
 			s->count = 0;
 		}
-		/*
-		 * A counter still in use keeps its slot: a lookup on this CPU may have
-		 * found it there and be about to increment it.
-		 */
-		if (purge && READ_ONCE(s->counter->retired))
-			s->counter = NULL;
 	}
 }
 
 static void skl_counter_cache_flush_local(void *purge)
 {
-	skl_counter_cache_flush(this_cpu_ptr(&skl_counter_cache), purge);
+	skl_counter_cache_flush(this_cpu_ptr(skl_counter_caches), purge);
 }
 
 /*
- * Whether @cpu's cache holds anything to hand over or let go of. Read from another CPU:
- * a slot may change under it, but never to a retired counter, and a count found zero
- * here was handed over already.
+ * Whether @cpu's cache holds anything for this flush. Read from another CPU while its
+ * owner counts: a slot may change under it, but only to a live counter, and none is
+ * freed while skl_counter_flush_lock is held. A hint, except that no slot can come to
+ * hold a retired counter: what a purge finds nothing for stays so.
  */
 static bool skl_counter_cache_busy(int cpu, void *purge)
 {
-	const struct skl_counter_slot *s = per_cpu_ptr(skl_counter_cache.slot, cpu);
+	const struct skl_counter_slot *s = per_cpu_ptr(skl_counter_caches->slot, cpu);
+	const struct skl_counter *counter;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(skl_counter_cache.slot); i++) {
-		const struct skl_counter *counter = READ_ONCE(s[i].counter);
-
-		if (counter && (READ_ONCE(s[i].count) || (purge && READ_ONCE(counter->retired))))
+	for (i = 0; i < ARRAY_SIZE(skl_counter_caches->slot); i++) {
+		counter = READ_ONCE(s[i].counter);
+		if (!counter)
+			continue;
+		if (purge ? READ_ONCE(counter->retired) : READ_ONCE(s[i].count) != 0)
 			return true;
 	}
 	return false;
 }
 
+/* Under skl_counter_flush_lock. */
 static void skl_counter_caches_flush(bool purge)
 {
 	void *arg = purge ? (void *)1UL : NULL;
@@ -95,15 +130,37 @@ static void skl_counter_caches_flush(bool purge)
 	cpus_read_lock();
 	on_each_cpu_cond_mask(skl_counter_cache_busy, skl_counter_cache_flush_local, arg, true,
 			      cpu_online_mask);
-	/* An offline CPU runs nothing, and none comes up while the lock is held. */
+	/*
+	 * An offline CPU runs nothing and none comes up while the lock is held; what it
+	 * counted before it went down is still in its cache.
+	 */
 	for_each_possible_cpu(cpu) {
-		if (!cpu_online(cpu)) {
-			local_irq_disable();
-			skl_counter_cache_flush(per_cpu_ptr(&skl_counter_cache, cpu), purge);
-			local_irq_enable();
-		}
+		if (!cpu_online(cpu))
+			skl_counter_cache_flush(per_cpu_ptr(skl_counter_caches, cpu), purge);
 	}
 	cpus_read_unlock();
+}
+
+/**
+ * skl_counters_init() - allocate every CPU's cache
+ *
+ * Dynamically: a module's static per-CPU data comes from a small reserve that all
+ * modules share.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int skl_counters_init(void)
+{
+	skl_counter_caches = alloc_percpu(struct skl_counter_cache);
+	return skl_counter_caches ? 0 : -ENOMEM;
+}
+
+/**
+ * skl_counters_exit() - free the caches, once no counter is left
+ */
+void skl_counters_exit(void)
+{
+	free_percpu(skl_counter_caches);
 }
 
 /**
@@ -120,11 +177,24 @@ void skl_counter_init(struct skl_counter *counter)
  * skl_counters_sync() - hand every CPU's counts over to the totals
  *
  * Call before skl_counter_read(), once for all the counters read together (a dump). It
- * sleeps, and interrupts the CPUs that counted since the last hand-over.
+ * sleeps: a hand-over that began after the call covers it; otherwise one begins, no
+ * sooner than SKL_COUNTER_SYNC_GAP_NS after the last, and interrupts the CPUs that
+ * counted since.
  */
 void skl_counters_sync(void)
 {
-	skl_counter_caches_flush(false);
+	u64 asked = ktime_get_ns(), since;
+
+	mutex_lock(&skl_counter_flush_lock);
+	if (skl_counter_synced_ns <= asked) {
+		since = ktime_get_ns() - skl_counter_synced_ns;
+		if (since < SKL_COUNTER_SYNC_GAP_NS)
+			usleep_range((SKL_COUNTER_SYNC_GAP_NS - since) / NSEC_PER_USEC,
+				     SKL_COUNTER_SYNC_GAP_NS / NSEC_PER_USEC);
+		skl_counter_synced_ns = ktime_get_ns();
+		skl_counter_caches_flush(false);
+	}
+	mutex_unlock(&skl_counter_flush_lock);
 }
 
 /**
@@ -156,5 +226,7 @@ void skl_counter_retire(struct skl_counter *counter)
  */
 void skl_counters_purge(void)
 {
+	mutex_lock(&skl_counter_flush_lock);
 	skl_counter_caches_flush(true);
+	mutex_unlock(&skl_counter_flush_lock);
 }

@@ -3,6 +3,7 @@
 #define SKL_COUNTERS_H
 
 #include <linux/atomic.h>
+#include <linux/compiler.h>
 #include <linux/hash.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
@@ -18,26 +19,28 @@ struct skl_counter {
 	bool retired;
 };
 
-#define SKL_COUNTER_CACHE_BITS	8
-
 /*
- * Each CPU keeps what it counted for the last counters it touched, one per slot, and
- * hands a slot's count to the shared total only when another counter needs the slot: a
- * busy rule costs a local increment, as with per-CPU counters, without a value per CPU
- * for every rule.
+ * Each CPU keeps what it counted for the last counters it touched, in sets of two slots
+ * chosen by the counter's address, and hands a slot's count to the shared total only
+ * when another counter needs the slot: a busy rule costs a local increment, as with
+ * per-CPU counters, without a value per CPU for every rule. Two ways, so that a rule
+ * and its label sharing a set do not take it from each other on every lookup.
  */
+#define SKL_COUNTER_SET_BITS	7
+#define SKL_COUNTER_WAYS	2	/* skl_counter_inc() checks each */
+
 struct skl_counter_slot {
 	struct skl_counter *counter;
 	u64 count;
 };
 
 struct skl_counter_cache {
-	struct skl_counter_slot slot[1 << SKL_COUNTER_CACHE_BITS];
+	struct skl_counter_slot slot[SKL_COUNTER_WAYS << SKL_COUNTER_SET_BITS];
 };
 
-DECLARE_PER_CPU_ALIGNED(struct skl_counter_cache, skl_counter_cache);
+extern struct skl_counter_cache __percpu *skl_counter_caches;
 
-void skl_counter_take_slot(struct skl_counter *counter, u32 slot);
+void skl_counter_inc_slow(struct skl_counter *counter, u32 set);
 
 /**
  * skl_counter_inc() - count one, from a lookup
@@ -45,18 +48,33 @@ void skl_counter_take_slot(struct skl_counter *counter, u32 slot);
  */
 static inline void skl_counter_inc(struct skl_counter *counter)
 {
-	u32 slot = hash_ptr(counter, SKL_COUNTER_CACHE_BITS);
+	u32 set = hash_ptr(counter, SKL_COUNTER_SET_BITS) * SKL_COUNTER_WAYS;
+	struct skl_counter_cache __percpu *cache = skl_counter_caches;
 
-	/* Between the check and the increment the slot must stay this CPU's. */
+	/*
+	 * Between the check and the increment the slot must stay this CPU's and this
+	 * counter's: no preemption, and no softirq taking the slot, which only the slow
+	 * path prevents outside softirq context. An IPI may hand the count to the total
+	 * in between: the increment is one operation.
+	 */
 	preempt_disable_notrace();
-	/* An IPI may hand the count to the total in between: increment in one operation. */
-	if (likely(this_cpu_read(skl_counter_cache.slot[slot].counter) == counter))
-		this_cpu_inc(skl_counter_cache.slot[slot].count);
-	else
-		skl_counter_take_slot(counter, slot);
+	if (likely(in_softirq())) {
+		if (this_cpu_read(cache->slot[set].counter) == counter) {
+			this_cpu_inc(cache->slot[set].count);
+			goto out;
+		}
+		if (this_cpu_read(cache->slot[set + 1].counter) == counter) {
+			this_cpu_inc(cache->slot[set + 1].count);
+			goto out;
+		}
+	}
+	skl_counter_inc_slow(counter, set);
+out:
 	preempt_enable_notrace();
 }
 
+int skl_counters_init(void);
+void skl_counters_exit(void);
 void skl_counter_init(struct skl_counter *counter);
 void skl_counters_sync(void);
 u64 skl_counter_read(const struct skl_counter *counter);

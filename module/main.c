@@ -11,6 +11,7 @@
 #include <linux/module.h>
 
 #include "apply.h"
+#include "counters.h"
 #include "hooks.h"
 #include "label.h"
 #include "netlink.h"
@@ -45,9 +46,12 @@ static int __init skl_init(void)
 	if (err)
 		return err;
 	skl_steer_init();
-	err = skl_rules_init();
+	err = skl_counters_init();
 	if (err)
 		return err;
+	err = skl_rules_init();
+	if (err)
+		goto err_counters;
 	err = skl_netns_register();
 	if (err)
 		goto err_rules;
@@ -79,6 +83,8 @@ err_netns:
 err_rules:
 	skl_rules_exit();
 	skl_labels_exit();
+err_counters:
+	skl_counters_exit();
 	return err;
 }
 
@@ -91,6 +97,7 @@ static void __exit skl_exit(void)
 	skl_netns_unregister();
 	skl_rules_exit();
 	skl_labels_exit();
+	skl_counters_exit();
 	pr_info("unloaded\n");
 }
 

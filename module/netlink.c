@@ -631,7 +631,7 @@ static int skl_cmd_rule_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	u32 i;
 
 	/* The counters as of the dump's start: a dump costs one hand-over from the CPUs. */
-	if (!cb->args[0])
+	if (!cb->args[0] && READ_ONCE(sn->nr_rules))
 		skl_counters_sync();
 	mutex_lock(&sn->lock);
 	rs = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
@@ -812,7 +812,7 @@ static int skl_cmd_label_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	long i = 0;
 	int next;
 
-	if (!cb->args[0] && !cb->args[1])
+	if (!cb->args[0] && !cb->args[1] && READ_ONCE(sn->nr_labels))
 		skl_counters_sync();
 	mutex_lock(&sn->lock);
 	list_for_each_entry(label, &sn->labels, node) {

@@ -49,6 +49,7 @@ static void skl_rules_free_reached(struct skl_rule **rules, u32 count)
 	for (i = 0; i < count; i++) {
 		skl_counter_retire(&rules[i]->hits);
 		skl_counter_retire(&rules[i]->misses);
+		cond_resched();
 	}
 	if (count)
 		skl_counters_purge();

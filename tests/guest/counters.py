@@ -127,8 +127,10 @@ def main():
     pids = [send_from(cpu, ports, rounds) for cpu in cpus]
     back, readings = [], 0
     last_hits, last_label = hits, labels["c"]
+    running = set(pids)
     while True:
-        done = all(os.waitpid(pid, os.WNOHANG)[0] for pid in pids)
+        running -= {pid for pid in running if os.waitpid(pid, os.WNOHANG)[0]}
+        done = not running
         hits, labels = counts()
         readings += 1
         back += [f"rule port {p}: {last_hits[p]} then {h}" for p, h in hits.items()
