@@ -48,6 +48,13 @@ skl_chroot "$root" sh -ec "
 	mkdir -p /opt/sklookup/fault
 	cp /tmp/sklookup-fault/sklookup.ko /opt/sklookup/fault/
 	rm -rf /tmp/sklookup-fault
+	# Another module that wants the hooked functions with an IP-modifying ftrace ops,
+	# which the guest test 56-coexist loads beside sklookup.
+	cp -a /opt/sklookup/src/tests/guest/ipmodify /tmp/skl-ipmodify
+	make -C /lib/modules/$kver/build M=/tmp/skl-ipmodify modules
+	mkdir -p /opt/sklookup/ipmodify
+	cp /tmp/skl-ipmodify/skl_ipmodify.ko /opt/sklookup/ipmodify/
+	rm -rf /tmp/skl-ipmodify
 " >"$log" 2>&1 || {
 	tail -n 40 "$log" >&2
 	find "$root/var/lib/dkms/sklookup" -name make.log -exec tail -n 40 {} \; 2>/dev/null >&2 || true

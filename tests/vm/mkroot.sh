@@ -18,7 +18,7 @@ suite=$(skl_suite_of "$kernel") || skl_die "unsupported kernel '$kernel' (suppor
 
 packages="linux-image-amd64 linux-headers-amd64 initramfs-tools dkms gcc libc6-dev make
 	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux
-	curl socat python3-prometheus-client"
+	curl socat python3-prometheus-client nftables"
 name=$kernel
 case "$flavour" in
 "") ;;
