@@ -15,6 +15,7 @@
 #include <linux/mm.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -28,6 +29,7 @@
 
 struct skl_staging {
 	struct list_head node;
+	struct rcu_head rcu;
 	struct sock *sk;
 	u32 count;
 	u32 capacity;
@@ -45,14 +47,23 @@ static struct skl_staging *skl_staging_find(struct skl_net *sn, const struct soc
 	return NULL;
 }
 
+/* The release notifier may still be looking at the set's socket: let go of it later. */
+static void skl_staging_free_rcu(struct rcu_head *head)
+{
+	struct skl_staging *st = container_of(head, struct skl_staging, rcu);
+
+	sock_put(st->sk);
+	kfree(st);
+}
+
 static void skl_staging_free(struct skl_net *sn, struct skl_staging *st)
 {
-	list_del(&st->node);
+	list_del_rcu(&st->node);
 	atomic_dec(&sn->nr_stagings);
 	atomic_sub(st->count, &skl_totals.staged);
-	sock_put(st->sk);
 	kvfree(st->rules);
-	kfree(st);
+	st->rules = NULL;
+	call_rcu(&st->rcu, skl_staging_free_rcu);
 }
 
 /**
@@ -75,7 +86,7 @@ int skl_apply_begin(struct skl_net *sn, struct sock *sk)
 	/* Held until the set goes: no other socket can come to have this address. */
 	sock_hold(sk);
 	st->sk = sk;
-	list_add(&st->node, &sn->stagings);
+	list_add_rcu(&st->node, &sn->stagings);
 	atomic_inc(&sn->nr_stagings);
 	return 0;
 }
@@ -195,6 +206,7 @@ static int skl_apply_release(struct notifier_block *nb, unsigned long event, voi
 	struct netlink_notify *n = ptr;
 	struct skl_staging *st, *tmp;
 	struct skl_net *sn;
+	bool dead = false;
 
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
 		return NOTIFY_DONE;
@@ -202,9 +214,21 @@ static int skl_apply_release(struct notifier_block *nb, unsigned long event, voi
 	/*
 	 * Every generic netlink socket of the host that closes comes here; most never
 	 * staged anything. A set is opened in a request of its own socket, before that
-	 * socket can close, so a closing socket's set is counted already.
+	 * socket can close, so a closing socket's set is listed already. Only a closing
+	 * set's owner waits for the lock, which a commit may hold for seconds; any other
+	 * tool's close() in the namespace goes on.
 	 */
 	if (!atomic_read(&sn->nr_stagings))
+		return NOTIFY_DONE;
+	rcu_read_lock();
+	list_for_each_entry_rcu(st, &sn->stagings, node) {
+		if (sock_flag(st->sk, SOCK_DEAD)) {
+			dead = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!dead)
 		return NOTIFY_DONE;
 	mutex_lock(&sn->lock);
 	list_for_each_entry_safe(st, tmp, &sn->stagings, node) {

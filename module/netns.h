@@ -39,7 +39,8 @@ extern struct skl_totals skl_totals;
  * @nr_sockets: number of sockets held, under @lock
  * @nr_labels: number of labels, under @lock
  * @counted: counted in skl_totals.namespaces, under @lock
- * @stagings: rule sets clients are sending for an atomic replace, under @lock
+ * @stagings: rule sets clients are sending for an atomic replace, changed under @lock,
+ *	read under RCU by the netlink release notifier
  * @nr_stagings: number of @stagings, changed under @lock, read without it
  * @generation: bumped by every change to the rules in force, under @lock
  * @gc: releases sockets their owners closed, so they do not pin the namespace

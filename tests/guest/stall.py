@@ -5,6 +5,9 @@ Every request of a generic netlink family without parallel_ops runs under the ke
 global genl_mutex, as does every other family's CTRL_CMD_GETFAMILY: while one namespace
 committed or flushed a million rules, `sklookupctl status` in another waited seconds.
 Here one namespace loops apply and flush; the initial namespace times status meanwhile.
+In the applying namespace itself, every generic netlink socket that closed (any tool's,
+ethtool's or iw's) waited for the namespace's lock while a staged set was open, so for the
+whole of a million-rule commit: a process there times the close of such sockets.
 """
 import os
 import subprocess
@@ -30,6 +33,19 @@ for _ in range(int(sys.argv[2])):
         start = time.monotonic()
         subprocess.run(["sklookupctl", *args], check=True)
         print(args[0], start, time.monotonic(), flush=True)
+"""
+
+# Runs in the applying namespace until killed: prints when each close of a bound generic
+# netlink socket started and how long it took.
+CLOSER = """
+import socket, time
+while True:
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    s.bind((0, 0))
+    start = time.monotonic()
+    s.close()
+    print(start, time.monotonic() - start, flush=True)
+    time.sleep(0.01)
 """
 
 
@@ -64,11 +80,20 @@ def main():
         (kind, float(a), float(b)) for kind, a, b in
         (line.split() for line in applier.stdout)))
     reader.start()
+    closer = subprocess.Popen(["ip", "netns", "exec", "sklstall", "python3", "-c", CLOSER],
+                              stdout=subprocess.PIPE, text=True)
+    closes = []
+    close_reader = threading.Thread(target=lambda: closes.extend(
+        (float(a), float(b)) for a, b in (line.split() for line in closer.stdout)))
+    close_reader.start()
     samples, requests = [], []
     while applier.poll() is None:
         samples.append(time_status())
         requests.append(time_status(genl))
     reader.join()
+    closer.kill()
+    closer.wait()
+    close_reader.join()
     subprocess.run(["ip", "netns", "del", "sklstall"], check=True)
     os.unlink(path)
     report(applier.returncode == 0 and len(phases) == 2 * CYCLES,
@@ -89,6 +114,14 @@ def main():
         report(worst < BOUND and (bool(during) or max(took, default=BOUND) < BOUND),
                f"a status request waits under {BOUND} s while another namespace runs {kind}",
                f"worst {worst:.3f} s over {len(during)} samples (idle worst {idle_req:.3f} s)")
+    during = [t for start, t in closes
+              if any(k == "apply" and a <= start + t and start <= b for k, a, b in phases)]
+    worst = max(during, default=0.0)
+    print(f"# during apply: worst close of a generic netlink socket in the applying "
+          f"namespace {worst:.3f} s ({len(during)} samples)")
+    report(bool(during) and worst < BOUND,
+           f"closing a generic netlink socket in the applying namespace waits under {BOUND} s",
+           f"worst {worst:.3f} s over {len(during)} samples")
     genl.close()
 
 
