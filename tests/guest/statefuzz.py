@@ -256,7 +256,7 @@ class Sender(Mutator):
 
     def drain(self):
         """Take what reached the sockets of labels web and dns, so that queues never fill."""
-        for s in self.owned + self.stable:
+        for s in self.owned + self.stable + self.foreign[1:]:
             try:
                 while select.select([s], [], [], 0)[0]:
                     if s.type == socket.SOCK_STREAM:
@@ -272,6 +272,8 @@ class Sender(Mutator):
         r = self.rng
         if r.random() < 0.3:
             self.register_stable()
+        if r.random() < 0.3:
+            self.cross_namespace()
         for _ in range(r.randrange(1, 5)):
             proto, v6 = r.choice(["tcp", "udp"]), r.random() < 0.4
             s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET,
@@ -310,6 +312,26 @@ class Sender(Mutator):
             self.owned.pop(0).close()
         if r.random() < 0.3:
             self.ask(self.gen, C["SKL_CMD_LABEL_GET"], dump=True)
+
+    def cross_namespace(self):
+        """A socket of one namespace registered through a netlink socket of the other is
+        refused, both ways; the other namespace's own socket is taken there."""
+        r = self.rng
+        g, tcp, udp = self.foreign
+        cross = "the socket belongs to another network namespace"
+        for via, sock, name in ((self.gen, r.choice([tcp, udp]), "a foreign socket"),
+                                (g, r.choice(self.stable), "a socket of this namespace "
+                                 "through the other's netlink socket")):
+            err, text, _ = self.ask(via, C["SKL_CMD_SOCKET_ADD"], self.encode("label", [
+                ("name", b"web\0"), ("fd", struct.pack("=I", sock.fileno()))], 0))
+            self.done["cross-namespace checks"] += 1
+            if err != errno.EINVAL or text != cross:
+                self.fail(f"{name} registered", f"{os.strerror(err)}: {text!r}")
+        self.ask(g, C["SKL_CMD_SOCKET_ADD"], self.encode("label", [
+            ("name", r.choice([b"web", b"dns"]) + b"\0"),
+            ("fd", struct.pack("=I", r.choice([tcp, udp]).fileno()))], 0.1))
+        if r.random() < 0.3:
+            self.ask(g, C["SKL_CMD_LABEL_GET"], dump=True)
 
     # Sequences with no check but that every request is answered.
     def poke(self, body):
@@ -692,8 +714,16 @@ def child(result, work):
 
 
 def sender_work(seed, ns, index, deadline):
+    # A netlink socket and two sockets of the other namespace, made there.
+    enter_netns(NAMESPACES[1 - NAMESPACES.index(ns)])
+    foreign = [Genl(), socket.socket(), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)]
+    for sock in foreign[1:]:
+        sock.setblocking(False)
+        sock.bind(("127.0.0.1", 0))
+    foreign[1].listen(64)
     enter_netns(ns)
     s = Sender(seed, ns, index, deadline)
+    s.foreign = foreign
     try:
         s.run()
     except Hang as err:
@@ -806,7 +836,8 @@ def main():
         failures += part.get("failures", [])
         requests += part.get("requests", 0)
     checks = sum(v for k, v in done.items() if k.endswith(" checked"))
-    sequences = sum(done.values()) - done["flow checks"] - done["dump parts"]
+    sequences = sum(done.values()) - done["flow checks"] - done["dump parts"] \
+        - done["cross-namespace checks"]
     print(f"# statefuzz: {sequences} sequences ({checks} checked), "
           f"{requests} requests: " + ", ".join(f"{k} {v}" for k, v in sorted(done.items())))
     print("# statefuzz: answers: " + ", ".join(f"{k} {v}" for k, v in answers.most_common()))
