@@ -12,6 +12,9 @@ so was every label after it: the dump ended early.
 A socket bound to a v4-mapped address serves IPv4 only; a label's pick gave it IPv6 flows.
 A tunnel's UDP socket (here fou's) keeps its port: GRO looks the port up without a packet,
 unsteered, and merges for that socket, so delivery must not hand its datagrams elsewhere.
+Issue 17, 2 (found by 76-statefuzz): the module took a port range from 0 to less than
+65535 (0-80, or 0 alone) from a raw client; dump printed it as "port 0-80", which apply
+refuses (ports are 1 to 65535), so "dump | apply -" failed with such a rule in force.
 """
 import json
 import socket
@@ -186,6 +189,34 @@ def tunnel_port():
         subprocess.run(["ip", "fou", "del", "port", "5555"], check=False)
 
 
+def port_zero():
+    """Issue 17, 2: port 0 only as part of any port, so that dump prints what apply reads."""
+    g = Genl()
+    want = "port 0 only as part of any port (0-65535): ports are 1 to 65535"
+    base = (u8(C["SKL_A_RULE_PROTO"], socket.IPPROTO_UDP)
+            + u8(C["SKL_A_RULE_FAMILY"], socket.AF_INET)
+            + attr(C["SKL_A_RULE_DST"], socket.inet_aton("192.0.2.0"))
+            + u8(C["SKL_A_RULE_DST_PREFIXLEN"], 24)
+            + u8(C["SKL_A_RULE_ACTION"], C["SKL_ACTION_DROP"]))
+    for name, ports in (("0-80", u16(C["SKL_A_RULE_PORT_MIN"], 0)
+                         + u16(C["SKL_A_RULE_PORT_MAX"], 80)),
+                        ("0 alone", u16(C["SKL_A_RULE_PORT_MIN"], 0)
+                         + u16(C["SKL_A_RULE_PORT_MAX"], 0)),
+                        ("up to 80, no lowest port", u16(C["SKL_A_RULE_PORT_MAX"], 80))):
+        refused(f"a rule of ports {name} is refused: {want}",
+                lambda ports=ports: g.request(C["SKL_CMD_RULE_ADD"], base + ports), want)
+    g.request(C["SKL_CMD_RULE_ADD"], base + u16(C["SKL_A_RULE_PORT_MIN"], 0)
+              + u16(C["SKL_A_RULE_PORT_MAX"], 65535))
+    g.close()
+    before = must("dump")
+    res = subprocess.run("sklookupctl dump | sklookupctl apply -", shell=True,
+                         capture_output=True, text=True, check=False)
+    report(res.returncode == 0 and must("dump") == before and bool(before),
+           "dump | apply - after rules added by a raw client changes nothing",
+           f"exit {res.returncode}: {res.stderr.strip()}; before {before!r}")
+    must("flush")
+
+
 def main():
     must("flush")
     ghost_label_first_phase()
@@ -193,6 +224,7 @@ def main():
     big_label()
     v4mapped_label()
     tunnel_port()
+    port_zero()
 
 
 run(main, "regressions")
