@@ -31,7 +31,8 @@
  *
  * SKL_CMD_RULE_ADD (do)
  *	Request: SKL_A_RULE_PROTO, SKL_A_RULE_FAMILY, SKL_A_RULE_DST and
- *	SKL_A_RULE_DST_PREFIXLEN are required; SKL_A_RULE_PORT_MIN/MAX (default 0-65535),
+ *	SKL_A_RULE_DST_PREFIXLEN are required; SKL_A_RULE_PORT_MIN/MAX (default 0-65535,
+ *	any port; otherwise ports from 1 to 65535: port 0 only in the whole range),
  *	SKL_A_RULE_SRC with SKL_A_RULE_SRC_PREFIXLEN (default any source),
  *	SKL_A_RULE_IFINDEX (default any device), SKL_A_RULE_PHASE (default
  *	SKL_PHASE_FIRST) are optional; SKL_A_RULE_ACTION is required.

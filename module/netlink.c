@@ -322,6 +322,15 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 			   "lowest port is above the highest port");
 		return -EINVAL;
 	}
+	/*
+	 * sklookupctl writes "any" for 0-65535 and otherwise ports from 1: a range from 0
+	 * that it cannot write would make a dump that apply refuses.
+	 */
+	if (!m->port_lo && m->port_hi != 65535) {
+		skl_reject(info->extack, tb[SKL_A_RULE_PORT_MIN] ?: tb[SKL_A_RULE_PORT_MAX],
+			   "port 0 only as part of any port (0-65535): ports are 1 to 65535");
+		return -EINVAL;
+	}
 	if (tb[SKL_A_RULE_IFINDEX]) {
 		m->ifindex = nla_get_u32(tb[SKL_A_RULE_IFINDEX]);
 		if (!skl_dev_exists(genl_info_net(info), m->ifindex)) {

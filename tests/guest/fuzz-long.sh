@@ -1,5 +1,7 @@
 # make fuzz: the long runs of the bounded tests in make check. The netlink fuzz with a
-# million messages, four writers for three minutes, 100 load cycles and 1,000 namespaces.
+# million messages, its sequences for five minutes, four writers for three minutes, 100
+# load cycles and 1,000 namespaces.
 SKL_FUZZ_MESSAGES=1000000 sh /opt/sklookup/tests/75-nlfuzz.sh
+SKL_STATEFUZZ_SECONDS=300 sh /opt/sklookup/tests/76-statefuzz.sh
 SKL_WRITERS_SECONDS=180 sh /opt/sklookup/tests/52-writers.sh
 SKL_TEARDOWN_CYCLES=100 SKL_TEARDOWN_NAMESPACES=1000 sh /opt/sklookup/tests/57-teardown.sh

@@ -56,38 +56,16 @@ def load_spec(path=SPEC):
     return sets, ops
 
 
-class Fuzzer:
-    def __init__(self, seed):
-        self.rng = random.Random(seed)
+class Mutator:
+    """The messages of the fuzzers: requests built from the spec, valid ones, and their
+    mutations. The single-message fuzzer below and the stateful one (statefuzz.py) share
+    it; fds is what a socket-add may name."""
+
+    def __init__(self, rng, fds):
+        self.rng = rng
+        self.fds = fds
         self.sets, self.ops = load_spec()
         self.max_cmd = max(op[1] for op in self.ops)
-        self.answers = collections.Counter()
-        # The extack messages of the rejections: which of the module's checks were reached.
-        self.reasons = collections.Counter()
-        self.sent = 0
-        self.fds = self.make_fds()
-        self.gen = Genl()
-        # A listener that reads seldom, with a small buffer: every change builds its
-        # event, and some events meet a full buffer.
-        self.listener = Genl()
-        self.listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        self.listener.join("events")
-
-    def make_fds(self):
-        """Things a socket-add may name: good sockets, bad sockets, not sockets."""
-        fds = []
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-        udp.bind(("::1", 0))
-        connected = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        connected.connect(("127.0.0.1", 9))
-        unbound = socket.socket()
-        rd, wr = os.pipe()
-        self.keep = [listener, udp, connected, unbound]
-        fds = [listener.fileno(), udp.fileno(), connected.fileno(), unbound.fileno(), rd, wr]
-        return fds + [0, 1, 2, 1023, 0x7fffffff, 0xffffffff]
 
     # Values near the edges of what each attribute accepts.
     def value(self, name, kind):
@@ -201,8 +179,13 @@ class Fuzzer:
     def valid(self, name, set_name):
         """A request the module should accept, so that the fuzz reaches past validation
         into the rule tables, labels and sockets; three in ten get one attribute spoilt."""
+        return self.encode(set_name, self.valid_fields(name))
+
+    def valid_fields(self, name):
+        """The fields, (name, payload) in order, of a socket-add or rule-add request the
+        module should accept: a rule of a random prefix, port range, phase and action, now
+        and then with a source, flags or the stage flag."""
         r = self.rng
-        num = {a[0]: a[1] for a in self.sets[set_name]}
         if name == "socket-add":
             fields = [("name", r.choice([b"web", b"dns", b"x" * 63]) + b"\0"),
                       ("fd", struct.pack("=I", r.choice(self.fds[:2])))]
@@ -241,13 +224,53 @@ class Fuzzer:
                 fields.append(("flags", struct.pack("=I", r.choice([1, 2, 1 << 31]))))
             if r.random() < 0.3:
                 fields.append(("stage", b""))
-        spoilt = r.randrange(len(fields)) if r.random() < 0.3 else -1
+        return fields
+
+    def encode(self, set_name, fields, spoil=0.3):
+        """The attributes of fields, a list of (name, payload); with probability spoil,
+        one of them mutated."""
+        r = self.rng
+        num = {a[0]: a[1] for a in self.sets[set_name]}
+        spoilt = r.randrange(len(fields)) if r.random() < spoil else -1
         out = b""
         for i, (field, payload) in enumerate(fields):
             if i == spoilt:
                 payload = self.mutate(payload)
             out += self.attr(num[field], payload)
         return out
+
+
+class Fuzzer(Mutator):
+    """One sender of single messages, on sockets of its own."""
+
+    def __init__(self, seed):
+        super().__init__(random.Random(seed), self.make_fds())
+        self.answers = collections.Counter()
+        # The extack messages of the rejections: which of the module's checks were reached.
+        self.reasons = collections.Counter()
+        self.sent = 0
+        self.gen = Genl()
+        # A listener that reads seldom, with a small buffer: every change builds its
+        # event, and some events meet a full buffer.
+        self.listener = Genl()
+        self.listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.listener.join("events")
+
+    def make_fds(self):
+        """Things a socket-add may name: good sockets, bad sockets, not sockets."""
+        fds = []
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        udp.bind(("::1", 0))
+        connected = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        connected.connect(("127.0.0.1", 9))
+        unbound = socket.socket()
+        rd, wr = os.pipe()
+        self.keep = [listener, udp, connected, unbound]
+        fds = [listener.fileno(), udp.fileno(), connected.fileno(), unbound.fileno(), rd, wr]
+        return fds + [0, 1, 2, 1023, 0x7fffffff, 0xffffffff]
 
     def send(self, sock, cmd, flags, version, body, seq, truncate=False):
         payload = struct.pack("=BBH", cmd, version, 0) + body

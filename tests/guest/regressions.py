@@ -15,6 +15,9 @@ unsteered, and merges for that socket, so delivery must not hand its datagrams e
 A plain dump (without --generation) read its rules over several messages with no check
 that they stayed the same: during an apply it printed part of the old set and part of the
 new one, which `dump | apply -` then put in force.
+Issue 17, 2 (found by 76-statefuzz): the module took a port range from 0 to less than
+65535 (0-80, or 0 alone) from a raw client; dump printed it as "port 0-80", which apply
+refuses (ports are 1 to 65535), so "dump | apply -" failed with such a rule in force.
 """
 import json
 import os
@@ -227,6 +230,33 @@ def dump_consistent():
     report(not mixed, f"dump during applies prints one whole set ({dumps} dumps)",
            "\n".join(mixed[:5]))
     report(len(failed) < dumps, "and most dumps succeed", "\n".join(failed[:3]))
+
+
+def port_zero():
+    """Issue 17, 2: port 0 only as part of any port, so that dump prints what apply reads."""
+    g = Genl()
+    want = "port 0 only as part of any port (0-65535): ports are 1 to 65535"
+    base = (u8(C["SKL_A_RULE_PROTO"], socket.IPPROTO_UDP)
+            + u8(C["SKL_A_RULE_FAMILY"], socket.AF_INET)
+            + attr(C["SKL_A_RULE_DST"], socket.inet_aton("192.0.2.0"))
+            + u8(C["SKL_A_RULE_DST_PREFIXLEN"], 24)
+            + u8(C["SKL_A_RULE_ACTION"], C["SKL_ACTION_DROP"]))
+    for name, ports in (("0-80", u16(C["SKL_A_RULE_PORT_MIN"], 0)
+                         + u16(C["SKL_A_RULE_PORT_MAX"], 80)),
+                        ("0 alone", u16(C["SKL_A_RULE_PORT_MIN"], 0)
+                         + u16(C["SKL_A_RULE_PORT_MAX"], 0)),
+                        ("up to 80, no lowest port", u16(C["SKL_A_RULE_PORT_MAX"], 80))):
+        refused(f"a rule of ports {name} is refused: {want}",
+                lambda ports=ports: g.request(C["SKL_CMD_RULE_ADD"], base + ports), want)
+    g.request(C["SKL_CMD_RULE_ADD"], base + u16(C["SKL_A_RULE_PORT_MIN"], 0)
+              + u16(C["SKL_A_RULE_PORT_MAX"], 65535))
+    g.close()
+    before = must("dump")
+    res = subprocess.run("sklookupctl dump | sklookupctl apply -", shell=True,
+                         capture_output=True, text=True, check=False)
+    report(res.returncode == 0 and must("dump") == before and bool(before),
+           "dump | apply - after rules added by a raw client changes nothing",
+           f"exit {res.returncode}: {res.stderr.strip()}; before {before!r}")
     must("flush")
 
 
@@ -238,6 +268,7 @@ def main():
     big_label()
     v4mapped_label()
     tunnel_port()
+    port_zero()
 
 
 run(main, "regressions")

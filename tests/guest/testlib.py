@@ -61,9 +61,10 @@ def settled_counters(want, timeout):
         time.sleep(0.2)
 
 
-def deliver(proto, dst, port, receivers):
+def deliver(proto, dst, port, receivers, wait=2):
     """Send a few random bytes to dst:port over "tcp" or "udp" and see which of the
-    sockets in receivers (a dict of name to socket; closed ones are skipped) gets them.
+    sockets in receivers (a dict of name to socket; closed ones are skipped) gets them
+    within wait seconds.
     Returns (who, local): who is the receiver's name (with " got ..." when the bytes came
     changed), an errno name such as "ECONNREFUSED", or "nobody"; local is the accepted
     connection's local address for TCP, else None."""
@@ -80,7 +81,7 @@ def deliver(proto, dst, port, receivers):
         except OSError as err:
             return errno.errorcode.get(err.errno, str(err)), None
         live = {name: s for name, s in receivers.items() if s.fileno() >= 0}
-        ready, _, _ = select.select(list(live.values()), [], [], 2)
+        ready, _, _ = select.select(list(live.values()), [], [], wait)
         if not ready:
             return "nobody", None
         name = next(n for n, s in live.items() if s is ready[0])
