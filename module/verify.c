@@ -20,17 +20,19 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/btf.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
+#include <net/ipv6.h>
 #include <net/udp.h>
+#include <uapi/linux/btf.h>
 
 #include "compat/compat.h"
 #include "verify.h"
@@ -216,7 +218,12 @@ static const char * __init skl_kernel(void)
 	return init_utsname()->release;
 }
 
-/* The BTF kinds, numbered as in uapi/linux/btf.h; older headers lack the newer ones. */
+/*
+ * The BTF kinds, numbered as in uapi/linux/btf.h; older headers lack the newer ones, and
+ * their BTF_INFO_KIND() keeps four bits of the kind where ENUM64 needs five.
+ */
+#define SKL_BTF_KIND(info)	(((info) >> 24) & 0x1f)
+#define SKL_BTF_VLEN(info)	((info) & 0xffff)
 enum {
 	SKL_BTF_KIND_INT = 1, SKL_BTF_KIND_PTR, SKL_BTF_KIND_ARRAY, SKL_BTF_KIND_STRUCT,
 	SKL_BTF_KIND_UNION, SKL_BTF_KIND_ENUM, SKL_BTF_KIND_FWD, SKL_BTF_KIND_TYPEDEF,
@@ -228,9 +235,9 @@ enum {
 /* The bytes that follow a type's common part, or -1 for a kind this code does not know. */
 static long __init skl_btf_extra(const struct btf_type *t)
 {
-	unsigned long vlen = BTF_INFO_VLEN(t->info);
+	unsigned long vlen = SKL_BTF_VLEN(t->info);
 
-	switch (BTF_INFO_KIND(t->info)) {
+	switch (SKL_BTF_KIND(t->info)) {
 	case SKL_BTF_KIND_INT:
 	case SKL_BTF_KIND_VAR:
 	case SKL_BTF_KIND_DECL_TAG:
@@ -273,60 +280,56 @@ static const char * __init skl_btf_str(const struct skl_btf *btf, u32 off)
 }
 
 /*
- * Walk the types in id order: @fn_name's FUNC when @proto_id is 0, else the type of that
- * id. Return: the type, NULL when not there, or an error pointer for BTF this code cannot
- * walk.
+ * Walk the types in id order. Without @protos: find each function's FUNC and note the id
+ * of its type in @proto_ids. With: find the types of those ids. Return: 0, or -EPROTO for
+ * BTF this code cannot walk.
  */
-static const struct btf_type * __init skl_btf_find(const struct skl_btf *btf,
-						   const char *fn_name, u32 proto_id)
+static int __init skl_btf_walk(const struct skl_btf *btf, const struct skl_verify_fn *const *fns,
+			       unsigned int count, u32 *proto_ids, const struct btf_type **protos)
 {
 	u32 off = 0, id = 1;
+	unsigned int i;
 
 	while (off + sizeof(struct btf_type) <= btf->types_len) {
 		const struct btf_type *t = (const void *)(btf->types + off);
 		long extra = skl_btf_extra(t);
 		const char *name;
 
-		if (extra < 0)
-			return ERR_PTR(-EPROTO);
-		if (proto_id && id == proto_id)
-			return off + sizeof(*t) + extra <= btf->types_len ? t : ERR_PTR(-EPROTO);
-		if (!proto_id && BTF_INFO_KIND(t->info) == SKL_BTF_KIND_FUNC) {
-			name = skl_btf_str(btf, t->name_off);
-			if (name && !strcmp(name, fn_name))
-				return t;
+		if (extra < 0 || off + sizeof(*t) + extra > btf->types_len)
+			return -EPROTO;
+		for (i = 0; i < count; i++) {
+			if (protos) {
+				if (id == proto_ids[i])
+					protos[i] = t;
+			} else if (!proto_ids[i] && SKL_BTF_KIND(t->info) == SKL_BTF_KIND_FUNC) {
+				name = skl_btf_str(btf, t->name_off);
+				if (name && !strcmp(name, fns[i]->name))
+					proto_ids[i] = t->type;
+			}
 		}
 		off += sizeof(*t) + extra;
 		id++;
 	}
-	return NULL;
+	return 0;
 }
 
 /*
- * Check @fn's parameters in the kernel's BTF. Return: 0 when they match or BTF cannot
- * tell (said in @note), -EOPNOTSUPP after saying why not.
+ * Check @fn's parameters, @t its FUNC_PROTO in the kernel's BTF. Return: 0 when they
+ * match or BTF cannot tell (said in @note), -EOPNOTSUPP after saying why not.
  */
 static int __init skl_btf_check_fn(const struct skl_btf *btf, const struct skl_verify_fn *fn,
-				   const char **note)
+				   const struct btf_type *t, const char **note)
 {
 	unsigned int skew = skl_skew(skew_btf, fn);
 	const struct btf_param *params;
-	const struct btf_type *t;
 	unsigned int n, vlen;
 
-	t = skl_btf_find(btf, fn->name, 0);
-	if (!IS_ERR_OR_NULL(t))
-		t = skl_btf_find(btf, NULL, t->type);
-	if (IS_ERR(t)) {
-		*note = "BTF of a kind not known here";
+	if (!t || SKL_BTF_KIND(t->info) != SKL_BTF_KIND_FUNC_PROTO) {
+		pr_info("%s is not described in the kernel's BTF\n", fn->name);
+		*note = "a lookup is not described in the kernel's BTF";
 		return 0;
 	}
-	if (!t || BTF_INFO_KIND(t->info) != SKL_BTF_KIND_FUNC_PROTO) {
-		pr_info("%s is not described in the kernel's BTF: its parameter names are not checked\n",
-			fn->name);
-		return 0;
-	}
-	vlen = BTF_INFO_VLEN(t->info);
+	vlen = SKL_BTF_VLEN(t->info);
 	if (vlen != fn->nargs) {
 		pr_err("kernel %s not supported: %s takes %u arguments, sklookup %s knows it with %u (from the kernel's BTF); not loading\n",
 		       skl_kernel(), fn->name, vlen, SKL_VERSION, fn->nargs);
@@ -401,6 +404,8 @@ static void * __init skl_btf_read(struct skl_btf *btf, const char **note)
 static int __init skl_btf_check(const struct skl_verify_fn *const *fns, unsigned int count,
 				const char **note)
 {
+	const struct btf_type *protos[ARRAY_SIZE(skl_verify_fns)] = {};
+	u32 proto_ids[ARRAY_SIZE(skl_verify_fns)] = {};
 	struct skl_btf btf;
 	unsigned int i;
 	int err = 0;
@@ -409,8 +414,14 @@ static int __init skl_btf_check(const struct skl_verify_fn *const *fns, unsigned
 	buf = skl_btf_read(&btf, note);
 	if (!buf)
 		return 0;
+	if (skl_btf_walk(&btf, fns, count, proto_ids, NULL) ||
+	    skl_btf_walk(&btf, fns, count, proto_ids, protos)) {
+		*note = "the kernel's BTF has a kind of type not known here";
+		goto out;
+	}
 	for (i = 0; i < count && !err; i++)
-		err = skl_btf_check_fn(&btf, fns[i], note);
+		err = skl_btf_check_fn(&btf, fns[i], protos[i], note);
+out:
 	vfree(buf);
 	return err;
 }
@@ -449,26 +460,69 @@ static struct ftrace_ops skl_verify_ops = {
 	.flags = SKL_FTRACE_OPS_FL_REGS | FTRACE_OPS_FL_IPMODIFY | SKL_FTRACE_OPS_FL_UNGUARDED,
 };
 
-static int __init skl_call_check_fn(const struct skl_verify_fn *fn)
+/*
+ * Arguments the lookup could run with, should the hook not answer for it: the initial
+ * namespace and its own table, no packet, addresses and ports 0.
+ */
+static void __init skl_verify_harmless(const struct skl_verify_fn *fn, unsigned long *v)
 {
-	unsigned long v[SKL_VERIFY_MAX_ARGS];
-	unsigned long answer, mask;
-	unsigned int n;
+	memset(v, 0, SKL_VERIFY_MAX_ARGS * sizeof(*v));
+	if (fn->proto == IPPROTO_TCP) {
+		v[SKL_TCP_ARG_NET] = (unsigned long)&init_net;
+		/* Where the lookup takes no table, this is the packet: NULL. */
+		v[SKL_TCP_ARG_HASHINFO] = (unsigned long)skl_tcp_table_of(&init_net);
+		if (fn->ipv6) {
+			v[SKL_TCP_ARG_SADDR] = (unsigned long)&in6addr_any;
+			v[SKL_TCP_ARG_DADDR] = (unsigned long)&in6addr_any;
+		}
+	} else {
+		v[SKL_UDP_ARG_NET] = (unsigned long)&init_net;
+		v[SKL_UDP_ARG_TABLE] = (unsigned long)skl_udp_table_of(&init_net);
+		if (fn->ipv6) {
+			v[SKL_UDP_ARG_SADDR] = (unsigned long)&in6addr_any;
+			v[SKL_UDP_ARG_DADDR] = (unsigned long)&in6addr_any;
+		}
+	}
+}
 
-	for (n = 0; n < SKL_VERIFY_MAX_ARGS; n++)
-		v[n] = SKL_VERIFY_MARK(n);
+/* Call @fn with @v through the check's hook. Return: whether the hook answered. */
+static bool __init skl_verify_call(const struct skl_verify_fn *fn, const unsigned long *v)
+{
+	unsigned long answer;
+
 	memset(skl_verify_seen.got, 0, sizeof(skl_verify_seen.got));
 	skl_verify_seen.nargs = fn->nargs;
 	skl_verify_seen.skew = skl_skew(skew_call, fn);
 	skl_verify_seen.seen = false;
-
+	/* The lookups run inside their callers' RCU read sections. */
+	rcu_read_lock();
 	answer = fn->call(v);
-	if (!skl_verify_seen.seen || answer != SKL_VERIFY_ANSWER) {
-		pr_err("kernel %s not supported: %s does not return the answer of sklookup %s's hook (%s); not loading\n",
-		       skl_kernel(), fn->name, SKL_VERSION,
-		       skl_verify_seen.seen ? "the hook ran" : "the hook did not run");
+	rcu_read_unlock();
+	if (skl_verify_seen.seen && answer == SKL_VERIFY_ANSWER)
+		return true;
+	pr_err("kernel %s not supported: %s does not return the answer of sklookup %s's hook (the hook %s); not loading\n",
+	       skl_kernel(), fn->name, SKL_VERSION,
+	       skl_verify_seen.seen ? "ran" : "did not run: is kernel.ftrace_enabled 0?");
+	return false;
+}
+
+static int __init skl_call_check_fn(const struct skl_verify_fn *fn)
+{
+	unsigned long v[SKL_VERIFY_MAX_ARGS];
+	unsigned long mask;
+	unsigned int n;
+
+	/*
+	 * First with arguments the lookup may run with: only a hook that answers for it
+	 * lets the distinct values, which it must never run with, be passed.
+	 */
+	skl_verify_harmless(fn, v);
+	if (!skl_verify_call(fn, v))
 		return -EOPNOTSUPP;
-	}
+	for (n = 0; n < SKL_VERIFY_MAX_ARGS; n++)
+		v[n] = SKL_VERIFY_MARK(n);
+	if (!skl_verify_call(fn, v))
+		return -EOPNOTSUPP;
 	for (n = 0; n < fn->nargs; n++) {
 		mask = fn->args[n].bits < 64 ? BIT_ULL(fn->args[n].bits) - 1 : ~0UL;
 		if ((skl_verify_seen.got[n] & mask) != (v[n] & mask)) {
