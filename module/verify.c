@@ -267,6 +267,21 @@ static long __init skl_btf_extra(const struct btf_type *t)
 	}
 }
 
+/*
+ * The part of the BTF header every version has. Newer uapi headers add fields (7.x: the
+ * kind layout section), which a BTF without them, whose hdr_len is 24, does not have.
+ */
+struct skl_btf_header {
+	u16 magic;
+	u8 version;
+	u8 flags;
+	u32 hdr_len;
+	u32 type_off;
+	u32 type_len;
+	u32 str_off;
+	u32 str_len;
+};
+
 struct skl_btf {
 	const u8 *types;
 	u32 types_len;
@@ -359,7 +374,7 @@ static int __init skl_btf_check_fn(const struct skl_btf *btf, const struct skl_v
  */
 static void * __init skl_btf_read(struct skl_btf *btf, const char **note)
 {
-	const struct btf_header *hdr;
+	const struct skl_btf_header *hdr;
 	struct file *file;
 	loff_t size, pos = 0;
 	void *buf;

@@ -29,6 +29,8 @@ refused() {
 	check "$1: the module is not loaded" sh -c "! lsmod | grep -q '^sklookup '"
 	check "$1: ftrace has none of our functions" \
 		sh -c "! grep -E '$ours' /sys/kernel/tracing/enabled_functions"
+	# Loaded when it should not have: out of the way of the next checks.
+	unload
 }
 
 # Where the kernel has no BTF the line says what was not checked.
