@@ -19,6 +19,7 @@
 #include "rules.h"
 #include "selftest.h"
 #include "steer.h"
+#include "verify.h"
 #include "version.h"
 
 static bool hook_tcp = true;
@@ -43,6 +44,10 @@ static int __init skl_init(void)
 	int err;
 
 	err = skl_selftest();
+	if (err)
+		return err;
+	/* Before anything is hooked: a kernel whose lookups the hooks would misread is refused. */
+	err = skl_verify_layout(hook_tcp, hook_udp, hook_ipv6);
 	if (err)
 		return err;
 	skl_steer_init();

@@ -246,8 +246,7 @@ static bool skl_rule_decide(struct skl_rule *rule, const struct skl_lookup *l,
  */
 static void skl_return(struct pt_regs *regs, struct sock *sk)
 {
-	regs->di = (unsigned long)sk;
-	instruction_pointer_set(regs, (unsigned long)skl_return_stub);
+	skl_hook_return(regs, (unsigned long)sk);
 }
 
 static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 family,

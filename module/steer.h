@@ -14,9 +14,6 @@ void skl_steer_ruleset_added(void);
 void skl_steer_ruleset_removed(void);
 void skl_steer_init(void);
 
-/* Defined in stub.S: returns, with whatever the callback left in %rax. */
-void skl_return_stub(void);
-
 void skl_steer_tcp(struct pt_regs *regs, u8 family);
 void skl_steer_udp(struct pt_regs *regs, u8 family);
 

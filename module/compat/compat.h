@@ -111,6 +111,25 @@ static __always_inline unsigned long skl_hook_arg(struct pt_regs *regs, unsigned
 	return READ_ONCE(((unsigned long *)kernel_stack_pointer(regs))[n - SKL_REG_ARGS + 1]);
 }
 
+/* Defined in stub.S: returns the first argument it is entered with. */
+void skl_return_stub(void);
+
+/**
+ * skl_hook_return() - make the hooked function return @val without running
+ * @regs: the registers the trampoline saved
+ * @val: what its caller gets
+ *
+ * ftrace's trampoline returns into skl_return_stub instead of the function's body. The
+ * answer travels in the first argument's register rather than the return register: from
+ * 6.0 a BPF trampoline (fentry, fexit) may share the function and run in between, and it
+ * clobbers %rax but hands the argument registers it was entered with on to the stub.
+ */
+static __always_inline void skl_hook_return(struct pt_regs *regs, unsigned long val)
+{
+	regs->di = val;
+	instruction_pointer_set(regs, (unsigned long)skl_return_stub);
+}
+
 /*
  * Positions of the arguments of the hooked lookups (x86-64: the seventh and later are on
  * the stack).

@@ -13,6 +13,11 @@ objs=
 for src in "$here"/probes/*.c; do
 	name=$(basename "$src" .c)
 	cp "$src" "$work/$name.c"
+	# For the tests of this script: SKL_PROBE_FAIL names probes to fail, as on a kernel
+	# that lacks what they detect.
+	case " ${SKL_PROBE_FAIL:-} " in
+	*" $name "*) echo '#error "failed on purpose (SKL_PROBE_FAIL)"' >>"$work/$name.c" ;;
+	esac
 	objs="$objs $name.o"
 done
 # A warning is a failed probe: a wrong prototype only warns on some compilers.
@@ -39,6 +44,33 @@ env -i PATH="$PATH" HOME="${HOME:-/}" make -k -C "$kdir" M="$work" \
 if ! grep -q '^#define' "$out.tmp" && ! grep -q 'error' "$work/probe.log"; then
 	cat "$work/probe.log" >&2
 	echo "probe.sh: no probe compiled and no compiler error seen: is $kdir a kernel build tree?" >&2
+	exit 1
+fi
+
+# What the module cannot be built without, each a line "PROBE PROBE...:what it is": one of
+# the probes must compile. A kernel that has none is not one the hooks know, and says so
+# in one line (dkms build shows it in its make.log), not in a page of compiler errors.
+# The kernel by the name uname -r gives it (Debian's kernel.release is upstream's number).
+kernel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null)
+[ -n "$kernel" ] || kernel=$kdir
+missing=$(
+	while IFS=: read -r probes what; do
+		[ -n "$probes" ] || continue
+		found=
+		for p in $probes; do
+			grep -q "^#define HAVE_$p " "$out.tmp" && found=1
+		done
+		[ -n "$found" ] || echo "$what (probes $(echo $probes | sed 's/ /, /g') failed)"
+	done <<-EOF
+	INET_LOOKUP_LISTENER_HASHINFO INET_LOOKUP_LISTENER_NETNS:__inet_lookup_listener() and inet6_lookup_listener() with the arguments sklookup reads
+	UDP_LIB_LOOKUP_TABLE UDP_LIB_LOOKUP_NETNS:__udp4_lib_lookup() and __udp6_lib_lookup() with the arguments sklookup reads
+	FTRACE_REGS_CALLBACK FTRACE_PT_REGS_CALLBACK:ftrace callbacks of a type sklookup knows
+	EOF
+)
+if [ -n "$missing" ]; then
+	lacks=$(echo "$missing" | paste -s -d ';' - | sed 's/;/; /g')
+	echo "sklookup: kernel $kernel not supported: it lacks $lacks; SKL_PROBE_DEBUG=1 shows the compiler's errors" >&2
+	rm -f "$out.tmp"
 	exit 1
 fi
 mv "$out.tmp" "$out"

@@ -16,4 +16,4 @@ trap 'rm -rf "$root/tmp/sklookup-build-$$"' EXIT
 mkdir -p "$root/tmp/sklookup-build-$$"
 git -C "$top" ls-files -z --cached --others --exclude-standard |
 	(cd "$top" && tar --null -T - -cf - 2>/dev/null) | tar -C "$root/tmp/sklookup-build-$$" -xf -
-skl_chroot "$root" make -s -C /tmp/sklookup-build-$$ KDIR="/lib/modules/$kver/build" module W="${W:-}"
+skl_chroot "$root" make -s -C /tmp/sklookup-build-$$ KDIR="/lib/modules/$kver/build" module W="${W:-}" ${SKL_FAULT_INJECTION:+SKL_FAULT_INJECTION=y}

@@ -55,6 +55,21 @@ skl_chroot "$root" sh -ec "
 	mkdir -p /opt/sklookup/ipmodify
 	cp /tmp/skl-ipmodify/skl_ipmodify.ko /opt/sklookup/ipmodify/
 	rm -rf /tmp/skl-ipmodify
+	# dkms build of a copy whose probes of the UDP lookups fail on purpose, as on a kernel
+	# that lacks both known shapes: the guest test 59-refusal checks what it left. Run
+	# here, natively: in the emulated guest the probes alone take minutes.
+	rm -rf /usr/src/sklookup-0.0.1 /opt/sklookup/probe-refusal
+	mkdir -p /opt/sklookup/probe-refusal
+	cp -a /usr/src/sklookup-$version /usr/src/sklookup-0.0.1
+	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"0.0.1\"/' /usr/src/sklookup-0.0.1/dkms.conf
+	dkms add -m sklookup -v 0.0.1
+	rc=0
+	SKL_PROBE_FAIL='UDP_LIB_LOOKUP_TABLE UDP_LIB_LOOKUP_NETNS' \
+		dkms build -m sklookup -v 0.0.1 -k $kver >/opt/sklookup/probe-refusal/out 2>&1 || rc=\$?
+	echo \$rc >/opt/sklookup/probe-refusal/rc
+	cp /var/lib/dkms/sklookup/0.0.1/build/make.log /opt/sklookup/probe-refusal/ || true
+	dkms remove -m sklookup -v 0.0.1 --all >/dev/null 2>&1 || true
+	rm -rf /usr/src/sklookup-0.0.1
 " >"$log" 2>&1 || {
 	tail -n 40 "$log" >&2
 	find "$root/var/lib/dkms/sklookup" -name make.log -exec tail -n 40 {} \; 2>/dev/null >&2 || true
