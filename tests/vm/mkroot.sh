@@ -44,25 +44,11 @@ if [ "$release" != sid ]; then
 fi
 [ "$suite" = "$release" ] || suites="$suites $suite"
 
-# Transition: roots made by recipe 1 (the release's main suite only, so bookworm's kernel
-# was 6.1.0-50 where "apt upgrade" gives 6.1.0-57) for the kernels named here keep their
-# recipe, so that the roots other trees use stay as they are until this list is emptied.
-legacy=0
-for k in ${SKL_LEGACY_RECIPE_KERNELS-5.10 6.1 6.12 7.2}; do
-	[ "$k" = "$kernel" ] && legacy=1
-done
-if [ "$legacy" = 1 ]; then
-	suites=$release
-	recipe_revision=1
-	recipe=$(printf '%s\n' "$recipe_revision" "$suite" "$packages" "$(cat "$here/initramfs.conf")" |
-		sha256sum | cut -c1-16)
-else
-	# Bump when the way a root is made changes; with the suites, the package list and the
-	# initramfs settings it names the cached root, so changing any of them rebuilds it.
-	recipe_revision=2
-	recipe=$(printf '%s\n' "$recipe_revision" "$suites" "$packages" "$(cat "$here/initramfs.conf")" |
-		sha256sum | cut -c1-16)
-fi
+# Bump when the way a root is made changes; with the suites, the package list and the
+# initramfs settings it names the cached root, so changing any of them rebuilds it.
+recipe_revision=2
+recipe=$(printf '%s\n' "$recipe_revision" "$suites" "$packages" "$(cat "$here/initramfs.conf")" |
+	sha256sum | cut -c1-16)
 
 root="$SKL_CACHE/roots/$name"
 if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$recipe" ]; then
