@@ -46,10 +46,20 @@ clean-module:
 	@if [ -f $(KDIR)/Makefile ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -f module/compat/features.h
 
-# The whole test suite: host tests, then the guest tests on every kernel of the matrix
-# (KERNELS="6.1" for one). Ends with "N passed, N failed".
+# The whole test suite: host tests, then the guest tests on the kernels CI runs (every
+# generic amd64 kernel and 6.12's rt flavour; KERNELS="6.1" for one, KERNELS=all for every
+# kernel and flavour, KERNELS=next for the canary). Ends with "N passed, N failed".
 check:
 	tests/run
+
+# The guest tests on every supported kernel and flavour (tests/vm/lib.sh's table).
+check-all:
+	KERNELS=all tests/run
+
+# The canary: Debian experimental's newest kernel. Its failures are reported, never counted.
+check-next:
+	KERNELS=next tests/run
+.PHONY: check-all check-next
 
 # The guest tests on a debug kernel (KASAN, KFENCE, lockdep, kmemleak) built once from
 # Debian's linux-source-6.1 into the cache (tests/vm/run-debug.sh); GUEST_TESTS="10-load"

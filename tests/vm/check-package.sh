@@ -9,7 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
-kernels=${KERNELS:-$SKL_ALL_KERNELS}
+kernels=$(skl_expand_kernels "${KERNELS:-ci}")
 
 debs="$top/build/deb"
 start=$(date +%s)

@@ -3,18 +3,72 @@
 
 SKL_CACHE=${SKL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sklookup}
 
-# The kernels of the supported matrix, by the name users know them by, and the Debian
-# release that ships each.
-skl_suite_of() {
-	case "$1" in
-	5.10) echo bullseye ;;
-	6.1) echo bookworm ;;
-	6.12) echo trixie ;;
-	7.2) echo sid ;;
-	*) return 1 ;;
+# The kernels of the matrix, one line each: the name users know the kernel by, the suite
+# that ships it, where the test suite runs on it, and the packages of its image and
+# headers. A suite NAME-backports or experimental is installed the way its users do: a root
+# of the release it extends (trixie, sid), whose compiler builds the module, with the
+# kernel's packages taken from that suite by "apt-get install -t SUITE" (which also takes
+# what the image needs from there, such as linux-base). Where it runs: "ci" in make check
+# (and .ci/run), "all" only in make check-all, "canary" only when named (KERNELS=next): a
+# canary's failures are reported and never fail the run. A new series is one more line.
+SKL_KERNEL_TABLE='
+5.10       bullseye          ci      linux-image-amd64 linux-headers-amd64
+6.1        bookworm          ci      linux-image-amd64 linux-headers-amd64
+6.12       trixie            ci      linux-image-amd64 linux-headers-amd64
+6.12-cloud trixie            all     linux-image-cloud-amd64 linux-headers-cloud-amd64
+6.12-rt    trixie            ci      linux-image-rt-amd64 linux-headers-rt-amd64
+7.2        sid               ci      linux-image-amd64 linux-headers-amd64
+7.3        trixie-backports  ci      linux-image-amd64 linux-headers-amd64
+7.3-cloud  trixie-backports  all     linux-image-cloud-amd64 linux-headers-cloud-amd64
+7.3-rt     trixie-backports  all     linux-image-rt-amd64 linux-headers-rt-amd64
+next       experimental      canary  linux-image-amd64 linux-headers-amd64
+'
+
+# Kernels whose where-column is one of the words given.
+skl_kernels_where() {
+	awk -v want=" $* " 'NF >= 4 && index(want, " " $3 " ") { printf "%s%s", sep, $1; sep = " " } END { print "" }' \
+		<<<"$SKL_KERNEL_TABLE"
+}
+SKL_CI_KERNELS=$(skl_kernels_where ci)
+SKL_ALL_KERNELS=$(skl_kernels_where ci all)
+SKL_CANARY_KERNELS=$(skl_kernels_where canary)
+
+# Field $2 (1 name, 2 suite, 3 where, 4 packages) of kernel $1's line; fails for a kernel
+# not in the table.
+skl_kernel_field() {
+	awk -v k="$1" -v f="$2" '$1 == k { if (f < 4) print $f; else { for (i = 4; i <= NF; i++) printf "%s%s", (i > 4 ? " " : ""), $i; print "" }; found = 1 } END { exit !found }' \
+		<<<"$SKL_KERNEL_TABLE"
+}
+skl_suite_of() { skl_kernel_field "$1" 2; }
+skl_kernel_packages() { skl_kernel_field "$1" 4; }
+skl_is_canary() { [ "$(skl_kernel_field "$1" 3 2>/dev/null)" = canary ]; }
+# The Debian release a root is made of: the one a backports suite extends, sid for
+# experimental.
+skl_release_of() {
+	local suite
+	suite=$(skl_suite_of "$1") || return 1
+	case "$suite" in
+	experimental) echo sid ;;
+	*-backports) echo "${suite%-backports}" ;;
+	*) echo "$suite" ;;
 	esac
 }
-SKL_ALL_KERNELS="5.10 6.1 6.12 7.2"
+
+# KERNELS as the user gives it: names from the table, or the groups "ci" (the default),
+# "all" (every supported kernel) and "canary"; "none" for host tests only.
+skl_expand_kernels() {
+	local k out=
+	for k in ${1:-ci}; do
+		case "$k" in
+		ci) out="$out $SKL_CI_KERNELS" ;;
+		all) out="$out $SKL_ALL_KERNELS" ;;
+		canary) out="$out $SKL_CANARY_KERNELS" ;;
+		none) ;;
+		*) out="$out $k" ;;
+		esac
+	done
+	echo $out
+}
 
 # The archive address comes from this machine's own apt sources so that no host name is
 # written into the tree; SKL_MIRROR overrides it.
@@ -32,6 +86,28 @@ skl_mirror() {
 	fi
 	[ -n "$uri" ] || { echo "no Debian archive found in /etc/apt; set SKL_MIRROR" >&2; return 1; }
 	echo "$uri"
+}
+
+# The security archive: the security URI of this machine's apt sources, else the main
+# archive's address with "-security" appended (Debian's layout); SKL_SECURITY_MIRROR
+# overrides it.
+skl_security_mirror() {
+	if [ -n "${SKL_SECURITY_MIRROR:-}" ]; then
+		echo "$SKL_SECURITY_MIRROR"
+		return
+	fi
+	local uri
+	uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		tr ' ' '\n' | grep -- '-security' | head -n 1)
+	if [ -z "$uri" ]; then
+		uri=$(awk '$1 == "deb" && $0 ~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list 2>/dev/null)
+	fi
+	if [ -z "$uri" ]; then
+		uri=$(skl_mirror) || return 1
+		uri="${uri%/}-security"
+	fi
+	echo "${uri%/}"
 }
 
 skl_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

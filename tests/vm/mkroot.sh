@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Prepare (once) a root file system of the Debian release that ships kernel $1, with that
-# release's stock kernel, its headers and compiler, DKMS and what the guest tests use.
-# The root lives in the cache, outside the source tree; it is rebuilt only when the
-# package list below changes.
+# Prepare (once) a root file system of the Debian release that ships kernel $1 (a name of
+# SKL_KERNEL_TABLE in lib.sh), with that release's stock kernel as "apt upgrade" installs it
+# (the release with its -updates and -security suites; plus the backports or experimental
+# suite the table names for the kernel's packages), its headers and compiler, DKMS and
+# what the guest tests use. The root lives in the cache, outside the source tree; it is
+# rebuilt only when its recipe (packages, suites, initramfs settings) changes.
 # With "pkg" as $2 it prepares a second root, roots/KERNEL-pkg, for the package tests: the
 # same packages plus systemd (that guest boots with systemd as PID 1) and debhelper (the
 # Debian packages are built in such a root). It is a root of its own, not extra packages
@@ -12,11 +14,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-kernel=${1:?usage: mkroot.sh KERNEL (one of $SKL_ALL_KERNELS) [pkg]}
+kernel=${1:?usage: mkroot.sh KERNEL (one of $SKL_ALL_KERNELS $SKL_CANARY_KERNELS) [pkg]}
 flavour=${2:-}
-suite=$(skl_suite_of "$kernel") || skl_die "unsupported kernel '$kernel' (supported: $SKL_ALL_KERNELS)"
+suite=$(skl_suite_of "$kernel") ||
+	skl_die "unsupported kernel '$kernel' (supported: $SKL_ALL_KERNELS $SKL_CANARY_KERNELS)"
+release=$(skl_release_of "$kernel")
+kernel_packages=$(skl_kernel_packages "$kernel")
 
-packages="linux-image-amd64 linux-headers-amd64 initramfs-tools dkms gcc libc6-dev make
+packages="$kernel_packages initramfs-tools dkms gcc libc6-dev make
 	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux
 	curl socat python3-prometheus-client nftables"
 name=$kernel
@@ -26,14 +31,24 @@ pkg)
 	name=$kernel-pkg
 	packages="$packages systemd build-essential debhelper"
 	# dh_dkms is in the dkms package up to bullseye, in its own package from bookworm on.
-	[ "$suite" = bullseye ] || packages="$packages dh-dkms"
+	[ "$release" = bullseye ] || packages="$packages dh-dkms"
 	;;
 *) skl_die "unknown root flavour '$flavour' (only: pkg)" ;;
 esac
-# Bump when the way a root is made changes; with the package list and the initramfs
-# settings it names the cached root, so changing any of them rebuilds it.
-recipe_revision=1
-recipe=$(printf '%s\n' "$recipe_revision" "$suite" "$packages" "$(cat "$here/initramfs.conf")" | sha256sum | cut -c1-16)
+
+# The suites apt installs from: the release, its updates and security suites (sid has
+# none), and the suite of the kernel's packages when that is not the release itself.
+suites=$release
+if [ "$release" != sid ]; then
+	suites="$suites $release-updates $release-security"
+fi
+[ "$suite" = "$release" ] || suites="$suites $suite"
+
+# Bump when the way a root is made changes; with the suites, the package list and the
+# initramfs settings it names the cached root, so changing any of them rebuilds it.
+recipe_revision=2
+recipe=$(printf '%s\n' "$recipe_revision" "$suites" "$packages" "$(cat "$here/initramfs.conf")" |
+	sha256sum | cut -c1-16)
 
 root="$SKL_CACHE/roots/$name"
 if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$recipe" ]; then
@@ -41,15 +56,24 @@ if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$re
 fi
 
 mirror=$(skl_mirror)
-mkdir -p "$SKL_CACHE/roots" "$SKL_CACHE/debs/$suite"
+security=$(skl_security_mirror)
+mkdir -p "$SKL_CACHE/roots" "$SKL_CACHE/debs/$release"
 tmp="$SKL_CACHE/roots/.$name.new"
 rm -rf "$tmp"
 mkdir -p "$tmp"
-skl_log "$name: debootstrap $suite into $tmp"
-# The package cache is shared by all runs so that a rebuild downloads nothing twice.
-debootstrap --variant=minbase --cache-dir="$SKL_CACHE/debs/$suite" "$suite" "$tmp" "$mirror" \
+start=$(date +%s)
+skl_log "$name: debootstrap $release into $tmp"
+# The package cache is shared by all runs so that a rebuild downloads nothing twice; roots
+# of one release (a kernel and its flavours) take turns at it.
+flock "$SKL_CACHE/debs/$release.lock" debootstrap --variant=minbase --cache-dir="$SKL_CACHE/debs/$release" "$release" "$tmp" "$mirror" \
 	>"$SKL_CACHE/roots/.$name.log" 2>&1 ||
-	{ tail -n 20 "$SKL_CACHE/roots/.$name.log" >&2; skl_die "$kernel: debootstrap $suite failed"; }
+	{ tail -n 20 "$SKL_CACHE/roots/.$name.log" >&2; skl_die "$kernel: debootstrap $release failed"; }
+for s in $suites; do
+	case "$s" in
+	*-security) echo "deb $security $s main" ;;
+	*) echo "deb $mirror $s main" ;;
+	esac
+done >"$tmp/etc/apt/sources.list"
 
 # No daemons start inside the chroot; the initramfs holds only what a QEMU guest needs to
 # mount its root, which keeps it small and the emulated boot fast.
@@ -62,12 +86,23 @@ printf 'virtio_pci\nvirtio_blk\next4\n' >>"$tmp/etc/initramfs-tools/modules"
 printf 'Acquire::Retries "3";\nAcquire::Check-Valid-Until "false";\n' >"$tmp/etc/apt/apt.conf.d/80sklookup"
 mkdir -p "$tmp/var/cache/apt/archives"
 
-skl_log "$name: installing kernel, headers, compiler and test tools"
-skl_chroot "$tmp" sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends $(echo $packages) && apt-get clean" \
+# What debootstrap installed is upgraded first (the security suite's libc, say); a kernel
+# of another suite comes from there with what it needs, the rest from the release.
+install="apt-get update -q && apt-get upgrade -y -q && apt-get install -y -q --no-install-recommends"
+if [ "$suite" = "$release" ]; then
+	install="$install $(echo $packages)"
+else
+	rest=" $(echo $packages) "
+	for p in $kernel_packages; do rest=${rest/ $p / }; done
+	install="$install$rest"
+	install="$install && apt-get install -y -q --no-install-recommends -t $suite $kernel_packages"
+fi
+skl_log "$name: installing kernel, headers, compiler and test tools from: $suites"
+skl_chroot "$tmp" sh -c "$install && apt-get clean" \
 	>>"$SKL_CACHE/roots/.$name.log" 2>&1 ||
 	{ tail -n 30 "$SKL_CACHE/roots/.$name.log" >&2; skl_die "$kernel: package installation failed"; }
 
 echo "$recipe" >"$tmp/.sklookup-recipe"
 rm -rf "$root"
 mv "$tmp" "$root"
-skl_log "$name: root ready ($(du -sh "$root" | cut -f1))"
+skl_log "$name: root ready with $(basename "$(ls -d "$root"/lib/modules/*/ | head -n 1)") in $(( $(date +%s) - start ))s ($(du -sh "$root" | cut -f1))"
