@@ -51,9 +51,17 @@ recipe=$(printf '%s\n' "$recipe_revision" "$suites" "$packages" "$(cat "$here/in
 	sha256sum | cut -c1-16)
 
 root="$SKL_CACHE/roots/$name"
-if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$recipe" ]; then
-	exit 0
-fi
+root_current() {
+	[ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$recipe" ]
+}
+root_current && exit 0
+# Two runs (worktrees, a CI clone) building one root at once wrote into one directory and
+# both failed: the second waits for the first, under the lock that run-kernel.sh takes to
+# install into the root, and then finds it made.
+mkdir -p "$SKL_CACHE/roots"
+exec 9>"$SKL_CACHE/roots/$name.lock"
+flock 9
+root_current && exit 0
 
 mirror=$(skl_mirror)
 security=$(skl_security_mirror)
