@@ -92,6 +92,7 @@ class Pick:
 
     def __init__(self, real, hashed, exact=True):
         self.real, self.hashed, self.exact = frozenset(real), frozenset(hashed), exact
+        self.dual = False
 
     def __repr__(self):
         return f"Pick(real={sorted(self.real)}, explain={sorted(self.hashed)}, exact={self.exact})"
@@ -196,8 +197,10 @@ def steer(sc, rule, flow):
     family = family_of(flow["dst"])
     socks = [sc["_by_id"][i] for i in sc["labels"].get(rule["label"], [])]
     fitting = [s for s in socks if fits(s, flow["proto"], family)]
+    dual = False
     if family == 4 and not fitting:
         fitting = [s for s in socks if dual_stack(s, flow["proto"])]
+        dual = True
     if not fitting:
         return None
     real, hashed, exact = set(), set(), True
@@ -206,7 +209,9 @@ def steer(sc, rule, flow):
         real |= p.real
         hashed |= p.hashed
         exact &= p.exact
-    return Pick(real, hashed, exact)
+    pick = Pick(real, hashed, exact)
+    pick.dual = dual
+    return pick
 
 
 def redirect(sc, rule, flow):
