@@ -117,6 +117,11 @@ def gen_scenario(rng):
             if size == 1 and rng.random() < 0.2:
                 members[0]["state"] = rng.choice(
                     ["closed", "shut"] if proto == "tcp" else ["closed", "connected"])
+        if size > 1 and rng.random() < 0.25:
+            # The group's last member goes (the kernel then shrinks the group by one and
+            # a program's indexes keep naming the same members).
+            members[-1]["state"] = rng.choice(["closed", "shut"] if proto == "tcp"
+                                              else ["closed"])
     # Connected UDP sockets of the kernel's, on an exact address, made last.
     for k in range(rng.choice([0, 0, 1, 2])):
         family = rng.choice([4, 6])
