@@ -77,9 +77,9 @@ bench:
 	tests/bench/run
 
 # The long runs: the CLI parsers under libFuzzer (FUZZ_SECONDS, default 600), then in a
-# guest of KERNEL (default 6.1) a million netlink messages at the module, four writers for
-# three minutes, 100 load/unload cycles, 1,000 namespaces
-# and 100,000 random flows against the model of the decision (77-differential).
+# guest of KERNEL (default 6.1) a million netlink messages at the module, five minutes of
+# netlink sequences, four writers for three minutes, 100 load/unload cycles, 1,000
+# namespaces and 100,000 random flows against the model of the decision.
 fuzz:
 	tests/fuzz
 
