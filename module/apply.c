@@ -14,9 +14,11 @@
  */
 #include <linux/mm.h>
 #include <linux/netlink.h>
+#include <linux/llist.h>
 #include <linux/notifier.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 
@@ -30,6 +32,7 @@
 struct skl_staging {
 	struct list_head node;
 	struct rcu_head rcu;
+	struct llist_node dead;
 	struct sock *sk;
 	u32 count;
 	u32 capacity;
@@ -47,13 +50,32 @@ static struct skl_staging *skl_staging_find(struct skl_net *sn, const struct soc
 	return NULL;
 }
 
-/* The release notifier may still be looking at the set's socket: let go of it later. */
+/*
+ * The release notifier may still be looking at a set's socket: it is let go of a grace
+ * period later, and in process context, since the last reference may be this one, and
+ * freeing a netlink socket may end a dump, whose done() may sleep.
+ */
+static LLIST_HEAD(skl_stagings_dead);
+
+static void skl_stagings_put(struct work_struct *work)
+{
+	struct llist_node *dead = llist_del_all(&skl_stagings_dead);
+	struct skl_staging *st, *tmp;
+
+	llist_for_each_entry_safe(st, tmp, dead, dead) {
+		sock_put(st->sk);
+		kfree(st);
+	}
+}
+
+static DECLARE_WORK(skl_stagings_put_work, skl_stagings_put);
+
 static void skl_staging_free_rcu(struct rcu_head *head)
 {
 	struct skl_staging *st = container_of(head, struct skl_staging, rcu);
 
-	sock_put(st->sk);
-	kfree(st);
+	if (llist_add(&st->dead, &skl_stagings_dead))
+		queue_work(system_unbound_wq, &skl_stagings_put_work);
 }
 
 static void skl_staging_free(struct skl_net *sn, struct skl_staging *st)
@@ -259,4 +281,14 @@ int skl_apply_register(void)
 void skl_apply_unregister(void)
 {
 	netlink_unregister_notifier(&skl_apply_notifier);
+}
+
+/**
+ * skl_apply_exit() - let go of the sockets of the last staged sets, at unload
+ *
+ * Call after rcu_barrier(), once no set can be dropped any more.
+ */
+void skl_apply_exit(void)
+{
+	flush_work(&skl_stagings_put_work);
 }

@@ -25,5 +25,6 @@ void skl_apply_drop(struct skl_net *sn, const struct sock *sk);
 void skl_apply_destroy(struct skl_net *sn);
 int skl_apply_register(void);
 void skl_apply_unregister(void);
+void skl_apply_exit(void);
 
 #endif /* SKL_APPLY_H */

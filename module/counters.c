@@ -32,11 +32,16 @@ struct skl_counter_cache __percpu *skl_counter_caches __read_mostly;
 static DEFINE_MUTEX(skl_counter_flush_lock);
 
 /*
- * When the last hand-over for a read began, and the least time between two: every user
- * may read its own namespace's counters, and a read must not become an IPI storm.
+ * Every user may read its own namespace's counters, and free rules, and each time every
+ * CPU's cache is looked at from here: a flush waits until a gap has passed since the last
+ * one began, four times what that one cost, so that flushing takes at most a fifth of a
+ * CPU however many CPUs there are to look at.
  */
-static u64 skl_counter_synced_ns;
-#define SKL_COUNTER_SYNC_GAP_NS	(2 * NSEC_PER_MSEC)
+#define SKL_COUNTER_GAP_MIN_NS	(2 * NSEC_PER_MSEC)
+static u64 skl_counter_flushed_ns;
+static u64 skl_counter_gap_ns = SKL_COUNTER_GAP_MIN_NS;
+/* When the last flush of each kind began: a flush that began after a call covers it. */
+static u64 skl_counter_synced_ns, skl_counter_purged_ns;
 
 /**
  * skl_counter_inc_slow() - count one where the slot is not the counter's yet
@@ -141,6 +146,27 @@ static void skl_counter_caches_flush(bool purge)
 	cpus_read_unlock();
 }
 
+/*
+ * Flush for a caller that asked at @asked, unless a flush of the same kind that began
+ * since covers it (@last). Under skl_counter_flush_lock.
+ */
+static void skl_counter_caches_flush_paced(bool purge, u64 asked, u64 *last)
+{
+	u64 start, since;
+
+	if (*last > asked)
+		return;
+	since = ktime_get_ns() - skl_counter_flushed_ns;
+	if (since < skl_counter_gap_ns)
+		usleep_range((skl_counter_gap_ns - since) / NSEC_PER_USEC,
+			     skl_counter_gap_ns / NSEC_PER_USEC);
+	start = ktime_get_ns();
+	skl_counter_caches_flush(purge);
+	skl_counter_gap_ns = max_t(u64, SKL_COUNTER_GAP_MIN_NS, 4 * (ktime_get_ns() - start));
+	skl_counter_flushed_ns = start;
+	*last = start;
+}
+
 /**
  * skl_counters_init() - allocate every CPU's cache
  *
@@ -177,23 +203,15 @@ void skl_counter_init(struct skl_counter *counter)
  * skl_counters_sync() - hand every CPU's counts over to the totals
  *
  * Call before skl_counter_read(), once for all the counters read together (a dump). It
- * sleeps: a hand-over that began after the call covers it; otherwise one begins, no
- * sooner than SKL_COUNTER_SYNC_GAP_NS after the last, and interrupts the CPUs that
- * counted since.
+ * sleeps: a hand-over that began after the call covers it; otherwise one begins, paced
+ * (see skl_counter_gap_ns), and interrupts the CPUs that counted since.
  */
 void skl_counters_sync(void)
 {
-	u64 asked = ktime_get_ns(), since;
+	u64 asked = ktime_get_ns();
 
 	mutex_lock(&skl_counter_flush_lock);
-	if (skl_counter_synced_ns <= asked) {
-		since = ktime_get_ns() - skl_counter_synced_ns;
-		if (since < SKL_COUNTER_SYNC_GAP_NS)
-			usleep_range((SKL_COUNTER_SYNC_GAP_NS - since) / NSEC_PER_USEC,
-				     SKL_COUNTER_SYNC_GAP_NS / NSEC_PER_USEC);
-		skl_counter_synced_ns = ktime_get_ns();
-		skl_counter_caches_flush(false);
-	}
+	skl_counter_caches_flush_paced(false, asked, &skl_counter_synced_ns);
 	mutex_unlock(&skl_counter_flush_lock);
 }
 
@@ -222,11 +240,14 @@ void skl_counter_retire(struct skl_counter *counter)
 /**
  * skl_counters_purge() - make every CPU let go of the retired counters
  *
- * Sleeps. Afterwards no CPU's cache refers to a counter retired before the call.
+ * Sleeps, paced as skl_counters_sync(). Afterwards no CPU's cache refers to a counter
+ * retired before the call.
  */
 void skl_counters_purge(void)
 {
+	u64 asked = ktime_get_ns();
+
 	mutex_lock(&skl_counter_flush_lock);
-	skl_counter_caches_flush(true);
+	skl_counter_caches_flush_paced(true, asked, &skl_counter_purged_ns);
 	mutex_unlock(&skl_counter_flush_lock);
 }

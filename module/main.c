@@ -88,6 +88,7 @@ err_netns:
 err_rules:
 	skl_rules_exit();
 	skl_labels_exit();
+	skl_apply_exit();
 err_counters:
 	skl_counters_exit();
 	return err;
@@ -102,6 +103,7 @@ static void __exit skl_exit(void)
 	skl_netns_unregister();
 	skl_rules_exit();
 	skl_labels_exit();
+	skl_apply_exit();
 	skl_counters_exit();
 	pr_info("unloaded\n");
 }

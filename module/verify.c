@@ -8,11 +8,12 @@
  *
  * - against the kernel's BTF, where it has one: the number of parameters, and each one's
  *   name at the position the hooks read it from;
- * - by a call: each lookup is called once, with a distinct value in every argument,
- *   through a hook of its own whose callback reads them back by position, then makes the
- *   lookup return a value of its own without running. This checks what the hooks do on
- *   this kernel, register and stack alike, and the way a hook answers in place of the
- *   lookup.
+ * - by a call: each lookup is called with a distinct value in every argument (real
+ *   objects of the initial namespace in the pointers, marks in the numbers, so that the
+ *   lookup would do no harm should it run after all), through a hook of its own whose
+ *   callback reads them back by position, then makes the lookup return a value of its
+ *   own without running. This checks what the hooks do on this kernel, register and
+ *   stack alike, and the way a hook answers in place of the lookup.
  *
  * The call's hook recognises only the loading task's calls from this module; every other
  * lookup on the host passes through it untouched. The real hooks are installed after it is
@@ -22,6 +23,7 @@
 
 #include <linux/fs.h>
 #include <linux/ftrace.h>
+#include <linux/magic.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -379,9 +381,19 @@ static void * __init skl_btf_read(struct skl_btf *btf, const char **note)
 	loff_t size, pos = 0;
 	void *buf;
 
-	file = filp_open(SKL_BTF_PATH, O_RDONLY, 0);
+	/*
+	 * The path is looked up in the loading process's view: in a chroot or a container
+	 * it may be another file, or none. Only the kernel's own sysfs file is read.
+	 */
+	file = filp_open(SKL_BTF_PATH, O_RDONLY | O_NONBLOCK, 0);
 	if (IS_ERR(file)) {
 		*note = "no " SKL_BTF_PATH;
+		return NULL;
+	}
+	if (!S_ISREG(file_inode(file)->i_mode) ||
+	    file_inode(file)->i_sb->s_magic != SYSFS_MAGIC) {
+		filp_close(file, NULL);
+		*note = SKL_BTF_PATH " is not the kernel's sysfs file here";
 		return NULL;
 	}
 	size = i_size_read(file_inode(file));
@@ -400,7 +412,9 @@ static void * __init skl_btf_read(struct skl_btf *btf, const char **note)
 	}
 
 	hdr = buf;
-	if (hdr->magic != BTF_MAGIC || hdr->hdr_len < sizeof(*hdr) ||
+	/* Another version may lay its types out otherwise: skip rather than misread. */
+	if (hdr->magic != BTF_MAGIC || hdr->version != BTF_VERSION ||
+	    hdr->hdr_len < sizeof(*hdr) ||
 	    (u64)hdr->hdr_len + hdr->type_off + hdr->type_len > size ||
 	    (u64)hdr->hdr_len + hdr->str_off + hdr->str_len > size || !hdr->str_len ||
 	    ((const char *)buf)[hdr->hdr_len + hdr->str_off + hdr->str_len - 1] ||
@@ -479,6 +493,9 @@ static struct ftrace_ops skl_verify_ops = {
  * Arguments the lookup could run with, should the hook not answer for it: the initial
  * namespace and its own table, no packet, addresses and ports 0.
  */
+/* Two objects, so that the call tells the source address from the destination. */
+static struct in6_addr skl_verify_addr6[2] __initdata;
+
 static void __init skl_verify_harmless(const struct skl_verify_fn *fn, unsigned long *v)
 {
 	memset(v, 0, SKL_VERIFY_MAX_ARGS * sizeof(*v));
@@ -487,15 +504,15 @@ static void __init skl_verify_harmless(const struct skl_verify_fn *fn, unsigned 
 		/* Where the lookup takes no table, this is the packet: NULL. */
 		v[SKL_TCP_ARG_HASHINFO] = (unsigned long)skl_tcp_table_of(&init_net);
 		if (fn->ipv6) {
-			v[SKL_TCP_ARG_SADDR] = (unsigned long)&in6addr_any;
-			v[SKL_TCP_ARG_DADDR] = (unsigned long)&in6addr_any;
+			v[SKL_TCP_ARG_SADDR] = (unsigned long)&skl_verify_addr6[0];
+			v[SKL_TCP_ARG_DADDR] = (unsigned long)&skl_verify_addr6[1];
 		}
 	} else {
 		v[SKL_UDP_ARG_NET] = (unsigned long)&init_net;
 		v[SKL_UDP_ARG_TABLE] = (unsigned long)skl_udp_table_of(&init_net);
 		if (fn->ipv6) {
-			v[SKL_UDP_ARG_SADDR] = (unsigned long)&in6addr_any;
-			v[SKL_UDP_ARG_DADDR] = (unsigned long)&in6addr_any;
+			v[SKL_UDP_ARG_SADDR] = (unsigned long)&skl_verify_addr6[0];
+			v[SKL_UDP_ARG_DADDR] = (unsigned long)&skl_verify_addr6[1];
 		}
 	}
 }
@@ -528,14 +545,18 @@ static int __init skl_call_check_fn(const struct skl_verify_fn *fn)
 	unsigned int n;
 
 	/*
-	 * First with arguments the lookup may run with: only a hook that answers for it
-	 * lets the distinct values, which it must never run with, be passed.
+	 * First with zeros in the numbers, which shows the hook answers; then with a mark
+	 * in each number. The pointers stay real objects in both, distinct from each other
+	 * and from the marks: had ftrace been switched off in between, the lookup would run
+	 * with them, and a BPF fentry program on it sees them either way.
 	 */
 	skl_verify_harmless(fn, v);
 	if (!skl_verify_call(fn, v))
 		return -EOPNOTSUPP;
-	for (n = 0; n < SKL_VERIFY_MAX_ARGS; n++)
-		v[n] = SKL_VERIFY_MARK(n);
+	for (n = 0; n < fn->nargs; n++) {
+		if (fn->args[n].bits < 64)
+			v[n] = SKL_VERIFY_MARK(n);
+	}
 	if (!skl_verify_call(fn, v))
 		return -EOPNOTSUPP;
 	for (n = 0; n < fn->nargs; n++) {
