@@ -570,39 +570,47 @@ static int __init skl_call_check_fn(const struct skl_verify_fn *fn)
 	return 0;
 }
 
-static int __init skl_call_check(const struct skl_verify_fn *const *fns, unsigned int count)
+/*
+ * One lookup at a time, through the check's hook on that lookup alone: when another
+ * IP-modifying ftrace user holds one of them, the refusal names it.
+ */
+static int __init skl_call_check_one(const struct skl_verify_fn *fn)
 {
-	unsigned int i, filtered;
-	int err = 0;
+	int err;
 
-	for (filtered = 0; filtered < count; filtered++) {
-		err = ftrace_set_filter_ip(&skl_verify_ops, (unsigned long)fns[filtered]->target,
-					   0, 0);
-		if (err) {
-			pr_err("cannot hook %s: ftrace has no call site for it (%d)\n",
-			       fns[filtered]->name, err);
-			goto out;
-		}
+	err = ftrace_set_filter_ip(&skl_verify_ops, (unsigned long)fn->target, 0, 0);
+	if (err) {
+		pr_err("cannot hook %s: ftrace has no call site for it (%d)\n", fn->name, err);
+		return err;
 	}
 	WRITE_ONCE(skl_verify_seen.task, current);
 	err = register_ftrace_function(&skl_verify_ops);
-	if (err) {
-		if (err == -EBUSY)
-			pr_err("cannot hook %s: another ftrace user that redirects it (a livepatch or another hooking module) holds it\n",
-			       count == 1 ? fns[0]->name : "the lookups");
-		else
-			pr_err("cannot hook the lookups: ftrace refused the hook (%d)\n", err);
-		goto out;
+	if (err == -EBUSY) {
+		pr_err("cannot hook %s: another ftrace user that redirects it (a livepatch or another hooking module) holds it\n",
+		       fn->name);
+	} else if (err) {
+		pr_err("cannot hook %s: ftrace refused the hook (%d)\n", fn->name, err);
+	} else {
+		err = skl_call_check_fn(fn);
+		/* Returns once no CPU can still be inside the callback. */
+		unregister_ftrace_function(&skl_verify_ops);
 	}
-	for (i = 0; i < count && !err; i++)
-		err = skl_call_check_fn(fns[i]);
-	/* Returns once no CPU can still be inside the callback. */
-	unregister_ftrace_function(&skl_verify_ops);
-out:
 	WRITE_ONCE(skl_verify_seen.task, NULL);
-	while (filtered--)
-		ftrace_set_filter_ip(&skl_verify_ops, (unsigned long)fns[filtered]->target, 1, 0);
+	ftrace_set_filter_ip(&skl_verify_ops, (unsigned long)fn->target, 1, 0);
 	return err;
+}
+
+static int __init skl_call_check(const struct skl_verify_fn *const *fns, unsigned int count)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < count; i++) {
+		err = skl_call_check_one(fns[i]);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /**

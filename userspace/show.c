@@ -254,6 +254,12 @@ static int dump_whole(struct skl_nl *nl, bool print_generation)
 		    skl_nl_run(nl, skl_nl_request(nl, SKL_CMD_RULE_GET, NLM_F_DUMP),
 			       dump_cb, out) < 0 ||
 		    skl_nl_generation(nl, &after) < 0) {
+			/*
+			 * status leaves the generation out for a caller who may not read
+			 * the rules: say what the dump itself would have.
+			 */
+			if (errno == ENODATA)
+				errno = EPERM;
 			fclose(out);
 			free(text);
 			skl_nl_perror(nl, "dump");
