@@ -545,8 +545,10 @@ class Sender(Mutator):
         how = r.choice(["begin", "close"])
         if how == "begin":
             self.must(g, C["SKL_CMD_RULE_BEGIN"], what="begin again")
+            # Into the new set, which the close drops too. (Unstaged, a mutation that
+            # happened to leave the rule valid added it in force.)
             if r.random() < 0.5:
-                self.ask(g, C["SKL_CMD_RULE_ADD"], self.local_rule(stage=False, spoil=1))
+                self.ask(g, C["SKL_CMD_RULE_ADD"], self.local_rule(stage=True, spoil=1))
         g.close()
         after, g1 = self.rules(), self.generation()
         if after != before or g1 != g0:
