@@ -40,7 +40,7 @@ static DEFINE_MUTEX(skl_counter_flush_lock);
 #define SKL_COUNTER_GAP_MIN_NS	(2 * NSEC_PER_MSEC)
 static u64 skl_counter_flushed_ns;
 static u64 skl_counter_gap_ns = SKL_COUNTER_GAP_MIN_NS;
-/* When the last flush of each kind began: a flush that began after a call covers it. */
+/* When the last flush of each kind began: a sync that began after a call covers it. */
 static u64 skl_counter_synced_ns, skl_counter_purged_ns;
 
 /**
@@ -245,9 +245,11 @@ void skl_counter_retire(struct skl_counter *counter)
  */
 void skl_counters_purge(void)
 {
-	u64 asked = ktime_get_ns();
-
+	/*
+	 * Never covered by another purge: that one may have looked at a counter before
+	 * this caller's retired mark was visible to it, and the counter is freed next.
+	 */
 	mutex_lock(&skl_counter_flush_lock);
-	skl_counter_caches_flush_paced(true, asked, &skl_counter_purged_ns);
+	skl_counter_caches_flush_paced(true, U64_MAX, &skl_counter_purged_ns);
 	mutex_unlock(&skl_counter_flush_lock);
 }
