@@ -305,7 +305,8 @@ void skl_label_put(struct skl_net *sn, struct skl_label *label)
 
 /*
  * One allocation: the pick groups (room for every socket twice, as a dual-stack socket
- * is in two), then the sockets and their ids in the order of registration.
+ * is in two), then the sockets and their ids in the order of registration. Its size
+ * grows with the label's sockets up to max_sockets, past what kmalloc can give.
  */
 static struct skl_socks *skl_socks_alloc(unsigned int count)
 {
@@ -313,8 +314,8 @@ static struct skl_socks *skl_socks_alloc(unsigned int count)
 	size_t ids = ALIGN(sks + count * sizeof(struct sock *), __alignof__(struct skl_sock_id));
 	struct skl_socks *socks;
 
-	socks = SKL_FALLIBLE(kmalloc(ids + count * sizeof(struct skl_sock_id),
-				     SKL_GFP_CHARGED));
+	socks = SKL_FALLIBLE(kvmalloc(ids + count * sizeof(struct skl_sock_id),
+				      SKL_GFP_CHARGED));
 	if (!socks)
 		return NULL;
 	socks->count = count;
@@ -459,7 +460,7 @@ int skl_label_add_socket(struct skl_net *sn, const char *name, struct sock *sk, 
 	sock_hold(sk);
 	skl_label_set_socks(sn, label, new);
 	if (old)
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
 	sn->nr_sockets++;
 	atomic_inc(&skl_totals.sockets);
 	skl_netns_schedule_gc(sn);
@@ -505,7 +506,7 @@ static unsigned int skl_socks_put(struct skl_net *sn, struct skl_socks *socks)
 	skl_put_socks(socks->sk, count);
 	sn->nr_sockets -= count;
 	atomic_sub(count, &skl_totals.sockets);
-	kfree(socks);
+	kvfree(socks);
 	return count;
 }
 
@@ -580,9 +581,9 @@ bool skl_label_sweep(struct skl_net *sn)
 		if (kept && !new)
 			continue;
 		if (!dead) {
-			dead = kmalloc_array(sn->nr_sockets, sizeof(*dead), GFP_KERNEL);
+			dead = kvmalloc_array(sn->nr_sockets, sizeof(*dead), GFP_KERNEL);
 			if (!dead) {
-				kfree(new);
+				kvfree(new);
 				break;
 			}
 		}
@@ -604,7 +605,7 @@ bool skl_label_sweep(struct skl_net *sn)
 		}
 		if (!new)
 			skl_event_label_empty(sn->net, label->name);
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
 		skl_label_maybe_free(sn, label);
 	}
 	if (ndead) {
@@ -613,7 +614,7 @@ bool skl_label_sweep(struct skl_net *sn)
 		sn->nr_sockets -= ndead;
 		atomic_sub(ndead, &skl_totals.sockets);
 	}
-	kfree(dead);
+	kvfree(dead);
 	return sn->nr_sockets > 0;
 }
 
