@@ -35,13 +35,16 @@ static DEFINE_MUTEX(skl_counter_flush_lock);
  * Every user may read its own namespace's counters, and free rules, and each time every
  * CPU's cache is looked at from here: a flush waits until a gap has passed since the last
  * one began, four times what that one cost, so that flushing takes at most a fifth of a
- * CPU however many CPUs there are to look at.
+ * CPU however many CPUs there are to look at. The cost leaves out the wait for CPU
+ * hotplug to finish, and the gap has a ceiling, so that a reader never waits long
+ * because of one slow flush.
  */
 #define SKL_COUNTER_GAP_MIN_NS	(2 * NSEC_PER_MSEC)
+#define SKL_COUNTER_GAP_MAX_NS	(100 * NSEC_PER_MSEC)
 static u64 skl_counter_flushed_ns;
 static u64 skl_counter_gap_ns = SKL_COUNTER_GAP_MIN_NS;
-/* When the last flush of each kind began: a sync that began after a call covers it. */
-static u64 skl_counter_synced_ns, skl_counter_purged_ns;
+/* When the last sync began: one that began after a call covers it. */
+static u64 skl_counter_synced_ns;
 
 /**
  * skl_counter_inc_slow() - count one where the slot is not the counter's yet
@@ -126,13 +129,15 @@ static bool skl_counter_cache_busy(int cpu, void *purge)
 	return false;
 }
 
-/* Under skl_counter_flush_lock. */
-static void skl_counter_caches_flush(bool purge)
+/* Under skl_counter_flush_lock. Return: the time it took once CPUs could not come or go. */
+static u64 skl_counter_caches_flush(bool purge)
 {
 	void *arg = purge ? (void *)1UL : NULL;
+	u64 start;
 	int cpu;
 
 	cpus_read_lock();
+	start = ktime_get_ns();
 	on_each_cpu_cond_mask(skl_counter_cache_busy, skl_counter_cache_flush_local, arg, true,
 			      cpu_online_mask);
 	/*
@@ -143,28 +148,28 @@ static void skl_counter_caches_flush(bool purge)
 		if (!cpu_online(cpu))
 			skl_counter_cache_flush(per_cpu_ptr(skl_counter_caches, cpu), purge);
 	}
+	start = ktime_get_ns() - start;
 	cpus_read_unlock();
+	return start;
 }
 
 /*
- * Flush for a caller that asked at @asked, unless a flush of the same kind that began
- * since covers it (@last). Under skl_counter_flush_lock.
+ * Flush once the gap since the last flush has passed. Under skl_counter_flush_lock.
+ * Return: when this flush began.
  */
-static void skl_counter_caches_flush_paced(bool purge, u64 asked, u64 *last)
+static u64 skl_counter_caches_flush_paced(bool purge)
 {
 	u64 start, since;
 
-	if (*last > asked)
-		return;
 	since = ktime_get_ns() - skl_counter_flushed_ns;
 	if (since < skl_counter_gap_ns)
 		usleep_range((skl_counter_gap_ns - since) / NSEC_PER_USEC,
 			     skl_counter_gap_ns / NSEC_PER_USEC);
 	start = ktime_get_ns();
-	skl_counter_caches_flush(purge);
-	skl_counter_gap_ns = max_t(u64, SKL_COUNTER_GAP_MIN_NS, 4 * (ktime_get_ns() - start));
+	skl_counter_gap_ns = clamp_t(u64, 4 * skl_counter_caches_flush(purge),
+				     SKL_COUNTER_GAP_MIN_NS, SKL_COUNTER_GAP_MAX_NS);
 	skl_counter_flushed_ns = start;
-	*last = start;
+	return start;
 }
 
 /**
@@ -211,7 +216,8 @@ void skl_counters_sync(void)
 	u64 asked = ktime_get_ns();
 
 	mutex_lock(&skl_counter_flush_lock);
-	skl_counter_caches_flush_paced(false, asked, &skl_counter_synced_ns);
+	if (skl_counter_synced_ns <= asked)
+		skl_counter_synced_ns = skl_counter_caches_flush_paced(false);
 	mutex_unlock(&skl_counter_flush_lock);
 }
 
@@ -250,6 +256,6 @@ void skl_counters_purge(void)
 	 * this caller's retired mark was visible to it, and the counter is freed next.
 	 */
 	mutex_lock(&skl_counter_flush_lock);
-	skl_counter_caches_flush_paced(true, U64_MAX, &skl_counter_purged_ns);
+	skl_counter_caches_flush_paced(true);
 	mutex_unlock(&skl_counter_flush_lock);
 }
