@@ -27,7 +27,7 @@ import sys
 import time
 
 import model
-from genl import C, Genl, attr, u8, u16, u32
+from genl import C, Genl, attr, messages, u8, u16, u32
 from testlib import IPV6_FREEBIND, ctl, local_routes, must, report, run, syn_retransmits
 
 SEED = int(os.environ.get("SKL_DIFF_SEED", random.SystemRandom().randrange(1 << 30)))
@@ -439,16 +439,16 @@ class Explainer:
                  + u16(C["SKL_A_EXPLAIN_SPORT"], flow["sport"])
                  + u32(C["SKL_A_EXPLAIN_IFINDEX"], socket.if_nametoindex(flow["dev"])))
         seq = self.genl.send(C["SKL_CMD_EXPLAIN"], attrs, flags=1)
-        while True:
-            data = self.genl.sock.recv(1 << 16)
-            length, kind, _, mseq, _ = struct.unpack_from("=IHHII", data)
-            if mseq == seq:
-                break
+        reply = None
+        while reply is None:
+            reply = next((m for m in messages(self.genl.sock.recv(1 << 16)) if m[2] == seq),
+                         None)
+        kind, _, _, msg = reply
         if kind == 2:
-            raise RuntimeError(f"explain refused: {struct.unpack_from('=i', data, 16)[0]}")
+            raise RuntimeError(f"explain refused: {struct.unpack_from('=i', msg)[0]}")
         out = {"verdict": None, "rule": None, "phase": None, "socket": None,
                "kernel_socket": None, "matches": []}
-        for t, p in nested(data[20:length]):
+        for t, p in nested(msg[4:]):
             if t == C["SKL_A_EXPLAIN_VERDICT"]:
                 out["verdict"] = VERDICTS[p[0]]
             elif t == C["SKL_A_EXPLAIN_RULE_ID"]:

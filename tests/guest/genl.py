@@ -127,10 +127,7 @@ class Genl:
         seq = self.send(cmd, attrs, flags)
         replies = []
         while True:
-            data = self.sock.recv(1 << 16)
-            while len(data) >= 16:
-                length, kind, mflags, mseq, _ = struct.unpack_from("=IHHII", data)
-                msg, data = data[16:length], data[(length + 3) & ~3:]
+            for kind, mflags, mseq, msg in messages(self.sock.recv(1 << 16)):
                 if mseq != seq:
                     continue
                 if kind == NLMSG_DONE:
@@ -141,6 +138,17 @@ class Genl:
                         return replies
                     raise NetlinkError(-err, error_text(mflags, msg))
                 replies.append(parse_attrs(msg[4:]))
+
+
+def messages(data):
+    """The netlink messages in what one recv() returned, each (type, flags, sequence
+    number, payload); a length that cannot be right ends them."""
+    while len(data) >= 16:
+        length, kind, mflags, mseq, _ = struct.unpack_from("=IHHII", data)
+        if length < 16:
+            return
+        yield kind, mflags, mseq, data[16:length]
+        data = data[(length + 3) & ~3:]
 
 
 def error_text(mflags, msg):

@@ -25,7 +25,7 @@ import socket
 import struct
 import sys
 
-from genl import error_text, Genl, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
+from genl import error_text, Genl, messages, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR
 
 SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sklookup-spec.json")
 NLA_F_NESTED = 0x8000
@@ -292,11 +292,7 @@ class Fuzzer(Mutator):
             except OSError as err:
                 self.answers[f"recv {errno.errorcode.get(err.errno, err.errno)}"] += 1
                 return
-            while len(data) >= 16:
-                length, kind, mflags, mseq, _ = struct.unpack_from("=IHHII", data)
-                if length < 16:
-                    break
-                msg, data = data[16:length], data[(length + 3) & ~3:]
+            for kind, mflags, mseq, msg in messages(data):
                 if mseq != seq:
                     continue
                 if kind == NLMSG_ERROR:
@@ -318,12 +314,7 @@ class Fuzzer(Mutator):
             except OSError as err:
                 self.answers[f"events recv {errno.errorcode.get(err.errno, err.errno)}"] += 1
                 continue
-            while len(data) >= 16:
-                length = struct.unpack_from("=I", data)[0]
-                if length < 16:
-                    break
-                self.answers["events"] += 1
-                data = data[(length + 3) & ~3:]
+            self.answers["events"] += sum(1 for _ in messages(data))
 
     def run(self, count):
         sock = self.gen.sock

@@ -46,7 +46,7 @@ import subprocess
 import sys
 import time
 
-from genl import C, Genl, error_text, parse_attrs, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, \
+from genl import C, Genl, error_text, messages, parse_attrs, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, \
     NLMSG_DONE, NLMSG_ERROR
 from nlfuzz import Mutator
 from testlib import deliver, report, settled_counters
@@ -103,12 +103,7 @@ class Sender(Mutator):
             left = end - time.monotonic()
             if left <= 0 or not select.select([g.sock], [], [], left)[0]:
                 raise Hang(f"no answer to command {cmd} within {HANG} s")
-            data = g.sock.recv(1 << 17)
-            while len(data) >= 16:
-                length, kind, mflags, mseq, _ = struct.unpack_from("=IHHII", data)
-                if length < 16:
-                    break
-                msg, data = data[16:length], data[(length + 3) & ~3:]
+            for kind, mflags, mseq, msg in messages(g.sock.recv(1 << 17)):
                 if mseq != seq:
                     continue
                 if kind == NLMSG_DONE:
@@ -432,16 +427,8 @@ class Sender(Mutator):
                 raise Hang(f"a dump (command {cmd}) stopped after {parts} parts")
             # Read no more than a page or two at a time: the kernel sizes the next part of
             # a dump by the reader's largest read so far.
-            data = g.sock.recv(8192)
             parts += 1
-            kinds = []
-            while len(data) >= 16:
-                length, kind, _, mseq, _ = struct.unpack_from("=IHHII", data)
-                if length < 16:
-                    break
-                if mseq == seq:
-                    kinds.append(kind)
-                data = data[(length + 3) & ~3:]
+            kinds = [kind for kind, _, mseq, _ in messages(g.sock.recv(8192)) if mseq == seq]
             if NLMSG_DONE in kinds or NLMSG_ERROR in kinds:
                 self.answers["dump across changes done"] += 1
                 break
