@@ -77,7 +77,8 @@ bench:
 	tests/bench/run
 
 # The long runs: the CLI parsers under libFuzzer (FUZZ_SECONDS, default 600), then in a
-# guest of KERNEL (default 6.1) a million netlink messages at the module, five minutes of
+# guest of each of KERNELS (default 6.1; ci, all or names, as make check takes them) a
+# million netlink messages at the module, five minutes of
 # netlink sequences, four writers for three minutes, 100 load/unload cycles, 1,000
 # namespaces and 100,000 random flows against the model of the decision.
 fuzz:
