@@ -198,7 +198,6 @@ static struct skl_label *skl_label_create(struct skl_net *sn, const char *name)
 	label = SKL_FALLIBLE(kzalloc(sizeof(*label), SKL_GFP_CHARGED));
 	if (!label)
 		goto err_hash;
-	skl_counter_init(&label->lookups);
 	skl_counter_init(&label->delivered);
 	skl_counter_init(&label->misses);
 	strscpy(label->name, name, sizeof(label->name));
@@ -229,7 +228,6 @@ static void skl_labels_free_dead(struct work_struct *work)
 	if (!dead)
 		return;
 	llist_for_each_entry(label, dead, dead) {
-		skl_counter_retire(&label->lookups);
 		skl_counter_retire(&label->delivered);
 		skl_counter_retire(&label->misses);
 	}
@@ -681,7 +679,7 @@ void skl_labels_destroy(struct skl_net *sn)
  */
 void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum)
 {
-	sum->lookups = skl_counter_read(&label->lookups);
 	sum->delivered = skl_counter_read(&label->delivered);
 	sum->misses = skl_counter_read(&label->misses);
+	sum->lookups = sum->delivered + sum->misses;
 }

@@ -68,9 +68,11 @@ struct skl_label_stats {
  * @name: what rules and users call it
  * @rule_refs: rules that steer to it; it lives while this or its sockets are non-zero
  * @socks: the registered sockets, each with a reference held
- * @lookups: rule matches that chose the label
- * @delivered: lookups answered with one of its sockets
+ * @delivered: rule matches answered with one of its sockets
  * @misses: matches with no live socket to answer
+ *
+ * The matches that chose the label are these two added: each match counts in exactly
+ * one, so a lookup that hits the label moves one counter of it, not two.
  */
 struct skl_label {
 	struct list_head node;
@@ -81,7 +83,6 @@ struct skl_label {
 	char name[SKL_LABEL_NAME_MAX];
 	unsigned int rule_refs;
 	struct skl_socks __rcu *socks;
-	struct skl_counter lookups;
 	struct skl_counter delivered;
 	struct skl_counter misses;
 };

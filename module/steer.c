@@ -195,7 +195,6 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	skl_count(l, &label->lookups);
 	hash = skl_flow_hash(l);
 	/*
 	 * The pick and the reuseport group below each scale a hash to their size: the same
