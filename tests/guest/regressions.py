@@ -18,6 +18,8 @@ new one, which `dump | apply -` then put in force.
 Issue 17, 2 (found by 76-statefuzz): the module took a port range from 0 to less than
 65535 (0-80, or 0 alone) from a raw client; dump printed it as "port 0-80", which apply
 refuses (ports are 1 to 65535), so "dump | apply -" failed with such a rule in force.
+Issue 19, 4: the module took any bytes as a label name; a control character or bytes that
+are not UTF-8 broke the lines of show and monitor and the JSON of -j for every reader.
 """
 import json
 import os
@@ -77,7 +79,8 @@ def steer_attrs(label, family=socket.AF_INET):
             + attr(C["SKL_A_RULE_DST"], addr) + u8(C["SKL_A_RULE_DST_PREFIXLEN"], 24)
             + u16(C["SKL_A_RULE_PORT_MIN"], 53) + u16(C["SKL_A_RULE_PORT_MAX"], 53)
             + u8(C["SKL_A_RULE_ACTION"], C["SKL_ACTION_STEER"])
-            + string(C["SKL_A_RULE_LABEL"], label))
+            + attr(C["SKL_A_RULE_LABEL"],
+                   (label if isinstance(label, bytes) else label.encode()) + b"\0"))
 
 
 def refused(name, send, want):
@@ -115,6 +118,33 @@ def nul_label():
     report(out["verdict"] != "rule", "explain of the flow after the refusals: no rule "
            "decides it", out)
     report(must("dump") == "", "nothing was committed by the refused requests", must("dump"))
+
+
+def unprintable_labels():
+    """Issue 19, 4: a label is printable text, on every path that names one."""
+    g = Genl()
+    bad = ((b"web\tfront", "label name with a control character"),
+           (b"web\x1b[2J", "label name with a control character"),
+           (b"web\x7f", "label name with a control character"),
+           (b"caf\xe9", "label name not valid UTF-8"),
+           (b"\xc0\xaf", "label name not valid UTF-8"),
+           (b"\xed\xa0\x80", "label name not valid UTF-8"),
+           (b"web\xe2\x82", "label name not valid UTF-8"))
+    for name, want in bad:
+        refused(f"add-rule with the label {name!r} is refused: {want}",
+                lambda: g.request(C["SKL_CMD_RULE_ADD"], steer_attrs(name)), want)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            refused(f"register under the label {name!r} is refused: {want}",
+                    lambda: g.request(C["SKL_CMD_SOCKET_ADD"],
+                                      attr(C["SKL_A_LABEL_NAME"], name + b"\0") +
+                                      u32(C["SKL_A_LABEL_FD"], s.fileno())), want)
+    g.request(C["SKL_CMD_RULE_ADD"], steer_attrs("café→web"))
+    g.close()
+    out = must("dump")
+    report(out.endswith(" label café→web\n") and out.count("\n") == 1,
+           "a label of printable UTF-8 is taken, and dump prints it as it was given", out)
+    must("flush")
 
 
 def big_label():
@@ -265,6 +295,7 @@ def main():
     dump_consistent()
     ghost_label_first_phase()
     nul_label()
+    unprintable_labels()
     big_label()
     v4mapped_label()
     tunnel_port()
