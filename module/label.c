@@ -13,6 +13,7 @@
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
 #include <linux/mm.h>
+#include <linux/nls.h>
 #include <linux/reciprocal_div.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -102,6 +103,36 @@ struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, 
 	if (!sk && family == AF_INET)
 		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, hash);
 	return sk;
+}
+
+/**
+ * skl_label_name_invalid() - why @name cannot name a label
+ * @name: a NUL-terminated string from user space
+ *
+ * show, monitor and every JSON reader print label names: a name is text, UTF-8 with no
+ * control character (C0, DEL or C1, which terminals act on).
+ *
+ * Return: NULL for a good name, else a message for extack.
+ */
+const char *skl_label_name_invalid(const char *name)
+{
+	const u8 *p = (const u8 *)name;
+	size_t left = strlen(name);
+	unicode_t c;
+	int len;
+
+	if (!left)
+		return "empty label name";
+	while (left) {
+		len = utf8_to_utf32(p, left, &c);
+		if (len < 0)
+			return "label name not valid UTF-8";
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+			return "label name with a control character";
+		p += len;
+		left -= len;
+	}
+	return NULL;
 }
 
 static struct hlist_head *skl_label_bucket(const struct skl_net *sn, const char *name)

@@ -87,6 +87,7 @@ struct skl_label {
 	struct skl_counter misses;
 };
 
+const char *skl_label_name_invalid(const char *name);
 struct skl_label *skl_label_find(struct skl_net *sn, const char *name);
 struct skl_label *skl_label_get(struct skl_net *sn, const char *name);
 void skl_label_put(struct skl_net *sn, struct skl_label *label);

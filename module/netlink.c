@@ -175,12 +175,16 @@ static void skl_reject(struct netlink_ext_ack *extack, const struct nlattr *attr
 }
 
 /*
- * The policy guarantees a NUL within a label name's attribute, so a lone NUL byte passes
- * it: that name is empty too.
+ * Whether a label name's attribute holds a good name; if not, says why. The policy
+ * guarantees a NUL within the attribute, so a lone NUL byte passes it: an empty name.
  */
-static bool skl_label_name_empty(const struct nlattr *attr)
+static bool skl_label_name_ok(const struct nlattr *attr, struct netlink_ext_ack *extack)
 {
-	return !nla_len(attr) || !*(const char *)nla_data(attr);
+	const char *why = skl_label_name_invalid(nla_data(attr));
+
+	if (why)
+		skl_reject(extack, attr, why);
+	return !why;
 }
 
 static bool skl_require(struct genl_info *info, int type, const char *msg)
@@ -357,10 +361,8 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 			   "only a steer rule takes a label");
 		return -EINVAL;
 	}
-	if (tb[SKL_A_RULE_LABEL] && skl_label_name_empty(tb[SKL_A_RULE_LABEL])) {
-		skl_reject(info->extack, tb[SKL_A_RULE_LABEL], "empty label name");
+	if (tb[SKL_A_RULE_LABEL] && !skl_label_name_ok(tb[SKL_A_RULE_LABEL], info->extack))
 		return -EINVAL;
-	}
 	if (action != SKL_ACTION_STEER && (rule->flags & SKL_RULE_F_NOREUSEPORT)) {
 		skl_reject(info->extack, tb[SKL_A_RULE_FLAGS],
 			   "SKL_RULE_F_NOREUSEPORT goes with a steer rule only");
@@ -688,10 +690,8 @@ static int skl_cmd_socket_add(struct sk_buff *skb, struct genl_info *info)
 	if (!skl_require(info, SKL_A_LABEL_NAME, "missing SKL_A_LABEL_NAME") ||
 	    !skl_require(info, SKL_A_LABEL_FD, "missing SKL_A_LABEL_FD"))
 		return -EINVAL;
-	if (skl_label_name_empty(info->attrs[SKL_A_LABEL_NAME])) {
-		skl_reject(info->extack, info->attrs[SKL_A_LABEL_NAME], "empty label name");
+	if (!skl_label_name_ok(info->attrs[SKL_A_LABEL_NAME], info->extack))
 		return -EINVAL;
-	}
 	sock = sockfd_lookup(nla_get_u32(fd_attr), &err);
 	if (!sock) {
 		skl_reject(info->extack, fd_attr,
