@@ -4,6 +4,7 @@
  * README.md's usage block must equal: tests/host/cli.sh compares them) and the help of
  * each command ("sklookupctl help COMMAND", "COMMAND --help").
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,7 +99,8 @@ const struct skl_command skl_commands[] = {
 	{ "version", version_main, "",
 	  "the versions of sklookupctl and of the loaded module", "",
 	  "sklookupctl version" },
-	{ "help", help_main, "[COMMAND]", "this help, or a command's", "",
+	{ "help", help_main, "[COMMAND]", "this help, or a command's",
+	  "COMMAND             the command to describe; without, the list of all\n",
 	  "sklookupctl help add-rule" },
 	{ NULL }
 };
@@ -168,7 +170,8 @@ void skl_command_help(FILE *f, const struct skl_command *c)
 
 	col = fprintf(f, "Usage: sklookupctl [OPTIONS] %s%s", c->name, c->usage[0] ? " " : "");
 	put_indented(f, c->usage, col);
-	fprintf(f, "\n\n%s.\n", c->summary);
+	/* The summary as a sentence. */
+	fprintf(f, "\n\n%c%s.\n", toupper((unsigned char)c->summary[0]), c->summary + 1);
 	if (c->options[0])
 		fputc('\n', f);
 	for (line = c->options; (nl = strchr(line, '\n')); line = nl + 1)
