@@ -40,7 +40,8 @@ void skl_err(const char *fmt, ...)
 static int enter_netns(const char *arg)
 {
 	bool named = !strchr(arg, '/');
-	char path[4096];
+	const char *path = arg;
+	char buf[4096];
 	int fd;
 
 	if (named) {
@@ -49,9 +50,8 @@ static int enter_netns(const char *arg)
 				arg);
 			return -1;
 		}
-		snprintf(path, sizeof(path), "/run/netns/%s", arg);
-	} else {
-		snprintf(path, sizeof(path), "%s", arg);
+		snprintf(buf, sizeof(buf), "/run/netns/%s", arg);
+		path = buf;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
