@@ -2,16 +2,31 @@
 #ifndef SKLCTL_COMMANDS_H
 #define SKLCTL_COMMANDS_H
 
+#include <stdio.h>
+
 /*
- * One entry per subcommand. @main gets the words after the command's name and returns
- * the process exit status.
+ * One entry per subcommand, in skl_commands[] (help.c), which drives the dispatch and
+ * every help text. @main gets the words after the command's name and returns the process
+ * exit status.
  */
 struct skl_command {
 	const char *name;
 	int (*main)(int argc, char **argv);
 	const char *usage;	/* the words after the name, as in the man page */
 	const char *summary;
+	const char *options;	/* "WORD  meaning" lines, for the command's own help */
+	const char *example;
 };
+
+/* Every command, ended by an entry whose name is NULL. */
+extern const struct skl_command skl_commands[];
+
+/* The command called @name, or NULL. */
+const struct skl_command *skl_command_find(const char *name);
+/* "sklookupctl --help": the options and every command. */
+void skl_usage(FILE *f);
+/* "sklookupctl help COMMAND": its usage, options and an example. */
+void skl_command_help(FILE *f, const struct skl_command *c);
 
 int status_main(int argc, char **argv);
 int add_rule_main(int argc, char **argv);
@@ -25,5 +40,7 @@ int dump_main(int argc, char **argv);
 int explain_main(int argc, char **argv);
 int monitor_main(int argc, char **argv);
 int stats_main(int argc, char **argv);
+int version_main(int argc, char **argv);
+int help_main(int argc, char **argv);
 
 #endif /* SKLCTL_COMMANDS_H */

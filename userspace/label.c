@@ -68,7 +68,7 @@ int register_main(int argc, char **argv)
 	struct skl_sock_filter filter = { 0 };
 	const char *label = NULL, *why;
 	long fd = -1, pid = 0, n, i;
-	char what[64];
+	char what[64], printable[256];
 	struct skl_nl nl;
 	int systemd = 0, ret = 0, own;
 
@@ -85,7 +85,8 @@ int register_main(int argc, char **argv)
 			label = argv[++i];
 			why = rule_label_invalid(label);
 			if (why) {
-				skl_err("register: label '%s': %s", label, why);
+				skl_err("register: label '%s': %s",
+					skl_printable(label, printable, sizeof(printable)), why);
 				return SKL_EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[i], "fd")) {
@@ -170,12 +171,20 @@ int register_main(int argc, char **argv)
 
 int unregister_main(int argc, char **argv)
 {
+	char printable[256];
+	const char *why;
 	struct nlmsghdr *nlh;
 	struct skl_nl nl;
 	int ret = 0;
 
 	if (argc != 2 || strcmp(argv[0], "label")) {
 		skl_err("unregister: usage: unregister label NAME");
+		return SKL_EXIT_USAGE;
+	}
+	why = rule_label_invalid(argv[1]);
+	if (why) {
+		skl_err("unregister: label '%s': %s",
+			skl_printable(argv[1], printable, sizeof(printable)), why);
 		return SKL_EXIT_USAGE;
 	}
 	if (skl_nl_open(&nl) < 0)

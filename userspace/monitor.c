@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sklookupctl monitor: one line per event of the namespace, as it happens (like
- * "ip monitor"); with -j one JSON object per line.
+ * "ip monitor"); with -j one JSON object per line; with -t each starts with the time it
+ * was read (as "ip -ts monitor"). Ends when the module is unloaded.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <linux/genetlink.h>
 #include <netinet/in.h>
@@ -38,6 +41,28 @@ static const char *const reason_names[][2] = {
 	[SKL_RELEASE_UNREGISTERED] = { "unregistered", "unregistered" },
 	[SKL_RELEASE_NETNS_GONE] = { "namespace gone", "namespace_gone" },
 };
+
+struct monitor_ctx {
+	uint16_t family_id;
+	bool unloaded;
+};
+
+/* -t: each event starts with the time it was read. */
+static bool timestamps;
+
+/* "2026-12-05T03:06:07.123456", local time, as "ip -ts monitor" prints it. */
+static void print_timestamp(void)
+{
+	char buf[64], stamp[80];
+	struct timeval tv;
+	struct tm tm;
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp, sizeof(stamp), "%s.%06ld", buf, (long)tv.tv_usec);
+	out_str("time", "[%s] ", stamp);
+}
 
 static uint32_t get_u32(const struct nlattr *attr)
 {
@@ -107,6 +132,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 
 	out_init(json);
 	out_open_object(NULL);
+	if (timestamps)
+		print_timestamp();
 	out_str("event", "%s", event_names[type][json]);
 	switch (type) {
 	case SKL_EVENT_RULE_ADDED:
@@ -143,13 +170,58 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Control messages of generic netlink: *data becomes true when our family goes away (the
+ * module is unloaded), which ends the monitor; the kernel does not tell a group's
+ * members that the group is gone.
+ */
+static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	struct monitor_ctx *ctx = data;
+	const struct nlattr *attr;
+
+	if (genl->cmd != CTRL_CMD_DELFAMILY)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*genl)) {
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U16) == 0 &&
+		    mnl_attr_get_u16(attr) == ctx->family_id) {
+			ctx->unloaded = true;
+			return MNL_CB_STOP;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct monitor_ctx *ctx = data;
+
+	if (nlh->nlmsg_type == GENL_ID_CTRL)
+		return ctrl_cb(nlh, data);
+	if (nlh->nlmsg_type == ctx->family_id)
+		return event_cb(nlh, NULL);
+	return MNL_CB_OK;
+}
+
 int monitor_main(int argc, char **argv)
 {
+	/*
+	 * nlctrl's one multicast group, "notify", has the family's own id in every kernel
+	 * (genetlink.c assigns it so); joining it needs no privilege.
+	 */
+	int ctrl_group = GENL_ID_CTRL, i, ret;
+	struct monitor_ctx ctx = { 0 };
 	struct skl_nl nl;
 	ssize_t len;
 
-	if (argc > 0) {
-		skl_err("monitor: unexpected argument '%s'", argv[0]);
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--timestamp")) {
+			timestamps = true;
+			continue;
+		}
+		skl_err("monitor: unexpected argument '%s'", argv[i]);
 		return SKL_EXIT_USAGE;
 	}
 	if (skl_nl_open(&nl) < 0)
@@ -158,6 +230,13 @@ int monitor_main(int argc, char **argv)
 		skl_nl_close(&nl);
 		return SKL_EXIT_FAIL;
 	}
+	if (mnl_socket_setsockopt(nl.sock, NETLINK_ADD_MEMBERSHIP, &ctrl_group,
+				  sizeof(ctrl_group)) < 0) {
+		skl_err("monitor: cannot join generic netlink's notify group: %s", strerror(errno));
+		skl_nl_close(&nl);
+		return SKL_EXIT_FAIL;
+	}
+	ctx.family_id = nl.family_id;
 	for (;;) {
 		len = mnl_socket_recvfrom(nl.sock, nl.buf, MNL_SOCKET_BUFFER_SIZE);
 		if (len < 0 && errno == ENOBUFS) {
@@ -171,7 +250,12 @@ int monitor_main(int argc, char **argv)
 			skl_err("monitor: %s", strerror(errno));
 			break;
 		}
-		if (mnl_cb_run(nl.buf, len, 0, 0, event_cb, NULL) < 0) {
+		ret = mnl_cb_run(nl.buf, len, 0, 0, monitor_cb, &ctx);
+		if (ctx.unloaded) {
+			skl_err("monitor: the sklookup module was unloaded; no more events will come");
+			break;
+		}
+		if (ret < 0) {
 			skl_err("monitor: %s", strerror(errno));
 			break;
 		}

@@ -183,7 +183,7 @@ int skl_nl_open(struct skl_nl *nl)
 
 	if (skl_nl_run(nl, nlh, family_id_cb, nl) < 0 || !nl->family_id) {
 		if (errno == ENOENT)
-			skl_err("the sklookup module is not loaded: try 'modprobe sklookup'");
+			skl_err("%s", SKL_NOT_LOADED);
 		else
 			skl_err("cannot find the sklookup netlink family: %s", strerror(errno));
 		goto err;
@@ -265,12 +265,16 @@ int skl_nl_generation(struct skl_nl *nl, uint64_t *generation)
 
 void skl_nl_perror(const struct skl_nl *nl, const char *what)
 {
-	if (nl->extack[0])
+	if (nl->extack[0] && errno == EPERM && strstr(nl->extack, "allow_userns"))
+		/* The module's switch for namespaces of other user namespaces: say where. */
+		skl_err("%s: %s (%s); the host's root turns it on with 'echo 1 >%s'", what,
+			nl->extack, strerror(errno), SKL_ALLOW_USERNS_PATH);
+	else if (nl->extack[0])
 		skl_err("%s: %s (%s)", what, nl->extack, strerror(errno));
 	else if (errno == EPERM)
 		/* Generic netlink checks the privilege itself, and says no more than EPERM. */
-		skl_err("%s: needs CAP_NET_ADMIN over the network namespace (%s)", what,
-			strerror(errno));
+		skl_err("%s: needs CAP_NET_ADMIN over the network namespace (%s): run it as root, or as root of the user namespace that owns the namespace",
+			what, strerror(errno));
 	else
 		skl_err("%s: %s", what, strerror(errno));
 }

@@ -5,6 +5,16 @@
 #include <stdint.h>
 #include <libmnl/libmnl.h>
 
+/*
+ * What to do when the family is missing: sklookup.service loads the module and applies
+ * /etc/sklookup/rules.conf; modprobe only loads it.
+ */
+#define SKL_NOT_LOADED \
+	"the sklookup module is not loaded: try 'systemctl start sklookup' (which also applies /etc/sklookup/rules.conf) or 'modprobe sklookup'"
+
+/* The module parameter that lets namespaces of other user namespaces be changed. */
+#define SKL_ALLOW_USERNS_PATH "/sys/module/sklookup/parameters/allow_userns"
+
 /* One generic netlink socket bound to the sklookup family. */
 struct skl_nl {
 	struct mnl_socket *sock;

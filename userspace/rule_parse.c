@@ -15,8 +15,10 @@
 
 int skl_usage_error(const char *cmd, const char *what, const char *word, const char *why)
 {
+	char buf[256];
+
 	if (word)
-		skl_err("%s: %s '%s': %s", cmd, what, word, why);
+		skl_err("%s: %s '%s': %s", cmd, what, skl_printable(word, buf, sizeof(buf)), why);
 	else
 		skl_err("%s: %s", cmd, why);
 	return SKL_EXIT_USAGE;
@@ -29,7 +31,7 @@ const char *rule_label_invalid(const char *name)
 	/* dump prints the rule as a line of words that apply splits and cuts at '#'. */
 	if (strpbrk(name, " \t\n\v\f\r#"))
 		return "must not contain white space or '#'";
-	return NULL;
+	return skl_text_invalid(name);
 }
 
 #define SKL_ONE_ACTION "give one of label NAME, redirect ADDR[:PORT] or drop, once"

@@ -18,41 +18,6 @@
 #error "SKL_VERSION is not defined: build with userspace/Makefile"
 #endif
 
-static const struct skl_command commands[] = {
-	{ "add-rule", add_rule_main,
-	  "proto tcp|udp dst PREFIX [port N|LO-HI|any] [src PREFIX] [dev IFNAME]\n"
-	  "           [phase first|specific|fallback]\n"
-	  "           (label NAME [noreuseport] | redirect ADDR[:PORT] | drop)",
-	  "add a rule; prints its id" },
-	{ "del-rule", del_rule_main, "ID", "delete a rule" },
-	{ "show", show_main, "[-s] [label NAME]",
-	  "rules, and labels with their sockets; -s adds their counters" },
-	{ "flush", flush_main, "", "delete every rule (sockets stay registered)" },
-	{ "apply", apply_main, "[--generation N] FILE|-",
-	  "replace every rule at once with a file's (the words of add-rule, one rule a line);\n"
-	  "      with --generation, only if the rules are still those of generation N" },
-	{ "dump", dump_main, "[--generation]",
-	  "print the rules in the form apply reads; --generation first prints\n"
-	  "      '# generation N', N being the generation of the rules printed" },
-	{ "register", register_main,
-	  "label NAME fd N [pid PID]\n"
-	  "           | label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]]\n"
-	  "           | label NAME systemd",
-	  "register a listening TCP or bound UDP socket under a label; with pid and no fd,\n"
-	  "      every one of the process (that proto and local admit); prints what it took" },
-	{ "unregister", unregister_main, "label NAME",
-	  "release every socket registered under a label" },
-	{ "status", status_main, "",
-	  "module version, hooks and what each hook has seen" },
-	{ "explain", explain_main,
-	  "proto tcp|udp dst ADDR port N [src ADDR[:PORT]] [dev IFNAME]",
-	  "where a new connection or datagram would go, and which rules decide it" },
-	{ "monitor", monitor_main, "",
-	  "print changes as they happen: rules, sockets registered and released" },
-	{ "stats", stats_main, "[--prometheus]",
-	  "the namespace's counters summed; --prometheus: in Prometheus' text format" },
-};
-
 bool skl_opt_stats;
 
 void skl_err(const char *fmt, ...)
@@ -67,45 +32,48 @@ void skl_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void usage(FILE *f)
+/*
+ * Enter the network namespace @arg: a name of "ip netns" (/run/netns/NAME), or, when it
+ * has a '/', the path of any nsfs file, as nsenter --net takes (/proc/PID/ns/net, a bind
+ * mount of one). Errors name @arg as given.
+ */
+static int enter_netns(const char *arg)
 {
-	size_t i;
-
-	fprintf(f, "Usage: sklookupctl [OPTIONS] COMMAND [ARGUMENTS]\n"
-		"\n"
-		"Options:\n"
-		"  -j, --json          print JSON instead of text\n"
-		"  -s, --stats         show counters (as 'show -s')\n"
-		"  -n, --netns NAME    act in the network namespace NAME (as 'ip -n')\n"
-		"  -h, --help          print this help and exit\n"
-		"  -V, --version       print the version of sklookupctl and exit\n"
-		"\n"
-		"Commands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s%s%s\n      %s\n", commands[i].name,
-			commands[i].usage[0] ? " " : "", commands[i].usage,
-			commands[i].summary);
-	fprintf(f, "\nSee sklookupctl(8).\n");
-}
-
-/* Enter /run/netns/NAME, the namespaces 'ip netns add' creates. */
-static int enter_netns(const char *name)
-{
-	char path[4096];
+	bool named = !strchr(arg, '/');
+	const char *path = arg;
+	char buf[4096];
 	int fd;
 
-	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
-		skl_err("netns: invalid namespace name '%s'", name);
-		return -1;
+	if (named) {
+		if (!arg[0] || !strcmp(arg, ".") || !strcmp(arg, "..")) {
+			skl_err("netns '%s': not a namespace name; give a name of 'ip netns list' or a path",
+				arg);
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "/run/netns/%s", arg);
+		path = buf;
 	}
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		skl_err("netns: cannot open %s: %s", path, strerror(errno));
+		if (named && errno == ENOENT)
+			skl_err("netns '%s': no such namespace (no %s; 'ip netns list' lists them)",
+				arg, path);
+		else if (errno == EACCES || errno == EPERM)
+			skl_err("netns '%s': entering a network namespace needs CAP_SYS_ADMIN (%s)",
+				arg, strerror(errno));
+		else
+			skl_err("netns '%s': %s", arg, strerror(errno));
 		return -1;
 	}
 	if (setns(fd, CLONE_NEWNET) < 0) {
-		skl_err("netns: cannot enter %s: %s", name, strerror(errno));
+		/* EINVAL: not an nsfs file, or the namespace of another kind. */
+		if (errno == EINVAL)
+			skl_err("netns '%s': not a network namespace", arg);
+		else if (errno == EPERM)
+			skl_err("netns '%s': entering a network namespace needs CAP_SYS_ADMIN (%s)",
+				arg, strerror(errno));
+		else
+			skl_err("netns '%s': cannot enter it: %s", arg, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -150,10 +118,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
+	const struct skl_command *cmd;
 	const char *netns = NULL;
 	bool json = false;
-	size_t i;
-	int opt;
+	int opt, i;
 
 	hold_standard_fds();
 	/*
@@ -173,7 +141,7 @@ int main(int argc, char **argv)
 			netns = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			skl_usage(stdout);
 			return finish(0);
 		case 'V':
 			printf("sklookupctl %s\n", SKL_VERSION);
@@ -191,17 +159,24 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		skl_usage(stderr);
 		return SKL_EXIT_USAGE;
+	}
+	cmd = skl_command_find(argv[optind]);
+	if (!cmd) {
+		skl_err("unknown command '%s'; try 'sklookupctl --help'", argv[optind]);
+		return SKL_EXIT_USAGE;
+	}
+	/* COMMAND -h or --help, anywhere among its words, as git and systemctl take it. */
+	for (i = optind + 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			skl_command_help(stdout, cmd);
+			return finish(0);
+		}
 	}
 	if (netns && enter_netns(netns) < 0)
 		return SKL_EXIT_FAIL;
 
 	out_init(json);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[optind], commands[i].name))
-			return finish(commands[i].main(argc - optind - 1, argv + optind + 1));
-	}
-	skl_err("unknown command '%s'; try 'sklookupctl --help'", argv[optind]);
-	return SKL_EXIT_USAGE;
+	return finish(cmd->main(argc - optind - 1, argv + optind + 1));
 }

@@ -7,11 +7,25 @@
 #define SKL_EXIT_USAGE	2
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* -s: counters in show's text output too. */
 extern bool skl_opt_stats;
 
 /* "sklookupctl: <message>" on stderr. */
 void skl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * NULL if @name is UTF-8 text without control characters, else why not: a label is
+ * printed by show and monitor, and put in JSON documents, as it is.
+ */
+const char *skl_text_invalid(const char *name);
+
+/*
+ * @word for an error message: bytes that are not printable UTF-8 as \xNN, so that the
+ * message names the word without sending its control characters to the terminal.
+ * Returns @buf, cut to @size.
+ */
+const char *skl_printable(const char *word, char *buf, size_t size);
 
 #endif /* SKLCTL_UTIL_H */

@@ -24,8 +24,12 @@ check "modinfo describes every module parameter" \
 
 out=$(sklookupctl status 2>&1); rc=$?
 expect "status without the module: exit 1" 1 "$rc"
-expect "status without the module: says so" \
-	"sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" "$out"
+expect "status without the module: says so, and how to load it" \
+	"sklookupctl: the sklookup module is not loaded: try 'systemctl start sklookup' (which also applies /etc/sklookup/rules.conf) or 'modprobe sklookup'" "$out"
+out=$(sklookupctl version 2>&1); rc=$?
+expect "version without the module: says it is not loaded" \
+	"0 sklookupctl $version
+module not loaded" "$rc $out"
 
 check "modprobe sklookup hook_ipv6=0" modprobe sklookup hook_ipv6=0
 expect "parameter hook_ipv6 visible in sysfs" N "$(cat /sys/module/sklookup/parameters/hook_ipv6)"
@@ -34,6 +38,10 @@ expect "status: IPv6 hooks off with hook_ipv6=0" "off off" "$(hook_state tcp6) $
 expect "status: IPv4 hooks active with hook_ipv6=0" "active active" \
 	"$(hook_state tcp4) $(hook_state udp4)"
 expect "status reports the module version" "sklookup $version" "$(sklookupctl status | head -n 1)"
+out=$(sklookupctl version 2>&1); rc=$?
+expect "version: sklookupctl's and the loaded module's, no warning when they agree" \
+	"0 sklookupctl $version
+module $version" "$rc $out"
 check "ftrace lists the TCP hook" grep -q '__inet_lookup_listener' /sys/kernel/tracing/enabled_functions
 check "rmmod sklookup" rmmod sklookup
 check "no hook left in ftrace after rmmod" \

@@ -4,7 +4,7 @@
 . /opt/sklookup/tests/lib.sh
 
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-refused() { echo "1 sklookupctl: $1: needs CAP_NET_ADMIN over the network namespace (Operation not permitted)"; }
+refused() { echo "1 sklookupctl: $1: needs CAP_NET_ADMIN over the network namespace (Operation not permitted): run it as root, or as root of the user namespace that owns the namespace"; }
 # keys: the keys of status -j's document, and of its first hook.
 keys() {
 	python3 -c 'import json, sys

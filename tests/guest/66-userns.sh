@@ -13,7 +13,7 @@ check "an unprivileged user can make its own user and network namespace" \
 out=$(as_nobody unshare -Urn sklookupctl add-rule proto tcp dst 192.0.2.0/24 drop 2>&1); rc=$?
 expect "allow_userns=0: a change in a user-owned namespace is refused (exit 1)" 1 "$rc"
 expect "allow_userns=0: the refusal says why" \
-	"sklookupctl: add-rule: this network namespace belongs to a user namespace other than the initial one; the module parameter allow_userns is off (Operation not permitted)" \
+	"sklookupctl: add-rule: this network namespace belongs to a user namespace other than the initial one; the module parameter allow_userns is off (Operation not permitted); the host's root turns it on with 'echo 1 >/sys/module/sklookup/parameters/allow_userns'" \
 	"$out"
 out=$(as_nobody unshare -Urn sklookupctl -j show 2>&1); rc=$?
 expect "allow_userns=0: reading a user-owned namespace is allowed" '0 {"rules":[],"labels":[]}' "$rc $out"
@@ -29,7 +29,7 @@ expect "allow_userns=1: a socket registered in the user's namespace receives its
 	"0 steered" "$rc $(printf '%s' "$out" | tail -n 1)"
 out=$(as_nobody sklookupctl add-rule proto tcp dst 192.0.2.0/24 drop 2>&1); rc=$?
 expect "allow_userns=1: the user still cannot change the initial namespace" \
-	"1 sklookupctl: add-rule: needs CAP_NET_ADMIN over the network namespace (Operation not permitted)" "$rc $out"
+	"1 sklookupctl: add-rule: needs CAP_NET_ADMIN over the network namespace (Operation not permitted): run it as root, or as root of the user namespace that owns the namespace" "$rc $out"
 expect "the initial namespace has none of the user's rules" "" "$(sklookupctl dump)"
 
 echo 3 >$p/max_rules

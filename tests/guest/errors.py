@@ -50,10 +50,12 @@ def main():
     # Changes and reads need CAP_NET_ADMIN (62-privileges tries every command).
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     row(1, "sklookupctl: add-rule: needs CAP_NET_ADMIN over the network namespace "
-        "(Operation not permitted)",
+        "(Operation not permitted): run it as root, or as root of the user namespace "
+        "that owns the namespace",
         ["add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "label", "x"], prefix=nobody)
     row(1, "sklookupctl: show: needs CAP_NET_ADMIN over the network namespace "
-        "(Operation not permitted)", ["show"], prefix=nobody)
+        "(Operation not permitted): run it as root, or as root of the user namespace "
+        "that owns the namespace", ["show"], prefix=nobody)
 
     # Registering another process's socket (pidfd_getfd), and systemd's LISTEN_FDS.
     server = subprocess.Popen(["python3", "-c", """

@@ -4,10 +4,14 @@
 # On the host the sklookup family never exists, which is what the "not loaded" rows test.
 set -u
 ctl=${SKLOOKUPCTL:-$(dirname "$0")/../../userspace/sklookupctl}
-version=$(cat "$(dirname "$0")/../../VERSION")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+version=$(cat "$top/VERSION")
+not_loaded="sklookupctl: the sklookup module is not loaded: try 'systemctl start sklookup' (which also applies /etc/sklookup/rules.conf) or 'modprobe sklookup'"
 
 # verdict NAME WHAT WANT_RC WANT GOT_RC GOT: the check's line; WHAT names the output compared.
 verdict() {
+	# A name with control characters (the label rows) is shown with '?' for them.
+	set -- "$(printf '%s' "$1" | LC_ALL=C tr '\000-\037\177-\377' '?')" "${@:2}"
 	if [ "$5" = "$3" ] && [ "$6" = "$4" ]; then
 		echo "ok - $1"
 	else
@@ -17,6 +21,17 @@ verdict() {
 	fi
 }
 
+# whole WANT_RC WANT_OUTPUT NAME COMMAND...: COMMAND (which runs $ctl itself, behind an
+# input or output of its own) exits WANT_RC and prints exactly WANT_OUTPUT, stdout and
+# stderr together. For apply, one line and no "not loaded" after it: netlink was never
+# opened.
+whole() {
+	local want_rc=$1 want_out=$2 name=$3 rc out
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	verdict "$name" output "$want_rc" "$want_out" "$rc" "$out"
+}
 row() {
 	local want_rc=$1 want_line=$2 rc out
 	shift 2
@@ -36,11 +51,96 @@ row 2 "sklookupctl: unknown option '--frob'; try 'sklookupctl --help'" --frob st
 row 2 "sklookupctl: option '-n' needs an argument" -n
 row 2 "sklookupctl: option '--netns' needs an argument" --netns
 row 2 "sklookupctl: status: unexpected argument 'now'" status now
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" status
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" -j status
-row 1 "sklookupctl: netns: cannot open /run/netns/sklookup-no-such-ns: No such file or directory" \
+row 1 "$not_loaded" status
+row 1 "$not_loaded" -j status
+# -n takes a name of ip netns or, with a '/', the path of a namespace file (as nsenter).
+row 1 "sklookupctl: netns 'sklookup-no-such-ns': no such namespace (no /run/netns/sklookup-no-such-ns; 'ip netns list' lists them)" \
 	-n sklookup-no-such-ns status
-row 1 "sklookupctl: netns: invalid namespace name '../x'" -n ../x status
+row 1 "sklookupctl: netns '..': not a namespace name; give a name of 'ip netns list' or a path" -n .. status
+row 1 "sklookupctl: netns '../x': No such file or directory" -n ../x status
+row 1 "sklookupctl: netns '/proc/2147483647/ns/net': No such file or directory" \
+	-n /proc/2147483647/ns/net status
+row 1 "sklookupctl: netns '/etc/hostname': not a network namespace" -n /etc/hostname status
+row 1 "sklookupctl: netns '/proc/self/ns/uts': not a network namespace" -n /proc/self/ns/uts status
+# A path that is a network namespace is entered: then the module is asked.
+row 1 "$not_loaded" -n /proc/self/ns/net status
+row 1 "$not_loaded" --netns "/proc/$$/ns/net" show
+# Entering another process's namespace needs privilege; the error says which.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$ctl" -n "/proc/$$/ns/net" status 2>&1)
+	verdict "sklookupctl -n /proc/PID/ns/net status, unprivileged" "output" 1 \
+		"sklookupctl: netns '/proc/$$/ns/net': entering a network namespace needs CAP_SYS_ADMIN (Permission denied)" \
+		"$?" "$out"
+else
+	echo "ok - sklookupctl -n /proc/PID/ns/net status, unprivileged # skip: not root or no setpriv"
+fi
+
+# help: the list of commands on stdout with exit 0; each command's own help, the same by
+# 'help COMMAND', 'COMMAND --help' and 'COMMAND -h', with its usage line and an example.
+row 0 "Usage: sklookupctl [OPTIONS] COMMAND [ARGUMENTS]" help
+row 2 "sklookupctl: help: unknown command 'frob'; try 'sklookupctl help'" help frob
+row 2 "sklookupctl: help: unexpected argument 'show'; try 'sklookupctl help COMMAND'" help add-rule show
+# Every command of --help's list, in order (a command missing from this line fails).
+commands="add-rule del-rule show flush apply dump register unregister status explain monitor stats version help"
+got=$("$ctl" --help | sed -n '/^Commands:/,/^$/p' | grep -oE '^  [a-z-]+' | tr -d ' ' | tr '\n' ' ')
+verdict "sklookupctl --help lists every command" "commands" 0 "$commands " 0 "$got"
+for c in $commands; do
+	want=$("$ctl" help "$c")
+	synopsis=$(printf '%s\n' "$want" | head -n 1)
+	case $synopsis in
+	"Usage: sklookupctl [OPTIONS] $c"*) ;;
+	*) synopsis="(no usage line: $synopsis)" ;;
+	esac
+	example=$(printf '%s\n' "$want" | sed -n '/^Example:$/{n;p;}')
+	case $example in
+	"  sklookupctl $c"*) example=ok ;;
+	esac
+	verdict "sklookupctl help $c: usage line and an example of $c" "usage, example" 0 \
+		"${synopsis%%"$c"*}$c ok" 0 "${synopsis%%"$c"*}$c $example"
+	for h in --help -h; do
+		out=$("$ctl" "$c" "$h" 2>&1); rc=$?
+		[ "$out" = "$want" ] && out=same
+		verdict "sklookupctl $c $h is sklookupctl help $c, on stdout" "output" 0 same "$rc" "$out"
+	done
+done
+# Options before the command and words before --help do not change it.
+out=$("$ctl" -j -n sklookup-no-such-ns register label web --help 2>/dev/null); rc=$?
+[ "$out" = "$("$ctl" help register)" ] && out=same
+verdict "sklookupctl -j -n NS register label web --help" "stdout" 0 same "$rc" "$out"
+
+# README.md's usage block is --help's output, line for line.
+readme_usage=$(awk '/^## Use$/ { use = 1; next } use && /^```$/ { if (inblock) exit; inblock = 1; next }
+	inblock { print }' "$top/README.md")
+out=$("$ctl" --help)
+if [ "$readme_usage" = "$out" ]; then
+	echo "ok - README.md's usage block is sklookupctl --help"
+else
+	echo "not ok - README.md's usage block is sklookupctl --help"
+	diff <(printf '%s\n' "$readme_usage") <(printf '%s\n' "$out") | sed 's/^/# /'
+fi
+
+# version: sklookupctl's and the module's, from /sys/module/sklookup/version.
+whole 0 "sklookupctl $version
+module not loaded" "sklookupctl version (no module)" "$ctl" version
+whole 0 "{\"sklookupctl\":\"$version\",\"module_loaded\":false}" \
+	"sklookupctl -j version (no module)" "$ctl" -j version
+row 2 "sklookupctl: version: unexpected argument 'module'" version module
+# A module of another version, faked in a mount namespace of our own: a warning on stderr.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	for mod in "$version" 0.0.1; do
+		out=$(unshare -m sh -c 'mount -t tmpfs none /sys/module && mkdir /sys/module/sklookup &&
+			echo "$1" >/sys/module/sklookup/version && exec "$2" version 2>/dev/null' - "$mod" "$ctl")
+		err=$(unshare -m sh -c 'mount -t tmpfs none /sys/module && mkdir /sys/module/sklookup &&
+			echo "$1" >/sys/module/sklookup/version && exec "$2" version 2>&1 >/dev/null' - "$mod" "$ctl")
+		want_err=
+		[ "$mod" != "$version" ] && want_err="sklookupctl: warning: sklookupctl $version and the loaded module $mod differ: install both from one release, then reload the module"
+		verdict "sklookupctl version with module $mod loaded" "stdout | stderr" 0 \
+			"sklookupctl $version
+module $mod | $want_err" 0 "$out | $err"
+	done
+else
+	echo "ok - sklookupctl version with a module loaded # skip: needs root and unshare -m"
+fi
 
 # add-rule and friends: mistakes are caught before the module is asked.
 row 2 "sklookupctl: add-rule: missing proto tcp|udp" add-rule dst 192.0.2.0/24 label web
@@ -81,15 +181,15 @@ row 2 "sklookupctl: add-rule: redirect and dst must be of one address family" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect '[::1]:80'
 row 2 "sklookupctl: add-rule: noreuseport goes with label NAME" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1 noreuseport
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+row 1 "$not_loaded" \
 	add-rule proto udp dst 2001:db8::/64 port 53 redirect '[::1]:5353'
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+row 1 "$not_loaded" \
 	add-rule proto tcp dst 203.0.113.0/24 port 1000-2000 redirect 127.0.0.1
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+row 1 "$not_loaded" \
 	add-rule proto udp dst 2001:db8::/64 redirect ::1
 row 2 "sklookupctl: add-rule: dev 'nosuchdev0': no such device" \
 	add-rule proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+row 1 "$not_loaded" \
 	add-rule proto udp dst 2001:db8::/64 port 53 label dns
 # explain refuses bad input with add-rule's words and exit status.
 row 2 "sklookupctl: explain: proto 'sctp': must be tcp or udp" explain proto sctp dst 192.0.2.7 port 80
@@ -118,7 +218,7 @@ row 2 "sklookupctl: explain: missing proto tcp|udp" explain dst 192.0.2.7 port 8
 row 2 "sklookupctl: explain: missing dst ADDR" explain proto udp port 53
 row 2 "sklookupctl: explain: missing port N: a lookup is for one port" \
 	explain proto udp dst 192.0.2.7
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+row 1 "$not_loaded" \
 	explain proto udp dst 2001:db8::1 port 53 src '[2001:db8::2]:5353'
 row 2 "sklookupctl: del-rule: rule id 'x': must be a positive number" del-rule x
 usage="sklookupctl: register: usage: register label NAME fd N [pid PID] | register label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]] | register label NAME systemd"
@@ -174,6 +274,34 @@ kill "$pair"
 row 2 "sklookupctl: register: fd 'x': must be a file descriptor number" register label web fd x
 row 2 "sklookupctl: register: label 'a b': must not contain white space or '#'" \
 	register label "a b" fd 3
+# Labels are printable UTF-8: show, monitor and JSON print them as they are. The error
+# names the label with its unprintable bytes written \xNN.
+row 2 "sklookupctl: add-rule: label 'a\\x01b': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'a\x01b'
+row 2 "sklookupctl: add-rule: label 'web\\x1b[2J': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'web\x1b[2J'
+row 2 "sklookupctl: add-rule: label 'x\\x7f': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'x\x7f'
+row 2 "sklookupctl: add-rule: label '\\xc2\\x85web': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'\xc2\x85web'
+row 2 "sklookupctl: add-rule: label 'caf\\xe9': must be UTF-8 text" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'caf\xe9'
+row 2 "sklookupctl: add-rule: label '\\xc0\\xaf': must be UTF-8 text" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'\xc0\xaf'
+row 2 "sklookupctl: add-rule: label '\\xed\\xa0\\x80': must be UTF-8 text" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'\xed\xa0\x80'
+row 2 "sklookupctl: register: label 'a\\x01': must not contain control characters" \
+	register label $'a\x01' fd 3
+row 2 "sklookupctl: register: label '\\xff': must be UTF-8 text" register label $'\xff' pid 1
+row 2 "sklookupctl: unregister: label 'a\\x01': must not contain control characters" \
+	unregister label $'a\x01'
+row 1 "$not_loaded" add-rule proto tcp dst 192.0.2.0/24 label "café"
+row 1 "$not_loaded" add-rule proto tcp dst 192.0.2.0/24 label "ウェブ"
+rules_bad=$(mktemp)
+printf 'proto tcp dst 192.0.2.0/24 label ok\nproto tcp dst 192.0.2.0/24 label bad\x01\n' >"$rules_bad"
+row 2 "sklookupctl: apply: $rules_bad:2: label 'bad\\x01': must not contain control characters" \
+	apply "$rules_bad"
+rm -f "$rules_bad"
 row 2 "sklookupctl: add-rule: label 'a#b': must not contain white space or '#'" \
 	add-rule proto tcp dst 192.0.2.0/24 label "a#b"
 row 2 "sklookupctl: add-rule: port ' 80': port must be 1 to 65535, LO-HI or any" \
@@ -183,14 +311,17 @@ row 1 "sklookupctl: register: no sockets passed by systemd (LISTEN_FDS/LISTEN_PI
 row 2 "sklookupctl: unregister: usage: unregister label NAME" unregister web
 row 2 "sklookupctl: show: usage: show [-s] [label NAME]" show everything
 row 2 "sklookupctl: show: usage: show [-s] [label NAME]" show -s label
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" show -s
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" -s show
+row 1 "$not_loaded" show -s
+row 1 "$not_loaded" -s show
 row 2 "sklookupctl: monitor: unexpected argument 'all'" monitor all
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" monitor
+row 2 "sklookupctl: monitor: unexpected argument '-x'" monitor -t -x
+row 1 "$not_loaded" monitor -t
+row 1 "$not_loaded" monitor --timestamp
+row 1 "$not_loaded" monitor
 row 2 "sklookupctl: stats: usage: stats [--prometheus]" stats --openmetrics
 row 2 "sklookupctl: stats: --prometheus and -j are two different formats: choose one" \
 	-j stats --prometheus
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" stats --prometheus
+row 1 "$not_loaded" stats --prometheus
 
 # apply reads and checks the whole file before it asks the module anything.
 rules=$(mktemp)
@@ -199,23 +330,12 @@ printf 'proto tcp dst 192.0.2.0/24 port 80 label web  # nginx\n\n# comment\nprot
 row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
 	apply "$rules"
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
-row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" apply "$rules"
+row 1 "$not_loaded" apply "$rules"
 row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf
 row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply
 row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply --generation 3
 row 2 "sklookupctl: apply: generation '-1': must be a number (dump --generation prints it)" apply --generation -1 -
 
-# whole WANT_RC WANT_OUTPUT NAME COMMAND...: COMMAND (which runs $ctl itself, behind an
-# input or output of its own) exits WANT_RC and prints exactly WANT_OUTPUT, stdout and
-# stderr together. For apply, one line and no "not loaded" after it: netlink was never
-# opened.
-whole() {
-	local want_rc=$1 want_out=$2 name=$3 rc out
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	verdict "$name" output "$want_rc" "$want_out" "$rc" "$out"
-}
 export ctl
 # Input that cannot be read whole is refused, naming the file and why; before, a
 # directory read as an empty file and apply flushed every rule.
@@ -244,13 +364,13 @@ whole 1 "sklookupctl: apply: -: Input/output error" \
 	"sklookupctl apply - from a pty that fails with EIO after two rules" \
 	python3 -c "$pty_input" "$ctl" apply -
 # Pipes and FIFOs are read to their end like files (then the module is asked).
-whole 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+whole 1 "$not_loaded" \
 	"echo RULE | sklookupctl apply -" \
 	sh -c 'echo "proto tcp dst 192.0.2.0/24 label web" | "$ctl" apply -'
 fifo=$(mktemp -u)
 mkfifo "$fifo"
 (echo "proto tcp dst 192.0.2.0/24 label web" >"$fifo" &)
-whole 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+whole 1 "$not_loaded" \
 	"sklookupctl apply FIFO" "$ctl" apply "$fifo"
 rm -f "$fifo"
 # Output that cannot be written whole is an error: a file cut short must not look whole.
@@ -261,6 +381,6 @@ whole 1 "sklookupctl: write error: No space left on device" \
 whole 1 "sklookupctl: write error: Bad file descriptor" \
 	"sklookupctl --version >&-" sh -c '"$ctl" --version >&-'
 # Nothing written, nothing lost: only the reason it failed.
-whole 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+whole 1 "$not_loaded" \
 	"sklookupctl dump >/dev/full" sh -c '"$ctl" dump >/dev/full'
 row 2 "sklookupctl: dump: unexpected argument 'all'" dump all

@@ -35,10 +35,29 @@ esac
 EOF
 cat >"$tmp/bin/ip" <<'EOF'
 #!/bin/sh
-[ "$*" = "netns list" ] || exit 1
-printf 'blue (id: 0)\nred\n'
+case "$*" in
+"netns list")
+	printf 'blue (id: 0)\nred\n'
+	;;
+"-n red -o link show")
+	printf '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n'
+	printf '7: veth-red@if8: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff link-netnsid 0\n'
+	;;
+*)
+	exit 1
+	;;
+esac
 EOF
-chmod +x "$tmp/bin/sklookupctl" "$tmp/bin/ip"
+# nsenter --net=PATH CMD: the stub runs CMD as if in the namespace "red".
+cat >"$tmp/bin/nsenter" <<'EOF'
+#!/bin/sh
+[ "$1" = --net=/run/netns/red ] || exit 1
+shift
+[ "$1" = ip ] || exit 1
+shift
+exec ip -n red "$@"
+EOF
+chmod +x "$tmp/bin/sklookupctl" "$tmp/bin/ip" "$tmp/bin/nsenter"
 PATH="$tmp/bin:$PATH"
 cd "$tmp/cwd" || exit 1
 
@@ -71,7 +90,7 @@ row() {
 	fi
 }
 
-commands="add-rule apply del-rule dump explain flush monitor register show stats status unregister"
+commands="add-rule apply del-rule dump explain flush help monitor register show stats status unregister version"
 # shellcheck disable=SC2086,SC2046 # word lists
 {
 row "sklookupctl " $commands
@@ -102,6 +121,12 @@ row "sklookupctl add-rule proto udp dst 192.0.2.0/24 port 53 drop " src dev phas
 row "sklookupctl add-rule noreuseport proto tcp " dst port src dev phase label
 row "sklookupctl add-rule proto tcp dev lo" $(cd /sys/class/net && compgen -G 'lo*')
 row "sklookupctl -n red add-rule proto tcp label " redonly
+# dev after -n lists that namespace's devices (ip -n NAME -o link), not the host's.
+row "sklookupctl -n red add-rule proto tcp dev " lo veth-red
+row "sklookupctl -n red explain proto tcp dev v" veth-red
+row "sklookupctl --netns /run/netns/red add-rule proto tcp dev " lo veth-red
+row "sklookupctl -n nosuchns add-rule proto tcp dev "
+row "sklookupctl -n ./rules" ./rules.conf ./rules.d
 row "sklookupctl del-rule " 7 12
 row "sklookupctl del-rule 1" 12
 row "sklookupctl del-rule 7 "
@@ -135,7 +160,12 @@ row "sklookupctl apply rules.conf "
 row "sklookupctl dump " --generation
 row "sklookupctl dump --generation "
 row "sklookupctl status "
-row "sklookupctl monitor "
+row "sklookupctl monitor " -t --timestamp
+row "sklookupctl monitor -t "
+row "sklookupctl help " $commands
+row "sklookupctl help s" show stats status
+row "sklookupctl help show "
+row "sklookupctl version "
 row "sklookupctl stats " --prometheus
 row "sklookupctl stats --prometheus "
 SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl show label "
