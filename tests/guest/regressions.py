@@ -28,23 +28,7 @@ import subprocess
 import time
 
 from genl import C, Genl, NetlinkError, attr, flag, string, u8, u16, u32
-from testlib import IPV6_FREEBIND, deliver, local_routes, must, report, run
-
-
-def kernel_socket(proto, addr, port):
-    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    s = socket.socket(family, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
-    # Exact and wildcard listeners of one port may coexist only with SO_REUSEPORT; bound
-    # to different addresses they are not one reuseport group.
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    if family == socket.AF_INET6:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        # A local route is enough to reach an IPv6 address, not to bind it.
-        s.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
-    s.bind((addr, port))
-    if proto == "tcp":
-        s.listen(8)
-    return s
+from testlib import deliver, kernel_socket, local_routes, must, report, run
 
 
 def ghost_label_first_phase():

@@ -61,6 +61,24 @@ def settled_counters(want, timeout):
         time.sleep(0.2)
 
 
+def kernel_socket(proto, addr, port):
+    """A socket of the kernel's own (not registered) bound to addr:port, listening for
+    TCP: what the kernel's lookup finds when no rule decides."""
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM)
+    # Exact and wildcard listeners of one port may coexist only with SO_REUSEPORT; bound
+    # to different addresses they are not one reuseport group.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if family == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        # A local route is enough to reach an IPv6 address, not to bind it.
+        s.setsockopt(socket.IPPROTO_IPV6, IPV6_FREEBIND, 1)
+    s.bind((addr, port))
+    if proto == "tcp":
+        s.listen(8)
+    return s
+
+
 def deliver(proto, dst, port, receivers, wait=2):
     """Send a few random bytes to dst:port over "tcp" or "udp" and see which of the
     sockets in receivers (a dict of name to socket; closed ones are skipped) gets them
