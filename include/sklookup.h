@@ -39,9 +39,12 @@
  *	SKL_ACTION_STEER needs SKL_A_RULE_LABEL; SKL_ACTION_REDIRECT needs
  *	SKL_A_RULE_REDIRECT_ADDR (an address of the rule's family) and takes
  *	SKL_A_RULE_REDIRECT_PORT (default 0: the packet's own port); each refuses the
- *	other's attributes, and a drop rule refuses both. SKL_RULE_F_NOREUSEPORT goes with
- *	SKL_ACTION_STEER only. Addresses are in network byte order and as long as the
- *	family's addresses; bits beyond the prefix length must be zero.
+ *	other's attributes, and a drop rule refuses both. SKL_RULE_F_NOREUSEPORT and
+ *	SKL_RULE_F_ELSE_DROP go with SKL_ACTION_STEER only: without the latter, a steer
+ *	rule whose label has no live socket for a lookup lets the kernel's own lookup
+ *	answer (fail open); with it, the lookup is dropped (fail closed). Addresses are in
+ *	network byte order and as long as the family's addresses; bits beyond the prefix
+ *	length must be zero.
  *	Reply: SKL_A_RULE_ID, the new rule's id.
  * SKL_CMD_RULE_DEL (do)
  *	Request: SKL_A_RULE_ID.
@@ -205,7 +208,8 @@ enum skl_action {
 
 /* SKL_A_RULE_FLAGS */
 #define SKL_RULE_F_NOREUSEPORT	0x1	/* ignore the socket's reuseport group */
-#define SKL_RULE_F_ALL		SKL_RULE_F_NOREUSEPORT
+#define SKL_RULE_F_ELSE_DROP	0x2	/* no live socket in the label: drop, not fail open */
+#define SKL_RULE_F_ALL		(SKL_RULE_F_NOREUSEPORT | SKL_RULE_F_ELSE_DROP)
 
 #define SKL_LABEL_NAME_MAX	64	/* including the terminating NUL */
 
@@ -268,7 +272,9 @@ enum skl_socket_attr {
 /* SKL_A_EXPLAIN_VERDICT: what answers the lookup. */
 enum skl_verdict {
 	SKL_VERDICT_RULE,	/* a rule's socket: a steer rule's label or a redirect's target */
-	SKL_VERDICT_DROP,	/* a drop rule: TCP is refused, the datagram dropped */
+	SKL_VERDICT_DROP,	/* a drop rule, or a steer rule's else drop: TCP is refused,
+				 * the datagram dropped
+				 */
 	SKL_VERDICT_KERNEL,	/* the kernel's own lookup, with its socket */
 	SKL_VERDICT_NONE,	/* nothing: TCP is refused, UDP answered port unreachable */
 

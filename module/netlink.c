@@ -368,6 +368,11 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 			   "SKL_RULE_F_NOREUSEPORT goes with a steer rule only");
 		return -EINVAL;
 	}
+	if (action != SKL_ACTION_STEER && (rule->flags & SKL_RULE_F_ELSE_DROP)) {
+		skl_reject(info->extack, tb[SKL_A_RULE_FLAGS],
+			   "SKL_RULE_F_ELSE_DROP goes with a steer rule only");
+		return -EINVAL;
+	}
 	return skl_parse_redirect(info, rule);
 }
 
@@ -954,9 +959,12 @@ static int skl_put_explain_match(const struct skl_match_rule *match, void *arg)
 
 static u8 skl_explain_verdict(const struct skl_trace *t)
 {
-	if (t->decided)
-		return t->decided->match.action == SKL_ACTION_DROP ? SKL_VERDICT_DROP :
-								      SKL_VERDICT_RULE;
+	const struct skl_rule *rule = t->decided;
+
+	if (rule)
+		return rule->match.action == SKL_ACTION_DROP ||
+		       (!t->sk && (rule->flags & SKL_RULE_F_ELSE_DROP)) ? SKL_VERDICT_DROP :
+									SKL_VERDICT_RULE;
 	return t->sk ? SKL_VERDICT_KERNEL : SKL_VERDICT_NONE;
 }
 

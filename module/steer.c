@@ -179,7 +179,9 @@ static bool skl_redirect(struct skl_rule *rule, const struct skl_lookup *l,
  * What the rule decides: *@sk is the socket to answer with (NULL for a drop). Returns
  * false, with *@sk as it was (the kernel's answer, where it ran), when the rule's label
  * has no live socket for this lookup, or its redirect found none: the kernel's own
- * lookup then goes on as if no rule had matched.
+ * lookup then goes on as if no rule had matched. A steer rule with
+ * SKL_RULE_F_ELSE_DROP drops instead, so that a stopped service's traffic never
+ * reaches another listener.
  */
 static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
@@ -204,7 +206,10 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	picked = skl_label_pick(label, l->proto, l->family, hash_32(hash, 32));
 	if (!picked) {
 		skl_count(l, &label->misses);
-		return false;
+		if (!(rule->flags & SKL_RULE_F_ELSE_DROP))
+			return false;
+		*sk = NULL;
+		return true;
 	}
 	/* The socket's reuseport group (and its program) chooses among its members. */
 	if (rcu_access_pointer(picked->sk_reuseport_cb) &&
