@@ -3,6 +3,7 @@
 letting the kernel's own lookup answer, so that a stopped service's traffic never reaches
 another listener (as Cloudflare's tubular does). Sent here as the rule's flag
 SKL_RULE_F_ELSE_DROP by a raw client; the CLI's word for it is tested in cli.sh."""
+import itertools
 import json
 import socket
 
@@ -10,6 +11,7 @@ from genl import C, Genl, attr, u8, u16, u32
 from testlib import deliver, kernel_socket, local_routes, must, report, run
 
 ELSE_DROP = 0x2
+PORTS = itertools.count(5400)
 
 
 def rule_attrs(proto, family, prefix, plen, port, label, phase, flags, action="steer"):
@@ -28,7 +30,8 @@ def one(g, proto, family, phase, flags):
     v4 = family == socket.AF_INET
     prefix, plen, dst = ("192.0.2.0", 24, "192.0.2.9") if v4 else ("2001:db8:54::", 64,
                                                                  "2001:db8:54::9")
-    port = 5400 + (proto == "udp") * 10 + (not v4) * 5
+    # A port per case: a TCP connection accepted in one leaves the port in TIME_WAIT.
+    port = next(PORTS)
     kernel = kernel_socket(proto, "0.0.0.0" if v4 else "::", port)
     g.request(C["SKL_CMD_RULE_ADD"], rule_attrs(proto, family, prefix, plen, port, "stopped",
                                                 phase, flags))
