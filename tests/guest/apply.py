@@ -131,6 +131,19 @@ def hits_of(dst):
     return next((r["hits"] for r in doc["rules"] if r["dst"] == dst), None)
 
 
+def show_and_dump_agree(text):
+    """show, fmt and show -j print each rule of text as dump does."""
+    dumped = dump().splitlines()
+    shown = [l.split(None, 1)[1] for l in must("show").splitlines()
+             if l.startswith("  ") and l.split(None, 1)[0].isdigit()]
+    fmt = subprocess.run(["sklookupctl", "fmt", "-"], input=text, capture_output=True,
+                         text=True).stdout.splitlines()
+    ports = [r["port"] for r in json.loads(must("-j", "show"))["rules"]]
+    report(dumped == shown == fmt and ports == ["80", "53-54", "any", "1-65535", "any"],
+           "show, dump and fmt print the same words; show -j the same port forms",
+           f"dump {dumped}\nshow {shown}\nfmt {fmt}\nports {ports}")
+
+
 def main():
     local_routes("192.0.2.0/24")
     web = socket.socket()
@@ -143,15 +156,21 @@ def main():
             "proto tcp dst 192.0.2.0/24 port 80 label web\n"
             "\n"
             "proto udp dst 2001:db8::/64 port 53-54 src 2001:db8:1::/48 phase fallback drop\n"
-            "proto tcp dst 198.51.100.7 port any dev lo phase specific label web noreuseport\n")
+            "proto tcp dst 198.51.100.7 port any dev lo phase specific label web noreuseport\n"
+            # 1-65535 is not any: printed as it is, everywhere.
+            "proto tcp dst 203.0.113.0/24 port 1-65535 phase first label web\n"
+            "proto udp dst 2001:db8::/64 redirect [::1]:5353\n")
     res = subprocess.run(["sklookupctl", "apply", "-"], input=text, capture_output=True,
                          text=True)
     want = ("proto tcp dst 192.0.2.0/24 port 80 label web\n"
             "proto udp dst 2001:db8::/64 port 53-54 src 2001:db8:1::/48 phase fallback drop\n"
-            "proto tcp dst 198.51.100.7 dev lo phase specific label web noreuseport")
+            "proto tcp dst 198.51.100.7 dev lo phase specific label web noreuseport\n"
+            "proto tcp dst 203.0.113.0/24 port 1-65535 label web\n"
+            "proto udp dst 2001:db8::/64 redirect [::1]:5353")
     got = dump()
     report(res.returncode == 0 and got == want, "apply replaces the rules; dump prints them",
            f"apply: {res.returncode} {res.stderr}\ndump:\n{got}")
+    show_and_dump_agree(text)
 
     c = socket.create_connection(("192.0.2.5", 80), timeout=3)
     ready, _, _ = select.select([web], [], [], 2)

@@ -91,6 +91,19 @@ row 2 "sklookupctl: add-rule: dev 'nosuchdev0': no such device" \
 	add-rule proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web
 row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
 	add-rule proto udp dst 2001:db8::/64 port 53 label dns
+# A keyword given twice is refused, naming it: before, the last one silently won.
+for kw in "proto udp" "dst 198.51.100.0/24" "port 81" "src 10.0.0.0/8" "dev lo" "phase fallback"; do
+	row 2 "sklookupctl: add-rule: keyword '${kw%% *}': given more than once in one rule" \
+		add-rule proto tcp dst 192.0.2.0/24 port 80 src 10.0.0.0/8 dev lo phase first $kw label web
+done
+row 2 "sklookupctl: add-rule: keyword 'label': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 label web label web
+row 2 "sklookupctl: add-rule: keyword 'noreuseport': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 label web noreuseport noreuseport
+row 2 "sklookupctl: add-rule: keyword 'drop': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 drop drop
+row 2 "sklookupctl: explain: keyword 'port': given more than once in one query" \
+	explain proto tcp dst 192.0.2.7 port 80 port 81
 # explain refuses bad input with add-rule's words and exit status.
 row 2 "sklookupctl: explain: proto 'sctp': must be tcp or udp" explain proto sctp dst 192.0.2.7 port 80
 row 2 "sklookupctl: add-rule: proto 'sctp': must be tcp or udp" add-rule proto sctp dst 192.0.2.7 label x
