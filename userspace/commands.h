@@ -22,6 +22,7 @@ int register_main(int argc, char **argv);
 int unregister_main(int argc, char **argv);
 int apply_main(int argc, char **argv);
 int dump_main(int argc, char **argv);
+int fmt_main(int argc, char **argv);
 int explain_main(int argc, char **argv);
 int monitor_main(int argc, char **argv);
 int stats_main(int argc, char **argv);

@@ -15,38 +15,10 @@
 #include "commands.h"
 #include "memcg.h"
 #include "nl.h"
+#include "output.h"
+#include "rule_codec.h"
 #include "rule_parse.h"
 #include "util.h"
-
-/* One attribute per field of @r. */
-static void put_rule(struct nlmsghdr *nlh, const struct rule_args *r)
-{
-	size_t alen = r->dst.family == AF_INET ? 4 : 16;
-
-	mnl_attr_put_u8(nlh, SKL_A_RULE_PROTO, r->proto);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_FAMILY, r->dst.family);
-	mnl_attr_put(nlh, SKL_A_RULE_DST, alen, r->dst.addr.bytes);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_DST_PREFIXLEN, r->dst.len);
-	if (r->has_src) {
-		mnl_attr_put(nlh, SKL_A_RULE_SRC, alen, r->src.addr.bytes);
-		mnl_attr_put_u8(nlh, SKL_A_RULE_SRC_PREFIXLEN, r->src.len);
-	}
-	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MIN, r->port_lo);
-	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MAX, r->port_hi);
-	if (r->ifindex)
-		mnl_attr_put_u32(nlh, SKL_A_RULE_IFINDEX, r->ifindex);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_PHASE, r->phase);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_ACTION, r->action);
-	if (r->label)
-		mnl_attr_put_strz(nlh, SKL_A_RULE_LABEL, r->label);
-	if (r->action == SKL_ACTION_REDIRECT) {
-		mnl_attr_put(nlh, SKL_A_RULE_REDIRECT_ADDR, alen, r->redirect.addr.bytes);
-		if (r->redirect.port)
-			mnl_attr_put_u16(nlh, SKL_A_RULE_REDIRECT_PORT, r->redirect.port);
-	}
-	if (r->flags)
-		mnl_attr_put_u32(nlh, SKL_A_RULE_FLAGS, r->flags);
-}
 
 /* A reply that carries one number: which attribute, its width, and where it goes. */
 struct number_reply {
@@ -74,7 +46,7 @@ int add_rule_main(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
 	struct number_reply id = { SKL_A_RULE_ID, MNL_TYPE_U64, 0 };
-	struct rule_args r;
+	struct skl_rule r;
 	struct skl_nl nl;
 	int ret;
 
@@ -84,7 +56,7 @@ int add_rule_main(int argc, char **argv)
 	if (skl_nl_open(&nl) < 0)
 		return SKL_EXIT_FAIL;
 	nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
-	put_rule(nlh, &r);
+	rule_put(nlh, &r);
 	if (skl_nl_run(&nl, nlh, number_cb, &id) < 0) {
 		skl_nl_perror(&nl, "add-rule");
 		ret = SKL_EXIT_FAIL;
@@ -158,7 +130,7 @@ static int stage_rules(struct skl_nl *nl, const char *path, const struct apply_r
 	first_seq = nl->seq + 1;
 	for (i = 0; !err && i < count; i++) {
 		nlh = skl_nl_batch_request(&batch, SKL_CMD_RULE_ADD);
-		put_rule(nlh, &rules[i].args);
+		rule_put(nlh, &rules[i].args);
 		mnl_attr_put(nlh, SKL_A_RULE_STAGE, 0, NULL);
 		err = skl_nl_batch_push(&batch);
 	}
@@ -221,7 +193,7 @@ int apply_main(int argc, char **argv)
 		return skl_usage_error("apply", "", NULL,
 				       "usage: apply [--generation N] FILE|-");
 	/* The whole file parses before the module is asked anything. */
-	ret = read_rule_file(argv[0], &rules, &count);
+	ret = read_rule_file("apply", argv[0], &rules, &count);
 	if (ret)
 		goto out;
 	if (skl_nl_open(&nl) < 0) {
@@ -256,5 +228,29 @@ out:
 	free_rules(rules, count);
 	if (out_of_memory)
 		explain_out_of_memory();
+	return ret;
+}
+
+int fmt_main(int argc, char **argv)
+{
+	struct apply_rule *rules = NULL;
+	size_t count = 0, i;
+	int ret;
+
+	if (argc != 1)
+		return skl_usage_error("fmt", "", NULL, "usage: fmt FILE|-");
+	ret = read_rule_file("fmt", argv[0], &rules, &count);
+	if (!ret) {
+		out_open_object(NULL);
+		out_open_array("rules");
+		for (i = 0; i < count; i++) {
+			rule_print(&rules[i].args, NULL, 0);
+			out_text("\n");
+		}
+		out_close_array();
+		out_close_object();
+		out_finish();
+	}
+	free_rules(rules, count);
 	return ret;
 }

@@ -34,6 +34,8 @@ static const struct skl_command commands[] = {
 	{ "dump", dump_main, "[--generation]",
 	  "print the rules in the form apply reads; --generation first prints\n"
 	  "      '# generation N', N being the generation of the rules printed" },
+	{ "fmt", fmt_main, "FILE|-",
+	  "check a rule file without the module and print its rules as dump would" },
 	{ "register", register_main,
 	  "label NAME fd N [pid PID]\n"
 	  "           | label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]]\n"

@@ -230,6 +230,47 @@ whole() {
 	verdict "$name" output "$want_rc" "$want_out" "$rc" "$out"
 }
 export ctl
+
+# fmt: every keyword through the parser and the printer dump, show, monitor and explain
+# use, left to right: a line the printer writes reads back as the same rule, printed the
+# same (so "dump | apply -" changes nothing), and each keyword's value in one form.
+# fmt_row WANT LINE: fmt prints WANT for LINE, and WANT again for WANT.
+fmt_row() {
+	whole 0 "$1" "sklookupctl fmt: $2" sh -c 'printf "%s\n" "$1" | "$ctl" fmt -' - "$2"
+	whole 0 "$1" "sklookupctl fmt: $1 (again)" sh -c 'printf "%s\n" "$1" | "$ctl" fmt -' - "$1"
+}
+fmt_row "proto tcp dst 192.0.2.0/24 label web" "proto tcp dst 192.0.2.0/24 label web"
+fmt_row "proto udp dst 192.0.2.0/24 drop" "dst 192.0.2.0/24 drop proto udp"
+fmt_row "proto tcp dst 192.0.2.0/24 label web" "proto tcp dst 192.0.2.0/24 port any phase first label web"
+fmt_row "proto tcp dst 192.0.2.0/24 port 80 label web" "proto tcp dst 192.0.2.0/24 port 80-80 label web"
+fmt_row "proto tcp dst 192.0.2.0/24 port 1000-2000 label web" \
+	"proto tcp port 1000-2000 dst 192.0.2.0/24 label web"
+# 1-65535 is not "any" (0-65535): the module ranks it as the narrower range.
+fmt_row "proto tcp dst 192.0.2.0/24 port 1-65535 label web" \
+	"proto tcp dst 192.0.2.0/24 port 1-65535 label web"
+fmt_row "proto tcp dst 192.0.2.7 src 10.0.0.0/8 label web" \
+	"proto tcp dst 192.0.2.7/32 src 10.0.0.0/8 label web"
+fmt_row "proto udp dst 2001:db8::/64 src 2001:db8:1::/48 phase fallback drop" \
+	"phase fallback src 2001:db8:1::/48 proto udp dst 2001:db8::/64 drop"
+fmt_row "proto tcp dst 0.0.0.0/0 dev lo phase specific label web noreuseport" \
+	"noreuseport proto tcp dst 0.0.0.0/0 dev lo phase specific label web"
+fmt_row "proto udp dst 2001:db8::/64 port 53 redirect [::1]:5353" \
+	"proto udp dst 2001:db8::/64 port 53 redirect [::1]:5353"
+fmt_row "proto tcp dst 198.51.100.1 redirect 127.0.0.1:9000" \
+	"proto tcp dst 198.51.100.1 port any redirect 127.0.0.1:9000"
+fmt_row "proto udp dst ::/0 redirect ::1" "proto udp dst ::/0 redirect ::1"
+# JSON names the same values, and both port forms.
+whole 0 '{"rules":[{"proto":"tcp","dst":"192.0.2.0/24","port":"any","port_min":0,"port_max":65535,"phase":"first","action":"steer","label":"web","noreuseport":false},{"proto":"udp","dst":"2001:db8::/64","port":"1-65535","port_min":1,"port_max":65535,"src":"2001:db8:1::/48","dev":"lo","phase":"fallback","action":"redirect","redirect":"[::1]:53","noreuseport":false},{"proto":"tcp","dst":"10.0.0.1","port":"80","port_min":80,"port_max":80,"phase":"specific","action":"steer","label":"x","noreuseport":true},{"proto":"udp","dst":"10.0.0.1","port":"any","port_min":0,"port_max":65535,"phase":"first","noreuseport":false,"action":"drop"}]}' \
+	"sklookupctl -j fmt" sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 label web" \
+		"proto udp dst 2001:db8::/64 port 1-65535 src 2001:db8:1::/48 dev lo phase fallback redirect [::1]:53" \
+		"proto tcp dst 10.0.0.1 port 80 phase specific label x noreuseport" \
+		"proto udp dst 10.0.0.1 drop" | "$ctl" -j fmt -'
+whole 2 "sklookupctl: fmt: -:2: keyword 'port': given more than once in one rule" \
+	"sklookupctl fmt: a keyword twice in a file" \
+	sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 drop" "proto tcp dst 192.0.2.0/24 port 1 port 2 drop" | "$ctl" fmt -'
+whole 2 "sklookupctl: fmt: usage: fmt FILE|-" "sklookupctl fmt" "$ctl" fmt
+whole 1 "sklookupctl: fmt: /nonexistent: No such file or directory" "sklookupctl fmt /nonexistent" \
+	"$ctl" fmt /nonexistent
 # Input that cannot be read whole is refused, naming the file and why; before, a
 # directory read as an empty file and apply flushed every rule.
 whole 1 "sklookupctl: apply: /tmp: Is a directory" "sklookupctl apply /tmp" "$ctl" apply /tmp

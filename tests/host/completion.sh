@@ -71,7 +71,7 @@ row() {
 	fi
 }
 
-commands="add-rule apply del-rule dump explain flush monitor register show stats status unregister"
+commands="add-rule apply del-rule dump explain flush fmt monitor register show stats status unregister"
 # shellcheck disable=SC2086,SC2046 # word lists
 {
 row "sklookupctl " $commands
@@ -132,6 +132,8 @@ row "sklookupctl apply --generation "
 row "sklookupctl apply --generation 7 r" rules.conf rules.d
 row "sklookupctl apply --generation 7 rules.conf "
 row "sklookupctl apply rules.conf "
+row "sklookupctl fmt r" rules.conf rules.d
+row "sklookupctl fmt rules.conf "
 row "sklookupctl dump " --generation
 row "sklookupctl dump --generation "
 row "sklookupctl status "
