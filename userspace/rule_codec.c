@@ -606,11 +606,13 @@ void rule_get_nested(const struct nlattr *nest, struct skl_rule *r)
 	rule_get(tb, r);
 }
 
-bool rule_same(const struct skl_rule *a, const struct skl_rule *b)
+int rule_cmp(const struct skl_rule *a, const struct skl_rule *b)
 {
-	char wa[RULE_WORDS_MAX], wb[RULE_WORDS_MAX];
-
-	return !strcmp(rule_words(a, wa, sizeof(wa)), rule_words(b, wb, sizeof(wb)));
+	/*
+	 * parse_rule() and rule_get() start from a zeroed struct and write only the fields
+	 * the rule has, so equal words are equal bytes up to the id.
+	 */
+	return memcmp(a, b, offsetof(struct skl_rule, id));
 }
 
 void rule_print(const struct skl_rule *r, const char *key, unsigned int flags)

@@ -62,8 +62,11 @@ void rule_get(const struct nlattr *const *tb, struct skl_rule *r);
 void rule_get_msg(const struct nlmsghdr *nlh, struct skl_rule *r);
 void rule_get_nested(const struct nlattr *nest, struct skl_rule *r);
 
-/* Whether two rules have the same words (ids and counters aside). */
-bool rule_same(const struct skl_rule *a, const struct skl_rule *b);
+/*
+ * An order of rules, 0 for rules of the same words (ids and counters aside), for
+ * rules that parse_rule() or rule_get() filled.
+ */
+int rule_cmp(const struct skl_rule *a, const struct skl_rule *b);
 
 #define RULE_PRINT_ID	0x1	/* the id before the words (always in JSON) */
 #define RULE_PRINT_HITS	0x2	/* the counters after them (always in JSON) */

@@ -52,7 +52,7 @@ static int split_words(char *line, char **words, int max)
 int read_rule_stream(const char *cmd, FILE *f, const char *path, struct apply_rule **rulesp,
 		     size_t *countp)
 {
-	struct apply_rule *rules = NULL, *bigger;
+	struct apply_rule *rules = NULL;
 	size_t count = 0, cap = 0, len = 0;
 	char *line = NULL, where[512], *words[32];
 	unsigned int lineno = 0;
@@ -66,15 +66,10 @@ int read_rule_stream(const char *cmd, FILE *f, const char *path, struct apply_ru
 	 */
 	while (getline(&line, &len, f) >= 0 && !ferror(f)) {
 		lineno++;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 256;
-			bigger = realloc(rules, cap * sizeof(*rules));
-			if (!bigger) {
-				skl_err("%s: out of memory", cmd);
-				ret = SKL_EXIT_FAIL;
-				break;
-			}
-			rules = bigger;
+		if (skl_grow(&rules, count, &cap, sizeof(*rules))) {
+			skl_err("%s: out of memory", cmd);
+			ret = SKL_EXIT_FAIL;
+			break;
 		}
 		snprintf(where, sizeof(where), "%s: %s:%u", cmd, path, lineno);
 		n = split_words(line, words, 32);

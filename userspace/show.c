@@ -140,45 +140,36 @@ int show_main(int argc, char **argv)
 	return ret;
 }
 
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
+static int collect_cb(const struct nlmsghdr *nlh, void *data)
 {
-	char words[RULE_WORDS_MAX];
-	struct skl_rule r;
+	struct rule_list *list = data;
 
-	rule_get_msg(nlh, &r);
-	fprintf(data, "%s\n", rule_words(&r, words, sizeof(words)));
+	if (skl_grow(&list->rules, list->count, &list->cap, sizeof(*list->rules)))
+		return MNL_CB_ERROR;
+	rule_get_msg(nlh, &list->rules[list->count++]);
 	return MNL_CB_OK;
 }
 
-/* How often dump reads again when the rules change while it reads. */
+/* How often the rules are read again when they change while they are read. */
 #define DUMP_TRIES 5
 
 /*
  * The rules come in several messages, each read under the namespace's lock but not all
  * under one: an apply in between would make the dump half the old set and half the new,
  * which `dump | apply -` would then put in force. So the rules are read between two
- * readings of their generation, again until both agree, and printed only then; with
- * @print_generation, after a line with that generation, which apply --generation checks.
+ * readings of their generation, again until both agree.
  */
-static int dump_whole(struct skl_nl *nl, bool print_generation)
+int rules_in_force(struct skl_nl *nl, const char *cmd, struct rule_list *list,
+		   uint64_t *generation)
 {
 	uint64_t before = 0, after = 1;
-	char *text = NULL;
-	size_t size;
-	FILE *out;
 	int tries;
 
 	for (tries = 0; tries < DUMP_TRIES && before != after; tries++) {
-		free(text);
-		text = NULL;
-		out = open_memstream(&text, &size);
-		if (!out) {
-			skl_err("dump: %s", strerror(errno));
-			return SKL_EXIT_FAIL;
-		}
+		list->count = 0;
 		if (skl_nl_generation(nl, &before) < 0 ||
 		    skl_nl_run(nl, skl_nl_request(nl, SKL_CMD_RULE_GET, NLM_F_DUMP),
-			       dump_cb, out) < 0 ||
+			       collect_cb, list) < 0 ||
 		    skl_nl_generation(nl, &after) < 0) {
 			/*
 			 * status leaves the generation out for a caller who may not read
@@ -186,28 +177,35 @@ static int dump_whole(struct skl_nl *nl, bool print_generation)
 			 */
 			if (errno == ENODATA)
 				errno = EPERM;
-			fclose(out);
-			free(text);
-			skl_nl_perror(nl, "dump");
-			return SKL_EXIT_FAIL;
-		}
-		if (fclose(out)) {
-			free(text);
-			skl_err("dump: %s", strerror(errno));
+			skl_nl_perror(nl, cmd);
 			return SKL_EXIT_FAIL;
 		}
 	}
 	if (before != after) {
-		free(text);
-		skl_err("dump: the rules kept changing while they were read (%d tries)",
+		skl_err("%s: the rules kept changing while they were read (%d tries)", cmd,
 			DUMP_TRIES);
 		return SKL_EXIT_FAIL;
 	}
-	if (print_generation)
-		printf("# generation %" PRIu64 "\n", before);
-	fputs(text, stdout);
-	free(text);
+	*generation = before;
 	return 0;
+}
+
+/* Printed only once read whole; with @print_generation, after '# generation N'. */
+static int dump_whole(struct skl_nl *nl, bool print_generation)
+{
+	struct rule_list list = { 0 };
+	char words[RULE_WORDS_MAX];
+	uint64_t generation;
+	size_t i;
+	int ret;
+
+	ret = rules_in_force(nl, "dump", &list, &generation);
+	if (!ret && print_generation)
+		printf("# generation %" PRIu64 "\n", generation);
+	for (i = 0; !ret && i < list.count; i++)
+		printf("%s\n", rule_words(&list.rules[i], words, sizeof(words)));
+	free(list.rules);
+	return ret;
 }
 
 int dump_main(int argc, char **argv)

@@ -28,9 +28,11 @@ static const struct skl_command commands[] = {
 	{ "show", show_main, "[-s] [label NAME]",
 	  "rules, and labels with their sockets; -s adds their counters" },
 	{ "flush", flush_main, "", "delete every rule (sockets stay registered)" },
-	{ "apply", apply_main, "[--generation N] FILE|-",
-	  "replace every rule at once with a file's (the words of add-rule, one rule a line);\n"
-	  "      with --generation, only if the rules are still those of generation N" },
+	{ "apply", apply_main, "[--check] [--generation N] FILE|-",
+	  "replace every rule at once with a file's (the words of add-rule, one rule a line)\n"
+	  "      and print the rules removed (-) and added (+); with --generation, only if the\n"
+	  "      rules are still those of generation N; with --check, change nothing: exit 0\n"
+	  "      if nothing would change, 1 if something would, 2 on an error" },
 	{ "dump", dump_main, "[--generation]",
 	  "print the rules in the form apply reads; --generation first prints\n"
 	  "      '# generation N', N being the generation of the rules printed" },

@@ -144,12 +144,51 @@ def show_and_dump_agree(text):
            f"dump {dumped}\nshow {shown}\nfmt {fmt}\nports {ports}")
 
 
+def apply_diff():
+    """apply prints what it changed; apply --check what it would, changing nothing."""
+    def run(*args, text):
+        res = subprocess.run(["sklookupctl", *args, "-"], input=text, capture_output=True,
+                             text=True)
+        return res.returncode, res.stdout, res.stderr
+
+    r1 = "proto tcp dst 192.0.2.0/24 port 80 label web"
+    r2 = "proto udp dst 2001:db8::/64 port 53 drop"
+    r3 = "proto tcp dst 192.0.2.0/24 port 1-65535 phase fallback redirect 127.0.0.1"
+    must("flush")
+    got = run("apply", text=f"{r1}\n{r2}\n{r2}\n")
+    report(got == (0, f"+{r1}\n+{r2}\n+{r2}\n", ""), "apply prints the rules it added", got)
+    got = run("apply", "--check", text=f"{r2}\n# the same set\n{r2}\nphase first {r1}\n")
+    report(got == (0, "", ""), "apply --check of the rules in force: exit 0, no line", got)
+    before = dump()
+    got = run("apply", "--check", text=f"{r3}\n{r1}\n{r2}\n")
+    report(got == (1, f"-{r2}\n+{r3}\n", "") and dump() == before
+           and status()["staged"] == 0,
+           "apply --check prints what would change, exits 1 and changes nothing", got)
+    got = run("-j", "apply", "--check", text=f"{r3}\n{r1}\n{r2}\n")
+    doc = json.loads(got[1]) if got[0] == 1 else {}
+    report(doc.get("removed") == [{"proto": "udp", "dst": "2001:db8::/64", "port": "53",
+                                   "port_min": 53, "port_max": 53, "phase": "first",
+                                   "noreuseport": False, "action": "drop"}]
+           and [r["redirect"] for r in doc.get("added", [])] == ["127.0.0.1"],
+           "apply -j --check prints the change as JSON", got)
+    gen = status()["generation"]
+    got = run("apply", "--check", "--generation", str(gen - 1), text=f"{r1}\n")
+    report(got == (2, "", f"sklookupctl: apply: the rules changed since generation {gen - 1} "
+                   f"(now {gen})\n"), "apply --check --generation of an old generation: exit 2",
+           got)
+    got = run("apply", text=f"{r3}\n{r1}\n{r2}\n")
+    report(got == (0, f"-{r2}\n+{r3}\n", "") and dump() == f"{r3}\n{r1}\n{r2}",
+           "apply prints the rules it removed and added", got)
+    must("flush")
+
+
 def main():
     local_routes("192.0.2.0/24")
     web = socket.socket()
     web.bind(("127.0.0.1", 0))
     web.listen(64)
     must("register", "label", "web", "fd", str(web.fileno()), fds=(web.fileno(),))
+    apply_diff()
     must("add-rule", "proto", "tcp", "dst", "198.51.100.0/24", "label", "old")
 
     text = ("# the whole set\n"

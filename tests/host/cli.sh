@@ -211,12 +211,23 @@ trap 'rm -f "$rules"' EXIT
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web  # nginx\n\n# comment\nproto udp dst 192.0.2.1/24 drop\n' >"$rules"
 row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
 	apply "$rules"
+row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
+	apply --check "$rules"
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
 row 1 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" apply "$rules"
 row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf
-row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply
-row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply --generation 3
+row 2 "sklookupctl: apply: usage: apply [--check] [--generation N] FILE|-" apply
+row 2 "sklookupctl: apply: usage: apply [--check] [--generation N] FILE|-" apply --generation 3
 row 2 "sklookupctl: apply: generation '-1': must be a number (dump --generation prints it)" apply --generation -1 -
+row 2 "sklookupctl: apply: usage: apply [--check] [--generation N] FILE|-" apply --check
+row 2 "sklookupctl: apply: generation 'x': must be a number (dump --generation prints it)" \
+	apply --check --generation x -
+# apply --check exits 0 (nothing would change), 1 (something would) or 2 (an error, any).
+row 2 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" apply --check "$rules"
+row 2 "sklookupctl: the sklookup module is not loaded: try 'modprobe sklookup'" \
+	apply --generation 3 -c "$rules"
+row 2 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" \
+	apply --check /nonexistent/rules.conf
 
 # whole WANT_RC WANT_OUTPUT NAME COMMAND...: COMMAND (which runs $ctl itself, behind an
 # input or output of its own) exits WANT_RC and prints exactly WANT_OUTPUT, stdout and

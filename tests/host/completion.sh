@@ -125,7 +125,9 @@ row "sklookupctl register label web pid 42 fd 3 "
 row "sklookupctl register label web systemd "
 row "sklookupctl unregister " label
 row "sklookupctl unregister label d" dns
-row "sklookupctl apply " - --generation other.txt rules.conf rules.d
+row "sklookupctl apply " - --check --generation other.txt rules.conf rules.d
+row "sklookupctl apply --check " - --generation other.txt rules.conf rules.d
+row "sklookupctl apply --generation 7 --c" --check
 row "sklookupctl apply r" rules.conf rules.d
 row "sklookupctl apply --g" --generation
 row "sklookupctl apply --generation "
