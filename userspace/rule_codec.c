@@ -625,8 +625,10 @@ void rule_print(const struct skl_rule *r, const char *key, unsigned int flags)
 	/* A rule read from a file has no id yet. */
 	if (r->id)
 		out_uint("id", flags & RULE_PRINT_ID ? "%-4" PRIu64 " " : "", r->id);
-	out_text("%s", rule_words(r, words, sizeof(words)));
-	for (i = 0; i < RULE_KEYS; i++) {
+	/* The text is the words; JSON has a member per keyword instead. */
+	if (!out_is_json())
+		out_text("%s", rule_words(r, words, sizeof(words)));
+	for (i = 0; i < RULE_KEYS && out_is_json(); i++) {
 		const struct rule_key *k = &rule_keys[i];
 
 		v = key_format(k, r, value, sizeof(value));
