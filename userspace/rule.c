@@ -199,6 +199,7 @@ static int diff_side_init(struct diff_side *d, const void *first, size_t stride,
 static void diff_print(const struct diff_side *d, const void *first, size_t stride,
 		       const char *key, const char *sign)
 {
+	char words[RULE_WORDS_MAX];
 	struct skl_rule r;
 	size_t i;
 
@@ -210,9 +211,14 @@ static void diff_print(const struct diff_side *d, const void *first, size_t stri
 		memcpy(&r, (const char *)first + i * stride, sizeof(r));
 		r.id = 0;
 		r.has_hits = r.has_misses = false;
-		out_text("%s", sign);
-		rule_print(&r, NULL, 0);
-		out_text("\n");
+		if (out_is_json()) {
+			rule_print(&r, NULL, 0);
+		} else {
+			/* A line at a time: a million rules may come or go. */
+			fputs(sign, stdout);
+			fputs(rule_words(&r, words, sizeof(words)), stdout);
+			putchar('\n');
+		}
 	}
 	out_close_array();
 }

@@ -546,21 +546,39 @@ int parse_rule(const char *where, int argc, char **argv, struct skl_rule *r)
 	return 0;
 }
 
+/* @text after @len bytes of @buf, cut short at @size; returns the new length. */
+static size_t append(char *buf, size_t len, size_t size, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (len + n >= size)
+		n = len < size ? size - 1 - len : 0;
+	memcpy(buf + len, text, n);
+	buf[len + n] = '\0';
+	return len + n;
+}
+
 const char *rule_words(const struct skl_rule *r, char *buf, size_t size)
 {
 	char value[64];
 	const char *v;
 	size_t i, len = 0;
 
+	/* Not snprintf: apply prints a line for each of up to a million rules. */
 	buf[0] = '\0';
-	for (i = 0; i < RULE_KEYS && len < size; i++) {
+	for (i = 0; i < RULE_KEYS; i++) {
 		const struct rule_key *k = &rule_keys[i];
 
 		v = key_format(k, r, value, sizeof(value));
 		if (!v || (k->dflt && !strcmp(v, k->dflt)))
 			continue;
-		len += snprintf(buf + len, size - len, "%s%s%s%s", len ? " " : "", k->word,
-				k->takes_value ? " " : "", v);
+		if (len)
+			len = append(buf, len, size, " ");
+		len = append(buf, len, size, k->word);
+		if (k->takes_value) {
+			len = append(buf, len, size, " ");
+			len = append(buf, len, size, v);
+		}
 	}
 	return buf;
 }
