@@ -2,7 +2,11 @@
 #ifndef SKLCTL_COMMANDS_H
 #define SKLCTL_COMMANDS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "rule_codec.h"
 
 /*
  * One entry per subcommand, in skl_commands[] (help.c), which drives the dispatch and
@@ -37,10 +41,26 @@ int register_main(int argc, char **argv);
 int unregister_main(int argc, char **argv);
 int apply_main(int argc, char **argv);
 int dump_main(int argc, char **argv);
+int fmt_main(int argc, char **argv);
 int explain_main(int argc, char **argv);
 int monitor_main(int argc, char **argv);
 int stats_main(int argc, char **argv);
 int version_main(int argc, char **argv);
 int help_main(int argc, char **argv);
+
+/* Rules as the module sends them, decoded. */
+struct rule_list {
+	struct skl_rule *rules;
+	size_t count, cap;
+};
+
+struct skl_nl;
+/*
+ * Read the rules in force into @list (free list->rules), as one set: read again while
+ * they change during the read. *generation is theirs. Errors start with @cmd. Returns 0
+ * or an exit status.
+ */
+int rules_in_force(struct skl_nl *nl, const char *cmd, struct rule_list *list,
+		   uint64_t *generation);
 
 #endif /* SKLCTL_COMMANDS_H */

@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
+#include "rule_codec.h"
 #include "rule_format.h"
 #include "rule_parse.h"
 #include "util.h"
@@ -46,58 +46,54 @@ struct explain_reply {
 	struct nlmsghdr *msg;		/* a copy: tb points into it */
 	struct explain_match *matches;
 	size_t count;
-	char decided[RULE_WORDS_MAX];	/* the deciding rule's words */
-	char label[SKL_LABEL_NAME_MAX];
-	char target[64];
+	struct skl_rule decided;	/* the deciding rule, once the dump found it */
 };
 
+/*
+ * The words of a lookup: a rule's proto, dst, port and dev, each narrowed to one value,
+ * and src, which is an address with a port rather than a rule's prefix.
+ */
 static int parse_query(int argc, char **argv, struct explain_query *q)
 {
+	static const char *const words[] = { "proto", "dst", "port", "src", "dev" };
+	struct skl_rule r = { .port_hi = 65535 };
+	unsigned int seen = 0, w;
 	const char *why;
-	uint16_t lo, hi;
 	int i;
 
 	memset(q, 0, sizeof(*q));
 	for (i = 0; i < argc; i++) {
 		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(key, "proto") && strcmp(key, "dst") && strcmp(key, "port") &&
-		    strcmp(key, "src") && strcmp(key, "dev"))
+		for (w = 0; w < sizeof(words) / sizeof(words[0]) && strcmp(key, words[w]); w++)
+			;
+		if (w == sizeof(words) / sizeof(words[0]))
 			return skl_usage_error("explain", "unknown keyword", key,
 					       "expected proto, dst, port, src or dev");
+		if (seen & (1u << w))
+			return skl_usage_error("explain", "keyword", key,
+					       "given more than once in one query");
+		seen |= 1u << w;
 		if (!val)
 			return skl_usage_error("explain", "missing value after", key, "give a value");
 		i++;
-		if (!strcmp(key, "proto")) {
-			if (!strcmp(val, "tcp"))
-				q->proto = IPPROTO_TCP;
-			else if (!strcmp(val, "udp"))
-				q->proto = IPPROTO_UDP;
-			else
-				return skl_usage_error("explain", "proto", val, "must be tcp or udp");
-		} else if (!strcmp(key, "dst")) {
-			if (skl_prefix_parse(val, &q->dst, &why))
-				return skl_usage_error("explain", "dst", val, why);
-			if (q->dst.len != (q->dst.family == AF_INET ? 32 : 128))
-				return skl_usage_error("explain", "dst", val,
-						       "give one address, not a prefix");
-		} else if (!strcmp(key, "port")) {
-			if (skl_port_range_parse(val, &lo, &hi, &why))
-				return skl_usage_error("explain", "port", val, why);
-			if (lo != hi)
-				return skl_usage_error("explain", "port", val,
-						       "give one port, 1 to 65535");
-			q->port = lo;
-		} else if (!strcmp(key, "src")) {
+		if (!strcmp(key, "src")) {
 			if (skl_endpoint_parse(val, &q->src, &why))
 				return skl_usage_error("explain", "src", val, why);
 			q->has_src = 1;
-		} else {
-			q->ifindex = if_nametoindex(val);
-			if (!q->ifindex)
-				return skl_usage_error("explain", "dev", val, "no such device");
+			continue;
 		}
+		if (parse_rule_word("explain", key, val, &r))
+			return SKL_EXIT_USAGE;
+		if (!strcmp(key, "dst") && r.dst.len != (r.dst.family == AF_INET ? 32 : 128))
+			return skl_usage_error("explain", "dst", val, "give one address, not a prefix");
+		if (!strcmp(key, "port") && r.port_lo != r.port_hi)
+			return skl_usage_error("explain", "port", val, "give one port, 1 to 65535");
 	}
+	q->proto = r.proto;
+	q->dst = r.dst;
+	q->port = r.port_lo == r.port_hi ? r.port_lo : 0;
+	q->ifindex = r.ifindex;
 	if (!q->proto)
 		return skl_usage_error("explain", "", NULL, "missing proto tcp|udp");
 	if (!q->dst.family)
@@ -153,27 +149,17 @@ static int explain_cb(const struct nlmsghdr *nlh, void *data)
 /* The rule dump gives the words of the rules the reply names by id. */
 static int words_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
 	struct explain_reply *r = data;
-	uint64_t id;
+	struct skl_rule rule;
 	size_t i;
 
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	id = get_u64(tb[SKL_A_RULE_ID]);
+	rule_get_msg(nlh, &rule);
 	for (i = 0; i < r->count; i++) {
-		if (r->matches[i].id == id)
-			rule_words(tb, r->matches[i].words, sizeof(r->matches[i].words));
+		if (r->matches[i].id == rule.id)
+			rule_words(&rule, r->matches[i].words, sizeof(r->matches[i].words));
 	}
-	if (r->tb[SKL_A_EXPLAIN_RULE_ID] && get_u64(r->tb[SKL_A_EXPLAIN_RULE_ID]) == id) {
-		rule_words(tb, r->decided, sizeof(r->decided));
-		if (tb[SKL_A_RULE_LABEL])
-			snprintf(r->label, sizeof(r->label), "%s",
-				 mnl_attr_get_str(tb[SKL_A_RULE_LABEL]));
-		if (tb[SKL_A_RULE_FAMILY])
-			redirect_of(tb, mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]), r->target,
-				    sizeof(r->target));
-	}
+	if (r->tb[SKL_A_EXPLAIN_RULE_ID] && get_u64(r->tb[SKL_A_EXPLAIN_RULE_ID]) == rule.id)
+		r->decided = rule;
 	return MNL_CB_OK;
 }
 
@@ -210,6 +196,7 @@ static void print_verdict(const struct explain_query *q, const struct explain_re
 	uint8_t verdict = mnl_attr_get_u8(r->tb[SKL_A_EXPLAIN_VERDICT]);
 	const char *refused = q->proto == IPPROTO_TCP ? "the connection is refused" :
 				"the datagram is dropped";
+	char target[64];
 	uint8_t phase;
 
 	out_str("verdict", "", verdict_name(verdict));
@@ -225,12 +212,14 @@ static void print_verdict(const struct explain_query *q, const struct explain_re
 		if (verdict == SKL_VERDICT_DROP) {
 			out_str("action", "", "drop");
 			out_text(" drops it: %s\n", refused);
-		} else if (r->label[0]) {
+		} else if (r->decided.action == SKL_ACTION_STEER) {
 			out_str("action", "", "steer");
-			out_str("label", " steers it to label %s\n", r->label);
+			out_str("label", " steers it to label %s\n", r->decided.label);
 		} else {
+			skl_endpoint_format(&r->decided.redirect, target, sizeof(target));
 			out_str("action", "", "redirect");
-			out_str("redirect", " redirects it to %s\n", r->target);
+			out_str("redirect", " redirects it to %s\n",
+				r->decided.redirect.family ? target : "?");
 		}
 	}
 	if (r->tb[SKL_A_EXPLAIN_SOCKET])

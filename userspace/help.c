@@ -21,7 +21,7 @@ const struct skl_command skl_commands[] = {
 	{ "add-rule", add_rule_main,
 	  "proto tcp|udp dst PREFIX [port N|LO-HI|any] [src PREFIX] [dev IFNAME]\n"
 	  "[phase first|specific|fallback]\n"
-	  "(label NAME [noreuseport] | redirect ADDR[:PORT] | drop)",
+	  "(label NAME [noreuseport] [else drop] | redirect ADDR[:PORT] | drop)",
 	  "add a rule; prints its id",
 	  "proto tcp|udp       the protocol of the new connection or datagram\n"
 	  "dst PREFIX          its destination: an IPv4 or IPv6 address, with /LEN or not\n"
@@ -32,6 +32,8 @@ const struct skl_command skl_commands[] = {
 	  "                    no socket is bound to the exact address; fallback: when none at all\n"
 	  "label NAME          steer it to a socket registered under NAME\n"
 	  "noreuseport         pick a socket of the label itself, not by its reuseport group\n"
+	  "else drop           drop it when the label has no live socket (default: the\n"
+	  "                    kernel's own lookup answers, as if no rule had matched)\n"
 	  "redirect ADDR[:PORT]  answer with what listens at ADDR and PORT\n"
 	  "drop                answer as if no socket were there (TCP reset, ICMP unreachable)\n",
 	  "sklookupctl add-rule proto tcp dst 192.0.2.0/24 port 80 label web" },
@@ -45,18 +47,25 @@ const struct skl_command skl_commands[] = {
 	  "sklookupctl show -s label web" },
 	{ "flush", flush_main, "", "delete every rule (sockets stay registered)", "",
 	  "sklookupctl flush" },
-	{ "apply", apply_main, "[--generation N] FILE|-",
+	{ "apply", apply_main, "[--check] [--generation N] FILE|-",
 	  "replace every rule at once with a file's (the words of add-rule,\n"
-	  "one rule a line, # comments); with --generation, only if the\n"
-	  "rules are still those of generation N",
+	  "one rule a line, # comments) and print the rules removed (-) and\n"
+	  "added (+); with --check, change nothing: exit 0 if nothing would\n"
+	  "change, 1 if something would, 2 on an error",
+	  "--check             validate against the module and print what would change\n"
 	  "--generation N      only if the rules are still those of generation N\n"
 	  "FILE|-              the rules, one a line in the words of add-rule; - reads stdin\n",
-	  "sklookupctl apply /etc/sklookup/rules.conf" },
+	  "sklookupctl apply --check /etc/sklookup/rules.conf" },
 	{ "dump", dump_main, "[--generation]",
 	  "print the rules in the form apply reads; --generation first\n"
 	  "prints '# generation N' for apply --generation",
 	  "--generation        first print '# generation N', N being the rules' generation\n",
 	  "sklookupctl dump >rules.conf" },
+	{ "fmt", fmt_main, "FILE|-",
+	  "check a rule file without the module and print its rules as\n"
+	  "dump would",
+	  "FILE|-              the rules, one a line in the words of add-rule; - reads stdin\n",
+	  "sklookupctl fmt /etc/sklookup/rules.conf" },
 	{ "register", register_main,
 	  "label NAME fd N [pid PID]\n"
 	  "| label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]]\n"

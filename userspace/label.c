@@ -66,6 +66,7 @@ static int steal_fd(long pid, long fd)
 int register_main(int argc, char **argv)
 {
 	struct skl_sock_filter filter = { 0 };
+	struct skl_rule rule = { 0 };
 	const char *label = NULL, *why;
 	long fd = -1, pid = 0, n, i;
 	char what[64], printable[256];
@@ -100,15 +101,10 @@ int register_main(int argc, char **argv)
 				return SKL_EXIT_USAGE;
 			}
 		} else if (!strcmp(argv[i], "proto")) {
-			i++;
-			if (!strcmp(argv[i], "tcp")) {
-				filter.proto = IPPROTO_TCP;
-			} else if (!strcmp(argv[i], "udp")) {
-				filter.proto = IPPROTO_UDP;
-			} else {
-				skl_err("register: proto '%s': must be tcp or udp", argv[i]);
+			/* A rule's word: the same values and the same refusal. */
+			if (parse_rule_word("register", "proto", argv[++i], &rule))
 				return SKL_EXIT_USAGE;
-			}
+			filter.proto = rule.proto;
 		} else if (!strcmp(argv[i], "local")) {
 			if (skl_endpoint_parse(argv[++i], &filter.local, &why)) {
 				skl_err("register: local '%s': %s", argv[i], why);

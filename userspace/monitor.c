@@ -20,7 +20,8 @@
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
-#include "show.h"
+#include "rule_codec.h"
+#include "rule_format.h"
 #include "util.h"
 
 /* Text words and JSON name of each event and release reason. */
@@ -71,18 +72,13 @@ static uint32_t get_u32(const struct nlattr *attr)
 
 static void print_rule(const struct nlattr *nest)
 {
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	struct skl_rule r;
 
 	if (!nest)
 		return;
-	mnl_attr_parse_nested(nest, table_cb, &t);
-	if (out_is_json()) {
-		skl_print_rule(tb, "rule", false);
-		return;
-	}
-	printf(" %" PRIu64 " ", get_u64(tb[SKL_A_RULE_ID]));
-	skl_print_rule_words(tb);
+	rule_get_nested(nest, &r);
+	out_text(" %" PRIu64 " ", r.id);
+	rule_print(&r, "rule", 0);
 }
 
 /* "tcp 127.0.0.1:8081 ino 1234", or the same keys in a JSON object "socket". */

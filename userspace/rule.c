@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sklookupctl add-rule, del-rule, flush: the namespace's rules. */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,38 +16,10 @@
 #include "commands.h"
 #include "memcg.h"
 #include "nl.h"
+#include "output.h"
+#include "rule_codec.h"
 #include "rule_parse.h"
 #include "util.h"
-
-/* One attribute per field of @r. */
-static void put_rule(struct nlmsghdr *nlh, const struct rule_args *r)
-{
-	size_t alen = r->dst.family == AF_INET ? 4 : 16;
-
-	mnl_attr_put_u8(nlh, SKL_A_RULE_PROTO, r->proto);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_FAMILY, r->dst.family);
-	mnl_attr_put(nlh, SKL_A_RULE_DST, alen, r->dst.addr.bytes);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_DST_PREFIXLEN, r->dst.len);
-	if (r->has_src) {
-		mnl_attr_put(nlh, SKL_A_RULE_SRC, alen, r->src.addr.bytes);
-		mnl_attr_put_u8(nlh, SKL_A_RULE_SRC_PREFIXLEN, r->src.len);
-	}
-	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MIN, r->port_lo);
-	mnl_attr_put_u16(nlh, SKL_A_RULE_PORT_MAX, r->port_hi);
-	if (r->ifindex)
-		mnl_attr_put_u32(nlh, SKL_A_RULE_IFINDEX, r->ifindex);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_PHASE, r->phase);
-	mnl_attr_put_u8(nlh, SKL_A_RULE_ACTION, r->action);
-	if (r->label)
-		mnl_attr_put_strz(nlh, SKL_A_RULE_LABEL, r->label);
-	if (r->action == SKL_ACTION_REDIRECT) {
-		mnl_attr_put(nlh, SKL_A_RULE_REDIRECT_ADDR, alen, r->redirect.addr.bytes);
-		if (r->redirect.port)
-			mnl_attr_put_u16(nlh, SKL_A_RULE_REDIRECT_PORT, r->redirect.port);
-	}
-	if (r->flags)
-		mnl_attr_put_u32(nlh, SKL_A_RULE_FLAGS, r->flags);
-}
 
 /* A reply that carries one number: which attribute, its width, and where it goes. */
 struct number_reply {
@@ -74,7 +47,7 @@ int add_rule_main(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
 	struct number_reply id = { SKL_A_RULE_ID, MNL_TYPE_U64, 0 };
-	struct rule_args r;
+	struct skl_rule r;
 	struct skl_nl nl;
 	int ret;
 
@@ -84,7 +57,7 @@ int add_rule_main(int argc, char **argv)
 	if (skl_nl_open(&nl) < 0)
 		return SKL_EXIT_FAIL;
 	nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
-	put_rule(nlh, &r);
+	rule_put(nlh, &r);
 	if (skl_nl_run(&nl, nlh, number_cb, &id) < 0) {
 		skl_nl_perror(&nl, "add-rule");
 		ret = SKL_EXIT_FAIL;
@@ -158,7 +131,7 @@ static int stage_rules(struct skl_nl *nl, const char *path, const struct apply_r
 	first_seq = nl->seq + 1;
 	for (i = 0; !err && i < count; i++) {
 		nlh = skl_nl_batch_request(&batch, SKL_CMD_RULE_ADD);
-		put_rule(nlh, &rules[i].args);
+		rule_put(nlh, &rules[i].args);
 		mnl_attr_put(nlh, SKL_A_RULE_STAGE, 0, NULL);
 		err = skl_nl_batch_push(&batch);
 	}
@@ -194,51 +167,180 @@ static void explain_out_of_memory(void)
 			path, limit);
 }
 
+/* One side of a diff: rules in their order, and which of them the other side has too. */
+struct diff_side {
+	const struct skl_rule **sorted;
+	bool *kept;
+	size_t count;
+};
+
+static int cmp_rule_ptr(const void *a, const void *b)
+{
+	return rule_cmp(*(const struct skl_rule *const *)a, *(const struct skl_rule *const *)b);
+}
+
+/* @count rules @stride bytes apart from @first, sorted, for diff(). */
+static int diff_side_init(struct diff_side *d, const void *first, size_t stride, size_t count)
+{
+	size_t i;
+
+	d->count = count;
+	d->sorted = malloc((count ? count : 1) * sizeof(*d->sorted));
+	d->kept = calloc(count ? count : 1, sizeof(*d->kept));
+	if (!d->sorted || !d->kept)
+		return -1;
+	for (i = 0; i < count; i++)
+		d->sorted[i] = (const struct skl_rule *)((const char *)first + i * stride);
+	qsort(d->sorted, count, sizeof(*d->sorted), cmp_rule_ptr);
+	return 0;
+}
+
+/* Print the rules of @d that the other side does not have, in their order, as @key. */
+static void diff_print(const struct diff_side *d, const void *first, size_t stride,
+		       const char *key, const char *sign)
+{
+	char words[RULE_WORDS_MAX];
+	struct skl_rule r;
+	size_t i;
+
+	out_open_array(key);
+	for (i = 0; i < d->count; i++) {
+		if (d->kept[i])
+			continue;
+		/* A rule's words, not its counters: they are the old rule's, or none. */
+		memcpy(&r, (const char *)first + i * stride, sizeof(r));
+		r.id = 0;
+		r.has_hits = r.has_misses = false;
+		if (out_is_json()) {
+			rule_print(&r, NULL, 0);
+		} else {
+			/* A line at a time: a million rules may come or go. */
+			fputs(sign, stdout);
+			fputs(rule_words(&r, words, sizeof(words)), stdout);
+			putchar('\n');
+		}
+	}
+	out_close_array();
+}
+
+/*
+ * What replacing the rules @old with the file's @rules changes: "-RULE" for each rule
+ * that goes, then "+RULE" for each that comes, as multisets of rules (ids and counters
+ * aside). Returns how many lines, or -1 when out of memory.
+ */
+static long print_diff(const struct rule_list *old, const struct apply_rule *rules, size_t count)
+{
+	struct diff_side o = { 0 }, n = { 0 };
+	size_t i = 0, j = 0;
+	long changes = -1;
+	int c;
+
+	if (diff_side_init(&o, old->rules, sizeof(*old->rules), old->count) ||
+	    diff_side_init(&n, &rules->args, sizeof(*rules), count)) {
+		skl_err("apply: out of memory");
+		goto out;
+	}
+	changes = old->count + count;
+	while (i < o.count && j < n.count) {
+		c = rule_cmp(o.sorted[i], n.sorted[j]);
+		if (c == 0) {
+			o.kept[o.sorted[i] - old->rules] = true;
+			n.kept[(const struct apply_rule *)((const char *)n.sorted[j] -
+				offsetof(struct apply_rule, args)) - rules] = true;
+			changes -= 2;
+		}
+		i += c <= 0;
+		j += c >= 0;
+	}
+	out_open_object(NULL);
+	diff_print(&o, old->rules, sizeof(*old->rules), "removed", "-");
+	diff_print(&n, &rules->args, sizeof(*rules), "added", "+");
+	out_close_object();
+	out_finish();
+out:
+	free(o.sorted);
+	free(o.kept);
+	free(n.sorted);
+	free(n.kept);
+	return changes;
+}
+
+static int parse_generation(const char *text, unsigned long long *generation)
+{
+	char *end;
+
+	errno = 0;
+	*generation = strtoull(text, &end, 10);
+	if (!*text || *end || errno || text[0] == '-')
+		return skl_usage_error("apply", "generation", text,
+				       "must be a number (dump --generation prints it)");
+	return 0;
+}
+
 int apply_main(int argc, char **argv)
 {
 	struct apply_rule *rules = NULL;
+	struct rule_list old = { 0 };
 	struct nlmsghdr *nlh;
 	struct skl_nl nl;
 	size_t count = 0;
 	struct number_reply applied = { SKL_A_RULE_COUNT, MNL_TYPE_U32, 0 };
 	unsigned long long generation = 0;
-	bool check = false;
+	uint64_t in_force = 0;
+	bool check_generation = false, check = false;
 	int out_of_memory = 0;
-	char *end;
+	long changes = 0;
 	int ret;
 
-	if (argc == 3 && (!strcmp(argv[0], "-g") || !strcmp(argv[0], "--generation"))) {
-		errno = 0;
-		generation = strtoull(argv[1], &end, 10);
-		if (!*argv[1] || *end || errno || argv[1][0] == '-')
-			return skl_usage_error("apply", "generation", argv[1],
-					       "must be a number (dump --generation prints it)");
-		check = true;
-		argc -= 2;
-		argv += 2;
+	for (; argc > 1; argc--, argv++) {
+		if (!strcmp(argv[0], "-c") || !strcmp(argv[0], "--check")) {
+			check = true;
+		} else if (!strcmp(argv[0], "-g") || !strcmp(argv[0], "--generation")) {
+			if (argc < 3)
+				break;
+			ret = parse_generation(argv[1], &generation);
+			if (ret)
+				return ret;
+			check_generation = true;
+			argc--;
+			argv++;
+		} else {
+			break;
+		}
 	}
-	if (argc != 1)
+	/* A file named like an option is ./-NAME. */
+	if (argc != 1 || (argv[0][0] == '-' && argv[0][1]))
 		return skl_usage_error("apply", "", NULL,
-				       "usage: apply [--generation N] FILE|-");
+				       "usage: apply [--check] [--generation N] FILE|-");
 	/* The whole file parses before the module is asked anything. */
-	ret = read_rule_file(argv[0], &rules, &count);
+	ret = read_rule_file("apply", argv[0], &rules, &count);
 	if (ret)
 		goto out;
 	if (skl_nl_open(&nl) < 0) {
 		ret = SKL_EXIT_FAIL;
 		goto out;
 	}
-	/* Staged rules are dropped with the socket if anything below fails. */
-	nlh = skl_nl_request(&nl, SKL_CMD_RULE_BEGIN, 0);
-	if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
-		skl_nl_perror(&nl, "apply");
+	/* What is in force now, to tell what the file changes. */
+	ret = rules_in_force(&nl, "apply", &old, &in_force);
+	if (!ret && check && check_generation && in_force != generation) {
+		skl_err("apply: the rules changed since generation %llu (now %" PRIu64 ")",
+			generation, in_force);
 		ret = SKL_EXIT_FAIL;
+	}
+	/* Staged rules are dropped with the socket if anything below fails. */
+	if (!ret) {
+		nlh = skl_nl_request(&nl, SKL_CMD_RULE_BEGIN, 0);
+		if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
+			skl_nl_perror(&nl, "apply");
+			ret = SKL_EXIT_FAIL;
+		}
 	}
 	if (!ret)
 		ret = stage_rules(&nl, argv[0], rules, count, &out_of_memory);
-	if (!ret) {
+	/* --check: the module took every rule; closing the socket drops them. */
+	if (!ret && !check) {
 		nlh = skl_nl_request(&nl, SKL_CMD_RULE_COMMIT, 0);
-		if (check)
+		if (check_generation)
 			mnl_attr_put_u64(nlh, SKL_A_RULE_GENERATION, generation);
 		if (skl_nl_run(&nl, nlh, number_cb, &applied) < 0) {
 			out_of_memory = errno == ENOMEM;
@@ -252,9 +354,42 @@ int apply_main(int argc, char **argv)
 		}
 	}
 	skl_nl_close(&nl);
+	if (!ret) {
+		changes = print_diff(&old, rules, count);
+		if (changes < 0)
+			ret = SKL_EXIT_FAIL;
+	}
 out:
+	/* --check: 0 nothing would change, 1 something would; an error is 2, whatever it was. */
+	if (check)
+		ret = ret ? SKL_EXIT_USAGE : changes > 0;
+	free(old.rules);
 	free_rules(rules, count);
 	if (out_of_memory)
 		explain_out_of_memory();
+	return ret;
+}
+
+int fmt_main(int argc, char **argv)
+{
+	struct apply_rule *rules = NULL;
+	size_t count = 0, i;
+	int ret;
+
+	if (argc != 1)
+		return skl_usage_error("fmt", "", NULL, "usage: fmt FILE|-");
+	ret = read_rule_file("fmt", argv[0], &rules, &count);
+	if (!ret) {
+		out_open_object(NULL);
+		out_open_array("rules");
+		for (i = 0; i < count; i++) {
+			rule_print(&rules[i].args, NULL, 0);
+			out_text("\n");
+		}
+		out_close_array();
+		out_close_object();
+		out_finish();
+	}
+	free_rules(rules, count);
 	return ret;
 }

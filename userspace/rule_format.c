@@ -2,8 +2,6 @@
 /* Rules and their attributes as people read them: shared by show, dump and explain. */
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +9,6 @@
 #include <sys/socket.h>
 
 #include "sklookup.h"
-#include "addr.h"
 #include "output.h"
 #include "owner.h"
 #include "rule_format.h"
@@ -43,24 +40,6 @@ const char *phase_name(uint8_t phase)
 	return phase <= SKL_PHASE_MAX ? names[phase] : "?";
 }
 
-/* A redirect rule's target as add-rule takes it, or "?" when the module sent none. */
-const char *redirect_of(const struct nlattr *const *tb, uint8_t family, char *buf,
-			       size_t size)
-{
-	const struct nlattr *addr = tb[SKL_A_RULE_REDIRECT_ADDR];
-	struct skl_endpoint e = { .family = family };
-	size_t alen = family == AF_INET ? 4 : 16;
-
-	if (!addr || mnl_attr_get_payload_len(addr) != alen) {
-		snprintf(buf, size, "?");
-		return buf;
-	}
-	memcpy(e.addr.bytes, mnl_attr_get_payload(addr), alen);
-	if (tb[SKL_A_RULE_REDIRECT_PORT])
-		e.port = mnl_attr_get_u16(tb[SKL_A_RULE_REDIRECT_PORT]);
-	return skl_endpoint_format(&e, buf, size);
-}
-
 const char *action_name(uint8_t action)
 {
 	switch (action) {
@@ -73,76 +52,6 @@ const char *action_name(uint8_t action)
 	default:
 		return "?";
 	}
-}
-
-void prefix_of(const struct nlattr *addr, const struct nlattr *len, uint8_t family,
-		      char *buf, size_t size)
-{
-	struct skl_prefix p = { .family = family };
-	size_t alen = family == AF_INET ? 4 : 16;
-
-	if (!addr || mnl_attr_get_payload_len(addr) != alen) {
-		snprintf(buf, size, "?");
-		return;
-	}
-	memcpy(p.addr.bytes, mnl_attr_get_payload(addr), alen);
-	p.len = len ? mnl_attr_get_u8(len) : alen * 8;
-	skl_prefix_format(&p, buf, size);
-}
-
-static void add_words(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void add_words(char *buf, size_t size, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf + len, size - len, fmt, ap);
-	va_end(ap);
-}
-
-const char *rule_words(const struct nlattr *const *tb, char *buf, size_t size)
-{
-	char prefix[64], dev[IF_NAMESIZE], target[64];
-	uint8_t family, phase;
-	uint16_t lo, hi;
-
-	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
-	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, prefix,
-		  sizeof(prefix));
-	snprintf(buf, size, "proto %s dst %s",
-		 proto_name(tb[SKL_A_RULE_PROTO] ? mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0),
-		 prefix);
-	lo = tb[SKL_A_RULE_PORT_MIN] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MIN]) : 0;
-	hi = tb[SKL_A_RULE_PORT_MAX] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MAX]) : 65535;
-	if (lo == hi)
-		add_words(buf, size, " port %u", lo);
-	else if (lo != 0 || hi != 65535)
-		add_words(buf, size, " port %u-%u", lo, hi);
-	if (tb[SKL_A_RULE_SRC]) {
-		prefix_of(tb[SKL_A_RULE_SRC], tb[SKL_A_RULE_SRC_PREFIXLEN], family, prefix,
-			  sizeof(prefix));
-		add_words(buf, size, " src %s", prefix);
-	}
-	if (tb[SKL_A_RULE_IFINDEX]) {
-		if (!if_indextoname(mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]), dev))
-			snprintf(dev, sizeof(dev), "#%u", mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]));
-		add_words(buf, size, " dev %s", dev);
-	}
-	phase = tb[SKL_A_RULE_PHASE] ? mnl_attr_get_u8(tb[SKL_A_RULE_PHASE]) : 0;
-	if (phase != SKL_PHASE_FIRST)
-		add_words(buf, size, " phase %s", phase_name(phase));
-	if (tb[SKL_A_RULE_LABEL])
-		add_words(buf, size, " label %s", mnl_attr_get_str(tb[SKL_A_RULE_LABEL]));
-	else if (tb[SKL_A_RULE_ACTION] &&
-		 mnl_attr_get_u8(tb[SKL_A_RULE_ACTION]) == SKL_ACTION_REDIRECT)
-		add_words(buf, size, " redirect %s", redirect_of(tb, family, target, sizeof(target)));
-	else
-		add_words(buf, size, " drop");
-	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))
-		add_words(buf, size, " noreuseport");
-	return buf;
 }
 
 void print_socket(const struct nlattr *nest, const char *key, const char *indent, bool owner)

@@ -34,104 +34,6 @@ const char *rule_label_invalid(const char *name)
 	return skl_text_invalid(name);
 }
 
-#define SKL_ONE_ACTION "give one of label NAME, redirect ADDR[:PORT] or drop, once"
-
-int parse_rule(const char *where, int argc, char **argv, struct rule_args *r)
-{
-	const char *why;
-	int i;
-
-	memset(r, 0, sizeof(*r));
-	r->port_hi = 65535;
-	r->phase = SKL_PHASE_FIRST;
-	for (i = 0; i < argc; i++) {
-		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(key, "drop")) {
-			if (r->action)
-				return skl_usage_error(where, "", NULL,
-						       SKL_ONE_ACTION);
-			r->action = SKL_ACTION_DROP;
-			continue;
-		}
-		if (!strcmp(key, "noreuseport")) {
-			r->flags |= SKL_RULE_F_NOREUSEPORT;
-			continue;
-		}
-		if (strcmp(key, "proto") && strcmp(key, "dst") && strcmp(key, "src") &&
-		    strcmp(key, "port") && strcmp(key, "dev") && strcmp(key, "phase") &&
-		    strcmp(key, "label") && strcmp(key, "redirect"))
-			return skl_usage_error(where, "unknown keyword", key,
-					       "expected proto, dst, port, src, dev, phase, label, redirect, noreuseport or drop");
-		if (!val)
-			return skl_usage_error(where, "missing value after", key, "give a value");
-		i++;
-		if (!strcmp(key, "proto")) {
-			if (!strcmp(val, "tcp"))
-				r->proto = IPPROTO_TCP;
-			else if (!strcmp(val, "udp"))
-				r->proto = IPPROTO_UDP;
-			else
-				return skl_usage_error(where, "proto", val, "must be tcp or udp");
-		} else if (!strcmp(key, "dst")) {
-			if (skl_prefix_parse(val, &r->dst, &why))
-				return skl_usage_error(where, "dst", val, why);
-		} else if (!strcmp(key, "src")) {
-			if (skl_prefix_parse(val, &r->src, &why))
-				return skl_usage_error(where, "src", val, why);
-			r->has_src = 1;
-		} else if (!strcmp(key, "port")) {
-			if (skl_port_range_parse(val, &r->port_lo, &r->port_hi, &why))
-				return skl_usage_error(where, "port", val, why);
-		} else if (!strcmp(key, "dev")) {
-			r->ifindex = if_nametoindex(val);
-			if (!r->ifindex)
-				return skl_usage_error(where, "dev", val, "no such device");
-		} else if (!strcmp(key, "phase")) {
-			if (!strcmp(val, "first"))
-				r->phase = SKL_PHASE_FIRST;
-			else if (!strcmp(val, "specific"))
-				r->phase = SKL_PHASE_SPECIFIC;
-			else if (!strcmp(val, "fallback"))
-				r->phase = SKL_PHASE_FALLBACK;
-			else
-				return skl_usage_error(where, "phase", val,
-						       "must be first, specific or fallback");
-		} else if (!strcmp(key, "redirect")) {
-			if (r->action)
-				return skl_usage_error(where, "", NULL, SKL_ONE_ACTION);
-			if (skl_endpoint_parse(val, &r->redirect, &why))
-				return skl_usage_error(where, "redirect", val, why);
-			r->action = SKL_ACTION_REDIRECT;
-		} else {
-			if (r->action)
-				return skl_usage_error(where, "", NULL,
-						       SKL_ONE_ACTION);
-			why = rule_label_invalid(val);
-			if (why)
-				return skl_usage_error(where, "label", val, why);
-			r->action = SKL_ACTION_STEER;
-			r->label = val;
-		}
-	}
-	if (!r->proto)
-		return skl_usage_error(where, "", NULL, "missing proto tcp|udp");
-	if (!r->dst.family)
-		return skl_usage_error(where, "", NULL, "missing dst PREFIX");
-	if (!r->action)
-		return skl_usage_error(where, "", NULL,
-				       "missing label NAME, redirect ADDR[:PORT] or drop");
-	if (r->has_src && r->src.family != r->dst.family)
-		return skl_usage_error(where, "src", NULL,
-				       "src and dst must be of one address family");
-	if (r->action == SKL_ACTION_REDIRECT && r->redirect.family != r->dst.family)
-		return skl_usage_error(where, "redirect", NULL,
-				       "redirect and dst must be of one address family");
-	if ((r->flags & SKL_RULE_F_NOREUSEPORT) && r->action != SKL_ACTION_STEER)
-		return skl_usage_error(where, "", NULL, "noreuseport goes with label NAME");
-	return 0;
-}
-
 /* Split @line (modified) into words, dropping a "#" comment. Returns the word count. */
 static int split_words(char *line, char **words, int max)
 {
@@ -149,9 +51,10 @@ static int split_words(char *line, char **words, int max)
 	return n;
 }
 
-int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size_t *countp)
+int read_rule_stream(const char *cmd, FILE *f, const char *path, struct apply_rule **rulesp,
+		     size_t *countp)
 {
-	struct apply_rule *rules = NULL, *bigger;
+	struct apply_rule *rules = NULL;
 	size_t count = 0, cap = 0, len = 0;
 	char *line = NULL, where[512], *words[32];
 	unsigned int lineno = 0;
@@ -165,28 +68,16 @@ int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size
 	 */
 	while (getline(&line, &len, f) >= 0 && !ferror(f)) {
 		lineno++;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 256;
-			bigger = realloc(rules, cap * sizeof(*rules));
-			if (!bigger) {
-				skl_err("apply: out of memory");
-				ret = SKL_EXIT_FAIL;
-				break;
-			}
-			rules = bigger;
-		}
-		rules[count].text = strdup(line);
-		if (!rules[count].text) {
-			skl_err("apply: out of memory");
+		if (skl_grow(&rules, count, &cap, sizeof(*rules))) {
+			skl_err("%s: out of memory", cmd);
 			ret = SKL_EXIT_FAIL;
 			break;
 		}
-		snprintf(where, sizeof(where), "apply: %s:%u", path, lineno);
-		n = split_words(rules[count].text, words, 32);
+		snprintf(where, sizeof(where), "%s: %s:%u", cmd, path, lineno);
+		n = split_words(line, words, 32);
 		if (n < 0)
 			skl_err("%s: too many words", where);
 		if (n <= 0 || parse_rule(where, n, words, &rules[count].args)) {
-			free(rules[count].text);
 			if (n)
 				ret = SKL_EXIT_USAGE;
 			continue;
@@ -195,7 +86,7 @@ int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size
 	}
 	if (ferror(f)) {
 		/* errno is still the failed read's: nothing ran since. */
-		skl_err("apply: %s: %s", path, strerror(errno));
+		skl_err("%s: %s: %s", cmd, path, strerror(errno));
 		ret = SKL_EXIT_FAIL;
 	}
 	free(line);
@@ -204,16 +95,16 @@ int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size
 	return ret;
 }
 
-int read_rule_file(const char *path, struct apply_rule **rulesp, size_t *countp)
+int read_rule_file(const char *cmd, const char *path, struct apply_rule **rulesp, size_t *countp)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int ret;
 
 	if (!f) {
-		skl_err("apply: %s: %s", path, strerror(errno));
+		skl_err("%s: %s: %s", cmd, path, strerror(errno));
 		return SKL_EXIT_FAIL;
 	}
-	ret = read_rule_stream(f, path, rulesp, countp);
+	ret = read_rule_stream(cmd, f, path, rulesp, countp);
 	if (f != stdin)
 		fclose(f);
 	return ret;
@@ -221,9 +112,6 @@ int read_rule_file(const char *path, struct apply_rule **rulesp, size_t *countp)
 
 void free_rules(struct apply_rule *rules, size_t count)
 {
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		free(rules[i].text);
+	(void)count;
 	free(rules);
 }

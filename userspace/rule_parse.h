@@ -10,26 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "addr.h"
-
-struct rule_args {
-	uint8_t proto;
-	struct skl_prefix dst;
-	struct skl_prefix src;
-	int has_src;
-	uint16_t port_lo, port_hi;
-	unsigned int ifindex;
-	uint8_t phase;
-	uint8_t action;
-	const char *label;	/* points into the parsed words */
-	struct skl_endpoint redirect;
-	uint32_t flags;
-};
+#include "rule_codec.h"
 
 struct apply_rule {
-	struct rule_args args;
+	struct skl_rule args;
 	unsigned int line;
-	char *text;		/* the line, which args->label points into */
 };
 
 /*
@@ -44,17 +29,16 @@ int skl_usage_error(const char *cmd, const char *what, const char *word, const c
  */
 const char *rule_label_invalid(const char *name);
 
-/* Parse the words after "add-rule"; errors start with @where. Returns 0 or an exit status. */
-int parse_rule(const char *where, int argc, char **argv, struct rule_args *r);
-
 /*
  * Read and check every line of a rule file ("-" is standard input), reporting each bad
- * line as "apply: PATH:LINE: ...". Returns 0 or an exit status; *rulesp and *countp hold
+ * line as "CMD: PATH:LINE: ...". Returns 0 or an exit status; *rulesp and *countp hold
  * the good lines either way, for free_rules().
  */
-int read_rule_file(const char *path, struct apply_rule **rulesp, size_t *countp);
+int read_rule_file(const char *cmd, const char *path, struct apply_rule **rulesp,
+		   size_t *countp);
 /* The same from an open stream; @path only names it in the errors. */
-int read_rule_stream(FILE *f, const char *path, struct apply_rule **rulesp, size_t *countp);
+int read_rule_stream(const char *cmd, FILE *f, const char *path, struct apply_rule **rulesp,
+		     size_t *countp);
 void free_rules(struct apply_rule *rules, size_t count);
 
 #endif /* SKLCTL_RULE_PARSE_H */

@@ -2,7 +2,6 @@
 /* sklookupctl show: the namespace's rules, and its labels with their sockets. */
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,8 +17,8 @@
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
+#include "rule_codec.h"
 #include "rule_format.h"
-#include "show.h"
 #include "util.h"
 
 struct show_ctx {
@@ -31,82 +30,18 @@ struct show_ctx {
 	bool label_open;
 };
 
-/* A rule as show prints it; the counter only when @hits, always in JSON. */
-void skl_print_rule(const struct nlattr *const *tb, const char *key, bool hits)
-{
-	char dst[64], src[64], ports[16], dev[IF_NAMESIZE] = "", target[64];
-	uint16_t lo, hi;
-	uint8_t family, action;
-	const char *label;
-
-	label = tb[SKL_A_RULE_LABEL] ? mnl_attr_get_str(tb[SKL_A_RULE_LABEL]) : NULL;
-	family = tb[SKL_A_RULE_FAMILY] ? mnl_attr_get_u8(tb[SKL_A_RULE_FAMILY]) : 0;
-	action = tb[SKL_A_RULE_ACTION] ? mnl_attr_get_u8(tb[SKL_A_RULE_ACTION]) : 0;
-	prefix_of(tb[SKL_A_RULE_DST], tb[SKL_A_RULE_DST_PREFIXLEN], family, dst, sizeof(dst));
-	lo = tb[SKL_A_RULE_PORT_MIN] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MIN]) : 0;
-	hi = tb[SKL_A_RULE_PORT_MAX] ? mnl_attr_get_u16(tb[SKL_A_RULE_PORT_MAX]) : 65535;
-	if (lo <= 1 && hi == 65535)
-		snprintf(ports, sizeof(ports), "any");
-	else if (lo == hi)
-		snprintf(ports, sizeof(ports), "%u", lo);
-	else
-		snprintf(ports, sizeof(ports), "%u-%u", lo, hi);
-
-	out_open_object(key);
-	out_uint("id", "%-4" PRIu64, get_u64(tb[SKL_A_RULE_ID]));
-	out_str("proto", " proto %s", proto_name(tb[SKL_A_RULE_PROTO] ?
-						   mnl_attr_get_u8(tb[SKL_A_RULE_PROTO]) : 0));
-	out_str("dst", " dst %s", dst);
-	out_str("port", " port %s", ports);
-	out_uint("port_min", "", lo);
-	out_uint("port_max", "", hi);
-	if (tb[SKL_A_RULE_SRC]) {
-		prefix_of(tb[SKL_A_RULE_SRC], tb[SKL_A_RULE_SRC_PREFIXLEN], family, src,
-			  sizeof(src));
-		out_str("src", " src %s", src);
-	}
-	if (tb[SKL_A_RULE_IFINDEX]) {
-		if (!if_indextoname(mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]), dev))
-			snprintf(dev, sizeof(dev), "#%u", mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]));
-		out_str("dev", " dev %s", dev);
-	}
-	out_str("phase", " phase %s", phase_name(tb[SKL_A_RULE_PHASE] ?
-						  mnl_attr_get_u8(tb[SKL_A_RULE_PHASE]) : 0));
-	out_str("action", "", action_name(action));
-	if (label) {
-		out_str("label", " label %s", label);
-	} else if (action == SKL_ACTION_REDIRECT) {
-		redirect_of(tb, family, target, sizeof(target));
-		out_str("redirect", " redirect %s", target);
-	} else {
-		out_text(" drop");
-	}
-	if (tb[SKL_A_RULE_FLAGS] && (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT))
-		out_text(" noreuseport");
-	out_bool("noreuseport", "", tb[SKL_A_RULE_FLAGS] &&
-		 (mnl_attr_get_u32(tb[SKL_A_RULE_FLAGS]) & SKL_RULE_F_NOREUSEPORT));
-	if (hits || (out_is_json() && tb[SKL_A_RULE_HITS]))
-		out_uint("hits", "  hits %" PRIu64, get_u64(tb[SKL_A_RULE_HITS]));
-	if ((hits || out_is_json()) && tb[SKL_A_RULE_MISSES])
-		out_uint("misses", " misses %" PRIu64, get_u64(tb[SKL_A_RULE_MISSES]));
-	out_close_object();
-}
-
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
 	struct show_ctx *ctx = data;
-	const char *label;
+	struct skl_rule r;
 
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	label = tb[SKL_A_RULE_LABEL] ? mnl_attr_get_str(tb[SKL_A_RULE_LABEL]) : NULL;
-	if (ctx->label && (!label || strcmp(label, ctx->label)))
+	rule_get_msg(nlh, &r);
+	if (ctx->label && (r.action != SKL_ACTION_STEER || strcmp(r.label, ctx->label)))
 		return MNL_CB_OK;
 	if (!ctx->count++)
 		out_text("rules:\n");
 	out_text("  ");
-	skl_print_rule(tb, NULL, ctx->stats);
+	rule_print(&r, NULL, RULE_PRINT_ID | (ctx->stats ? RULE_PRINT_HITS : 0));
 	out_text("\n");
 	return MNL_CB_OK;
 }
@@ -205,54 +140,36 @@ int show_main(int argc, char **argv)
 	return ret;
 }
 
-/* One rule in the words of add-rule, which is also what apply reads; no newline. */
-void skl_print_rule_words(const struct nlattr *const *tb)
+static int collect_cb(const struct nlmsghdr *nlh, void *data)
 {
-	char words[RULE_WORDS_MAX];
+	struct rule_list *list = data;
 
-	fputs(rule_words(tb, words, sizeof(words)), stdout);
-}
-
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
-	char words[RULE_WORDS_MAX];
-
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	fprintf(data, "%s\n", rule_words(tb, words, sizeof(words)));
+	if (skl_grow(&list->rules, list->count, &list->cap, sizeof(*list->rules)))
+		return MNL_CB_ERROR;
+	rule_get_msg(nlh, &list->rules[list->count++]);
 	return MNL_CB_OK;
 }
 
-/* How often dump reads again when the rules change while it reads. */
+/* How often the rules are read again when they change while they are read. */
 #define DUMP_TRIES 5
 
 /*
  * The rules come in several messages, each read under the namespace's lock but not all
  * under one: an apply in between would make the dump half the old set and half the new,
  * which `dump | apply -` would then put in force. So the rules are read between two
- * readings of their generation, again until both agree, and printed only then; with
- * @print_generation, after a line with that generation, which apply --generation checks.
+ * readings of their generation, again until both agree.
  */
-static int dump_whole(struct skl_nl *nl, bool print_generation)
+int rules_in_force(struct skl_nl *nl, const char *cmd, struct rule_list *list,
+		   uint64_t *generation)
 {
 	uint64_t before = 0, after = 1;
-	char *text = NULL;
-	size_t size;
-	FILE *out;
 	int tries;
 
 	for (tries = 0; tries < DUMP_TRIES && before != after; tries++) {
-		free(text);
-		text = NULL;
-		out = open_memstream(&text, &size);
-		if (!out) {
-			skl_err("dump: %s", strerror(errno));
-			return SKL_EXIT_FAIL;
-		}
+		list->count = 0;
 		if (skl_nl_generation(nl, &before) < 0 ||
 		    skl_nl_run(nl, skl_nl_request(nl, SKL_CMD_RULE_GET, NLM_F_DUMP),
-			       dump_cb, out) < 0 ||
+			       collect_cb, list) < 0 ||
 		    skl_nl_generation(nl, &after) < 0) {
 			/*
 			 * status leaves the generation out for a caller who may not read
@@ -260,28 +177,35 @@ static int dump_whole(struct skl_nl *nl, bool print_generation)
 			 */
 			if (errno == ENODATA)
 				errno = EPERM;
-			fclose(out);
-			free(text);
-			skl_nl_perror(nl, "dump");
-			return SKL_EXIT_FAIL;
-		}
-		if (fclose(out)) {
-			free(text);
-			skl_err("dump: %s", strerror(errno));
+			skl_nl_perror(nl, cmd);
 			return SKL_EXIT_FAIL;
 		}
 	}
 	if (before != after) {
-		free(text);
-		skl_err("dump: the rules kept changing while they were read (%d tries)",
+		skl_err("%s: the rules kept changing while they were read (%d tries)", cmd,
 			DUMP_TRIES);
 		return SKL_EXIT_FAIL;
 	}
-	if (print_generation)
-		printf("# generation %" PRIu64 "\n", before);
-	fputs(text, stdout);
-	free(text);
+	*generation = before;
 	return 0;
+}
+
+/* Printed only once read whole; with @print_generation, after '# generation N'. */
+static int dump_whole(struct skl_nl *nl, bool print_generation)
+{
+	struct rule_list list = { 0 };
+	char words[RULE_WORDS_MAX];
+	uint64_t generation;
+	size_t i;
+	int ret;
+
+	ret = rules_in_force(nl, "dump", &list, &generation);
+	if (!ret && print_generation)
+		printf("# generation %" PRIu64 "\n", generation);
+	for (i = 0; !ret && i < list.count; i++)
+		printf("%s\n", rule_words(&list.rules[i], words, sizeof(words)));
+	free(list.rules);
+	return ret;
 }
 
 int dump_main(int argc, char **argv)

@@ -38,17 +38,8 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*msg) ||
 	    (msg->idiag_family != AF_INET && msg->idiag_family != AF_INET6))
 		return MNL_CB_OK;
-	if (ctx->count == ctx->size) {
-		size_t size = ctx->size ? 2 * ctx->size : 64;
-
-		s = realloc(ctx->socks, size * sizeof(*s));
-		if (!s) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		ctx->socks = s;
-		ctx->size = size;
-	}
+	if (skl_grow(&ctx->socks, ctx->count, &ctx->size, sizeof(*ctx->socks)))
+		return MNL_CB_ERROR;
 	s = &ctx->socks[ctx->count++];
 	memset(s, 0, sizeof(*s));
 	s->inode = msg->idiag_inode;

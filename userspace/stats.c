@@ -17,7 +17,7 @@
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
-#include "show.h"
+#include "rule_format.h"
 #include "util.h"
 
 struct stats_rule {

@@ -131,27 +131,85 @@ def hits_of(dst):
     return next((r["hits"] for r in doc["rules"] if r["dst"] == dst), None)
 
 
+def show_and_dump_agree(text):
+    """show, fmt and show -j print each rule of text as dump does."""
+    dumped = dump().splitlines()
+    shown = [l.split(None, 1)[1] for l in must("show").splitlines()
+             if l.startswith("  ") and l.split(None, 1)[0].isdigit()]
+    fmt = subprocess.run(["sklookupctl", "fmt", "-"], input=text, capture_output=True,
+                         text=True).stdout.splitlines()
+    ports = [r["port"] for r in json.loads(must("-j", "show"))["rules"]]
+    report(dumped == shown == fmt and ports == ["80", "53-54", "any", "1-65535", "any"],
+           "show, dump and fmt print the same words; show -j the same port forms",
+           f"dump {dumped}\nshow {shown}\nfmt {fmt}\nports {ports}")
+
+
+def apply_diff():
+    """apply prints what it changed; apply --check what it would, changing nothing."""
+    def run(*args, text):
+        res = subprocess.run(["sklookupctl", *args, "-"], input=text, capture_output=True,
+                             text=True)
+        return res.returncode, res.stdout, res.stderr
+
+    r1 = "proto tcp dst 192.0.2.0/24 port 80 label web"
+    r2 = "proto udp dst 2001:db8::/64 port 53 drop"
+    r3 = "proto tcp dst 192.0.2.0/24 port 1-65535 phase fallback redirect 127.0.0.1"
+    must("flush")
+    got = run("apply", text=f"{r1}\n{r2}\n{r2}\n")
+    report(got == (0, f"+{r1}\n+{r2}\n+{r2}\n", ""), "apply prints the rules it added", got)
+    got = run("apply", "--check", text=f"{r2}\n# the same set\n{r2}\nphase first {r1}\n")
+    report(got == (0, "", ""), "apply --check of the rules in force: exit 0, no line", got)
+    before = dump()
+    got = run("apply", "--check", text=f"{r3}\n{r1}\n{r2}\n")
+    report(got == (1, f"-{r2}\n+{r3}\n", "") and dump() == before
+           and status()["staged"] == 0,
+           "apply --check prints what would change, exits 1 and changes nothing", got)
+    got = run("-j", "apply", "--check", text=f"{r3}\n{r1}\n{r2}\n")
+    doc = json.loads(got[1]) if got[0] == 1 else {}
+    report(doc.get("removed") == [{"proto": "udp", "dst": "2001:db8::/64", "port": "53",
+                                   "port_min": 53, "port_max": 53, "phase": "first",
+                                   "noreuseport": False, "action": "drop"}]
+           and [r["redirect"] for r in doc.get("added", [])] == ["127.0.0.1"],
+           "apply -j --check prints the change as JSON", got)
+    gen = status()["generation"]
+    got = run("apply", "--check", "--generation", str(gen - 1), text=f"{r1}\n")
+    report(got == (2, "", f"sklookupctl: apply: the rules changed since generation {gen - 1} "
+                   f"(now {gen})\n"), "apply --check --generation of an old generation: exit 2",
+           got)
+    got = run("apply", text=f"{r3}\n{r1}\n{r2}\n")
+    report(got == (0, f"-{r2}\n+{r3}\n", "") and dump() == f"{r3}\n{r1}\n{r2}",
+           "apply prints the rules it removed and added", got)
+    must("flush")
+
+
 def main():
     local_routes("192.0.2.0/24")
     web = socket.socket()
     web.bind(("127.0.0.1", 0))
     web.listen(64)
     must("register", "label", "web", "fd", str(web.fileno()), fds=(web.fileno(),))
+    apply_diff()
     must("add-rule", "proto", "tcp", "dst", "198.51.100.0/24", "label", "old")
 
     text = ("# the whole set\n"
             "proto tcp dst 192.0.2.0/24 port 80 label web\n"
             "\n"
             "proto udp dst 2001:db8::/64 port 53-54 src 2001:db8:1::/48 phase fallback drop\n"
-            "proto tcp dst 198.51.100.7 port any dev lo phase specific label web noreuseport\n")
+            "proto tcp dst 198.51.100.7 port any dev lo phase specific label web noreuseport\n"
+            # 1-65535 is not any: printed as it is, everywhere.
+            "proto tcp dst 203.0.113.0/24 port 1-65535 phase first label web\n"
+            "proto udp dst 2001:db8::/64 redirect [::1]:5353\n")
     res = subprocess.run(["sklookupctl", "apply", "-"], input=text, capture_output=True,
                          text=True)
     want = ("proto tcp dst 192.0.2.0/24 port 80 label web\n"
             "proto udp dst 2001:db8::/64 port 53-54 src 2001:db8:1::/48 phase fallback drop\n"
-            "proto tcp dst 198.51.100.7 dev lo phase specific label web noreuseport")
+            "proto tcp dst 198.51.100.7 dev lo phase specific label web noreuseport\n"
+            "proto tcp dst 203.0.113.0/24 port 1-65535 label web\n"
+            "proto udp dst 2001:db8::/64 redirect [::1]:5353")
     got = dump()
     report(res.returncode == 0 and got == want, "apply replaces the rules; dump prints them",
            f"apply: {res.returncode} {res.stderr}\ndump:\n{got}")
+    show_and_dump_agree(text)
 
     c = socket.create_connection(("192.0.2.5", 80), timeout=3)
     ready, _, _ = select.select([web], [], [], 2)

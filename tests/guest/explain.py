@@ -240,7 +240,8 @@ def fixed_rows():
              "proto tcp dst 192.0.0.0/16 port 5580 label web\n"
              "proto tcp dst 192.0.2.8 port 5580 label empty\n"
              "proto tcp dst 192.0.2.0/24 phase fallback drop\n")
-    subprocess.run(["sklookupctl", "apply", "-"], input=rules, text=True, check=True)
+    subprocess.run(["sklookupctl", "apply", "-"], input=rules, text=True, check=True,
+                   stdout=subprocess.DEVNULL)
     a, b, c, d = [r["id"] for r in json.loads(must("-j", "show"))["rules"]]
     pid = os.getpid()
     web_line = f"tcp inet 127.0.0.1:5581 inode {inode(web)} pid {pid} (python3)"

@@ -37,6 +37,14 @@ def main():
            and res.stderr.strip() == f"sklookupctl: apply: -:101: {RULES_FULL}",
            "apply beyond max_rules names the first line over the limit", res.stderr)
     report(must("dump") == before, "a refused apply changes nothing")
+    # --check stages the rules as apply does, so the module's limits apply, then drops them.
+    res = subprocess.run(["sklookupctl", "apply", "--check", "-"], input=rules(150, port=81),
+                         capture_output=True, text=True)
+    report(res.returncode == 2 and res.stdout == ""
+           and res.stderr.strip() == f"sklookupctl: apply: -:101: {RULES_FULL}"
+           and must("dump") == before,
+           "apply --check beyond max_rules: exit 2, the line over the limit, nothing changed",
+           f"exit {res.returncode}: {res.stdout} {res.stderr}")
     report(json.loads(must("-j", "status"))["staged"] == 0,
            "a refused apply leaves nothing staged")
 

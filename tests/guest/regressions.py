@@ -213,7 +213,8 @@ def dump_consistent():
     sets = {name: "".join(f"proto udp dst 10.1.{i >> 8}.{i & 255} port {port} label {name}\n"
                           for i in range(rules))
             for name, port in (("a", 1000), ("b", 2000))}
-    subprocess.run(["sklookupctl", "apply", "-"], input=sets["a"], text=True, check=True)
+    subprocess.run(["sklookupctl", "apply", "-"], input=sets["a"], text=True, check=True,
+                   stdout=subprocess.DEVNULL)
     pid = os.fork()
     if pid == 0:
         try:

@@ -81,7 +81,7 @@ row 0 "Usage: sklookupctl [OPTIONS] COMMAND [ARGUMENTS]" help
 row 2 "sklookupctl: help: unknown command 'frob'; try 'sklookupctl help'" help frob
 row 2 "sklookupctl: help: unexpected argument 'show'; try 'sklookupctl help COMMAND'" help add-rule show
 # Every command of --help's list, in order (a command missing from this line fails).
-commands="add-rule del-rule show flush apply dump register unregister status explain monitor stats version help"
+commands="add-rule del-rule show flush apply dump fmt register unregister status explain monitor stats version help"
 got=$("$ctl" --help | sed -n '/^Commands:/,/^$/p' | grep -oE '^  [a-z-]+' | tr -d ' ' | tr '\n' ' ')
 verdict "sklookupctl --help lists every command" "commands" 0 "$commands " 0 "$got"
 for c in $commands; do
@@ -165,7 +165,7 @@ row 2 "sklookupctl: add-rule: give one of label NAME, redirect ADDR[:PORT] or dr
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1 label web
 row 2 "sklookupctl: add-rule: missing label NAME, redirect ADDR[:PORT] or drop" \
 	add-rule proto tcp dst 192.0.2.0/24
-row 2 "sklookupctl: add-rule: unknown keyword 'to': expected proto, dst, port, src, dev, phase, label, redirect, noreuseport or drop" \
+row 2 "sklookupctl: add-rule: unknown keyword 'to': expected proto, dst, port, src, dev, phase, label, redirect, noreuseport, else or drop" \
 	add-rule proto tcp to 192.0.2.0/24
 row 2 "sklookupctl: add-rule: redirect '127.0.0.1:0': port must be 1 to 65535" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:0
@@ -181,6 +181,12 @@ row 2 "sklookupctl: add-rule: redirect and dst must be of one address family" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect '[::1]:80'
 row 2 "sklookupctl: add-rule: noreuseport goes with label NAME" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1 noreuseport
+row 2 "sklookupctl: add-rule: else drop goes with label NAME" \
+	add-rule proto tcp dst 192.0.2.0/24 drop else drop
+row 2 "sklookupctl: add-rule: else 'accept': else takes drop: what the rule does when its label has no live socket" \
+	add-rule proto tcp dst 192.0.2.0/24 label web else accept
+row 2 "sklookupctl: add-rule: keyword 'else': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 label web else drop else drop
 row 1 "$not_loaded" \
 	add-rule proto udp dst 2001:db8::/64 port 53 redirect '[::1]:5353'
 row 1 "$not_loaded" \
@@ -191,6 +197,19 @@ row 2 "sklookupctl: add-rule: dev 'nosuchdev0': no such device" \
 	add-rule proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web
 row 1 "$not_loaded" \
 	add-rule proto udp dst 2001:db8::/64 port 53 label dns
+# A keyword given twice is refused, naming it: before, the last one silently won.
+for kw in "proto udp" "dst 198.51.100.0/24" "port 81" "src 10.0.0.0/8" "dev lo" "phase fallback"; do
+	row 2 "sklookupctl: add-rule: keyword '${kw%% *}': given more than once in one rule" \
+		add-rule proto tcp dst 192.0.2.0/24 port 80 src 10.0.0.0/8 dev lo phase first $kw label web
+done
+row 2 "sklookupctl: add-rule: keyword 'label': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 label web label web
+row 2 "sklookupctl: add-rule: keyword 'noreuseport': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 label web noreuseport noreuseport
+row 2 "sklookupctl: add-rule: keyword 'drop': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 drop drop
+row 2 "sklookupctl: explain: keyword 'port': given more than once in one query" \
+	explain proto tcp dst 192.0.2.7 port 80 port 81
 # explain refuses bad input with add-rule's words and exit status.
 row 2 "sklookupctl: explain: proto 'sctp': must be tcp or udp" explain proto sctp dst 192.0.2.7 port 80
 row 2 "sklookupctl: add-rule: proto 'sctp': must be tcp or udp" add-rule proto sctp dst 192.0.2.7 label x
@@ -329,14 +348,67 @@ trap 'rm -f "$rules"' EXIT
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web  # nginx\n\n# comment\nproto udp dst 192.0.2.1/24 drop\n' >"$rules"
 row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
 	apply "$rules"
+row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
+	apply --check "$rules"
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
 row 1 "$not_loaded" apply "$rules"
 row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf
-row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply
-row 2 "sklookupctl: apply: usage: apply [--generation N] FILE|-" apply --generation 3
+row 2 "sklookupctl: apply: usage: apply [--check] [--generation N] FILE|-" apply
+row 2 "sklookupctl: apply: usage: apply [--check] [--generation N] FILE|-" apply --generation 3
 row 2 "sklookupctl: apply: generation '-1': must be a number (dump --generation prints it)" apply --generation -1 -
+row 2 "sklookupctl: apply: usage: apply [--check] [--generation N] FILE|-" apply --check
+row 2 "sklookupctl: apply: generation 'x': must be a number (dump --generation prints it)" \
+	apply --check --generation x -
+# apply --check exits 0 (nothing would change), 1 (something would) or 2 (an error, any).
+row 2 "$not_loaded" apply --check "$rules"
+row 2 "$not_loaded" apply --generation 3 -c "$rules"
+row 2 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" \
+	apply --check /nonexistent/rules.conf
 
 export ctl
+
+# fmt: every keyword through the parser and the printer dump, show, monitor and explain
+# use, left to right: a line the printer writes reads back as the same rule, printed the
+# same (so "dump | apply -" changes nothing), and each keyword's value in one form.
+# fmt_row WANT LINE: fmt prints WANT for LINE, and WANT again for WANT.
+fmt_row() {
+	whole 0 "$1" "sklookupctl fmt: $2" sh -c 'printf "%s\n" "$1" | "$ctl" fmt -' - "$2"
+	whole 0 "$1" "sklookupctl fmt: $1 (again)" sh -c 'printf "%s\n" "$1" | "$ctl" fmt -' - "$1"
+}
+fmt_row "proto tcp dst 192.0.2.0/24 label web" "proto tcp dst 192.0.2.0/24 label web"
+fmt_row "proto udp dst 192.0.2.0/24 drop" "dst 192.0.2.0/24 drop proto udp"
+fmt_row "proto tcp dst 192.0.2.0/24 label web" "proto tcp dst 192.0.2.0/24 port any phase first label web"
+fmt_row "proto tcp dst 192.0.2.0/24 port 80 label web" "proto tcp dst 192.0.2.0/24 port 80-80 label web"
+fmt_row "proto tcp dst 192.0.2.0/24 port 1000-2000 label web" \
+	"proto tcp port 1000-2000 dst 192.0.2.0/24 label web"
+# 1-65535 is not "any" (0-65535): the module ranks it as the narrower range.
+fmt_row "proto tcp dst 192.0.2.0/24 port 1-65535 label web" \
+	"proto tcp dst 192.0.2.0/24 port 1-65535 label web"
+fmt_row "proto tcp dst 192.0.2.7 src 10.0.0.0/8 label web" \
+	"proto tcp dst 192.0.2.7/32 src 10.0.0.0/8 label web"
+fmt_row "proto udp dst 2001:db8::/64 src 2001:db8:1::/48 phase fallback drop" \
+	"phase fallback src 2001:db8:1::/48 proto udp dst 2001:db8::/64 drop"
+fmt_row "proto tcp dst 0.0.0.0/0 dev lo phase specific label web noreuseport" \
+	"noreuseport proto tcp dst 0.0.0.0/0 dev lo phase specific label web"
+fmt_row "proto udp dst 2001:db8::/64 port 53 redirect [::1]:5353" \
+	"proto udp dst 2001:db8::/64 port 53 redirect [::1]:5353"
+fmt_row "proto tcp dst 198.51.100.1 redirect 127.0.0.1:9000" \
+	"proto tcp dst 198.51.100.1 port any redirect 127.0.0.1:9000"
+fmt_row "proto udp dst ::/0 redirect ::1" "proto udp dst ::/0 redirect ::1"
+fmt_row "proto tcp dst 192.0.2.0/24 label web noreuseport else drop" \
+	"else drop proto tcp label web dst 192.0.2.0/24 noreuseport"
+# JSON names the same values, and both port forms.
+whole 0 '{"rules":[{"proto":"tcp","dst":"192.0.2.0/24","port":"any","port_min":0,"port_max":65535,"phase":"first","action":"steer","label":"web","noreuseport":false},{"proto":"udp","dst":"2001:db8::/64","port":"1-65535","port_min":1,"port_max":65535,"src":"2001:db8:1::/48","dev":"lo","phase":"fallback","action":"redirect","redirect":"[::1]:53","noreuseport":false},{"proto":"tcp","dst":"10.0.0.1","port":"80","port_min":80,"port_max":80,"phase":"specific","action":"steer","label":"x","noreuseport":true},{"proto":"udp","dst":"10.0.0.1","port":"any","port_min":0,"port_max":65535,"phase":"first","noreuseport":false,"action":"drop"}]}' \
+	"sklookupctl -j fmt" sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 label web" \
+		"proto udp dst 2001:db8::/64 port 1-65535 src 2001:db8:1::/48 dev lo phase fallback redirect [::1]:53" \
+		"proto tcp dst 10.0.0.1 port 80 phase specific label x noreuseport" \
+		"proto udp dst 10.0.0.1 drop" | "$ctl" -j fmt -'
+whole 2 "sklookupctl: fmt: -:2: keyword 'port': given more than once in one rule" \
+	"sklookupctl fmt: a keyword twice in a file" \
+	sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 drop" "proto tcp dst 192.0.2.0/24 port 1 port 2 drop" | "$ctl" fmt -'
+whole 2 "sklookupctl: fmt: usage: fmt FILE|-" "sklookupctl fmt" "$ctl" fmt
+whole 1 "sklookupctl: fmt: /nonexistent: No such file or directory" "sklookupctl fmt /nonexistent" \
+	"$ctl" fmt /nonexistent
 # Input that cannot be read whole is refused, naming the file and why; before, a
 # directory read as an empty file and apply flushed every rule.
 whole 1 "sklookupctl: apply: /tmp: Is a directory" "sklookupctl apply /tmp" "$ctl" apply /tmp

@@ -90,7 +90,7 @@ row() {
 	fi
 }
 
-commands="add-rule apply del-rule dump explain flush help monitor register show stats status unregister version"
+commands="add-rule apply del-rule dump explain flush fmt help monitor register show stats status unregister version"
 # shellcheck disable=SC2086,SC2046 # word lists
 {
 row "sklookupctl " $commands
@@ -150,13 +150,17 @@ row "sklookupctl register label web pid 42 fd 3 "
 row "sklookupctl register label web systemd "
 row "sklookupctl unregister " label
 row "sklookupctl unregister label d" dns
-row "sklookupctl apply " - --generation other.txt rules.conf rules.d
+row "sklookupctl apply " - --check --generation other.txt rules.conf rules.d
+row "sklookupctl apply --check " - --generation other.txt rules.conf rules.d
+row "sklookupctl apply --generation 7 --c" --check
 row "sklookupctl apply r" rules.conf rules.d
 row "sklookupctl apply --g" --generation
 row "sklookupctl apply --generation "
 row "sklookupctl apply --generation 7 r" rules.conf rules.d
 row "sklookupctl apply --generation 7 rules.conf "
 row "sklookupctl apply rules.conf "
+row "sklookupctl fmt r" rules.conf rules.d
+row "sklookupctl fmt rules.conf "
 row "sklookupctl dump " --generation
 row "sklookupctl dump --generation "
 row "sklookupctl status "

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer harness for sklookupctl's parsers (userspace/rule_parse.c, addr.c). Each input
+ * libFuzzer harness for sklookupctl's parsers (userspace/rule_codec.c, rule_parse.c, addr.c). Each input
  * is tried three ways:
  *   - as a rule file, through the reader apply uses;
  *   - as the words after add-rule: split on NUL bytes when it has any (that is how a
  *     shell passes words holding blanks), else on blanks; at most 64 words;
  *   - as one word for the prefix, port and endpoint (register's local ADDR[:PORT]) parsers.
  * Beyond the sanitizers, a rule that parses must come back the same through the text dump
- * prints, read as apply reads it ("sklookupctl dump | sklookupctl apply -" changes
- * nothing), an accepted prefix or port must be in the documented forms, and an accepted
+ * prints (rule_words(), the printer itself), read as apply reads it ("sklookupctl dump |
+ * sklookupctl apply -" changes nothing), and through the netlink encoder and decoder, an accepted prefix or port must be in the documented forms, and an accepted
  * endpoint must come back the same through its text form.
  */
-#include <net/if.h>
+#include <linux/genetlink.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +23,8 @@
 
 #include "sklookup.h"
 #include "addr.h"
+#include "rule_codec.h"
+#include "rule_format.h"
 #include "rule_parse.h"
 #include "util.h"
 
@@ -68,71 +70,45 @@ static int prefix_eq(const struct skl_prefix *a, const struct skl_prefix *b)
 	       !memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes));
 }
 
-static int rule_eq(const struct rule_args *a, const struct rule_args *b)
+/* Field by field, not through the printer: a field it left out would go unseen. */
+static int rule_eq(const struct skl_rule *a, const struct skl_rule *b)
 {
 	return a->proto == b->proto && prefix_eq(&a->dst, &b->dst) &&
 	       a->has_src == b->has_src && (!a->has_src || prefix_eq(&a->src, &b->src)) &&
 	       a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
 	       a->ifindex == b->ifindex && a->phase == b->phase && a->action == b->action &&
-	       !a->label == !b->label && (!a->label || !strcmp(a->label, b->label)) &&
+	       !strcmp(a->label, b->label) &&
 	       a->redirect.family == b->redirect.family && a->redirect.port == b->redirect.port &&
 	       !memcmp(a->redirect.addr.bytes, b->redirect.addr.bytes,
 		       sizeof(a->redirect.addr.bytes)) &&
 	       a->flags == b->flags;
 }
 
-static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+/* @r through the encoder into a RULE_ADD request and back through the decoder. */
+static void check_netlink(const struct skl_rule *r)
 {
-	va_list ap;
-	int n;
+	static char buf[8192];
+	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
+	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *genl;
+	struct skl_rule back;
+	char a[RULE_WORDS_MAX], b[RULE_WORDS_MAX];
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, size - *len, fmt, ap);
-	va_end(ap);
-	CHECK(n >= 0 && (size_t)n < size - *len, "formatted rule too long");
-	*len += n;
-}
-
-/* @r as "sklookupctl dump" prints a rule (show.c, dump_cb), from the same fields. */
-static void format_rule(const struct rule_args *r, char *buf, size_t size)
-{
-	static const char *const phases[] = { "first", "specific", "fallback" };
-	char prefix[64], dev[IF_NAMESIZE], target[64];
-	size_t len = 0;
-
-	append(buf, size, &len, "proto %s dst %s", r->proto == IPPROTO_TCP ? "tcp" : "udp",
-	       skl_prefix_format(&r->dst, prefix, sizeof(prefix)));
-	if (r->port_lo == r->port_hi)
-		append(buf, size, &len, " port %u", r->port_lo);
-	else if (r->port_lo != 0 || r->port_hi != 65535)
-		append(buf, size, &len, " port %u-%u", r->port_lo, r->port_hi);
-	if (r->has_src)
-		append(buf, size, &len, " src %s",
-		       skl_prefix_format(&r->src, prefix, sizeof(prefix)));
-	if (r->ifindex) {
-		if (!if_indextoname(r->ifindex, dev))
-			snprintf(dev, sizeof(dev), "#%u", r->ifindex);
-		append(buf, size, &len, " dev %s", dev);
-	}
-	CHECK(r->phase <= SKL_PHASE_MAX, "phase %u", r->phase);
-	if (r->phase != SKL_PHASE_FIRST)
-		append(buf, size, &len, " phase %s", phases[r->phase]);
-	if (r->label)
-		append(buf, size, &len, " label %s", r->label);
-	else if (r->action == SKL_ACTION_REDIRECT)
-		append(buf, size, &len, " redirect %s",
-		       skl_endpoint_format(&r->redirect, target, sizeof(target)));
-	else
-		append(buf, size, &len, " drop");
-	if (r->flags & SKL_RULE_F_NOREUSEPORT)
-		append(buf, size, &len, " noreuseport");
-	append(buf, size, &len, "\n");
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = SKL_CMD_RULE_ADD;
+	rule_put(nlh, r);
+	CHECK(mnl_attr_parse(nlh, sizeof(*genl), table_cb, &t) >= 0, "attributes");
+	rule_get(tb, &back);
+	CHECK(rule_eq(r, &back) && !rule_cmp(r, &back),
+	      "encoded and decoded, '%s' comes back as '%s'", rule_words(r, a, sizeof(a)),
+	      rule_words(&back, b, sizeof(b)));
 }
 
 /* What parse_rule accepted, printed as dump would and read back as apply would. */
-static void check_round_trip(const struct rule_args *r)
+static void check_round_trip(const struct skl_rule *r)
 {
 	struct apply_rule *rules = NULL;
 	size_t count = 0;
@@ -143,21 +119,26 @@ static void check_round_trip(const struct rule_args *r)
 	CHECK(r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP, "proto %u", r->proto);
 	CHECK(r->dst.family == AF_INET || r->dst.family == AF_INET6, "family %u",
 	      r->dst.family);
-	CHECK(r->action == SKL_ACTION_STEER ? r->label != NULL :
-	      (r->action == SKL_ACTION_DROP || r->action == SKL_ACTION_REDIRECT) && !r->label,
+	CHECK(r->action == SKL_ACTION_STEER ? r->label[0] != '\0' :
+	      (r->action == SKL_ACTION_DROP || r->action == SKL_ACTION_REDIRECT) && !r->label[0],
 	      "action %u", r->action);
 	CHECK(r->action != SKL_ACTION_REDIRECT || r->redirect.family == r->dst.family,
 	      "redirect family %u", r->redirect.family);
 	CHECK(r->port_lo <= r->port_hi, "ports %u-%u", r->port_lo, r->port_hi);
-	format_rule(r, line, sizeof(line));
+	/* The printer dump uses, and the newline dump writes after it. */
+	rule_words(r, line, sizeof(line) - 1);
+	CHECK(strlen(line) < sizeof(line) - 2, "rule words too long: %s", line);
+	strcat(line, "\n");
 	f = fmemopen(line, strlen(line), "r");
 	CHECK(f, "fmemopen");
 	errors = 0;
-	ret = read_rule_stream(f, "dump", &rules, &count);
+	ret = read_rule_stream("apply", f, "dump", &rules, &count);
 	fclose(f);
-	CHECK(ret == 0 && count == 1 && rule_eq(r, &rules[0].args),
+	CHECK(ret == 0 && count == 1 && rule_eq(r, &rules[0].args) &&
+	      !rule_cmp(r, &rules[0].args),
 	      "dump prints a rule apply reads differently: %s", line);
 	free_rules(rules, count);
+	check_netlink(r);
 }
 
 static void fuzz_rule_file(const uint8_t *data, size_t size)
@@ -174,7 +155,7 @@ static void fuzz_rule_file(const uint8_t *data, size_t size)
 	f = fmemopen((void *)data, size, "r");
 	CHECK(f, "fmemopen");
 	errors = 0;
-	ret = read_rule_stream(f, "fuzz", &rules, &count);
+	ret = read_rule_stream("apply", f, "fuzz", &rules, &count);
 	fclose(f);
 	CHECK(!ret == !errors, "returned %d after %u error messages", ret, errors);
 	for (i = 0; i < count; i++) {
@@ -190,7 +171,7 @@ static void fuzz_words(const uint8_t *data, size_t size)
 {
 	const char *blanks = memchr(data, '\0', size) ? "" : " \t\n";
 	char *words[MAX_WORDS];
-	struct rule_args r;
+	struct skl_rule r;
 	size_t at = 0, end;
 	int n = 0, ret;
 
