@@ -90,6 +90,11 @@ def main():
         retired.append(old)
 
     seen = collections.Counter()
+    # Where each connection was accepted, by the client's port: either client thread may
+    # accept the other's connection, and must say where it landed, or the other would
+    # count its closing as a reset and leave its own connection queued for ever (they
+    # piled up in b's queue until it overflowed and SYNs were dropped).
+    arrived = {}
 
     def client():
         while time.monotonic() < stop:
@@ -103,27 +108,34 @@ def main():
             except OSError as err:
                 seen["connect " + errno.errorcode.get(err.errno, str(err))] += 1
                 continue
+            me = cl.getsockname()[1]
             deadline = time.monotonic() + 5
             found = None
             while not found and time.monotonic() < deadline:
                 with lock:
+                    found = arrived.pop(me, None)
                     table = [(label, s) for label, group in socks.items() for s in group
                              if s.fileno() >= 0]
-                ready, _, _ = select.select([s for _, s in table] + [cl], [], [], 0.2)
-                if cl in ready:
-                    # Reset once established: it was queued on a socket that then closed
-                    # (a service restart loses its accept queue), so it did land rightly.
-                    found = "reset after landing"
+                if found:
                     break
+                ready, _, _ = select.select([s for _, s in table] + [cl], [], [], 0.2)
                 for label, s in table:
                     if s in ready:
                         try:
                             s.setblocking(False)
-                            s.accept()[0].close()
-                            found = label
-                            break
+                            conn, peer = s.accept()
                         except OSError:
                             continue
+                        with lock:
+                            arrived[peer[1]] = label
+                        conn.close()
+                if cl in ready:
+                    with lock:
+                        found = arrived.pop(me, None)
+                    # Else reset once established: it was queued on a socket that then
+                    # closed (a service restart loses its accept queue), so it did land
+                    # rightly.
+                    found = found or "reset after landing"
             seen[found or "lost"] += 1
             cl.close()
 
