@@ -273,7 +273,7 @@ enum skl_socket_attr {
 enum skl_verdict {
 	SKL_VERDICT_RULE,	/* a rule's socket: a steer rule's label or a redirect's target */
 	SKL_VERDICT_DROP,	/* a drop rule, or a steer rule's else drop: TCP is refused,
-				 * the datagram dropped
+				 * UDP answered port unreachable, as for no socket
 				 */
 	SKL_VERDICT_KERNEL,	/* the kernel's own lookup, with its socket */
 	SKL_VERDICT_NONE,	/* nothing: TCP is refused, UDP answered port unreachable */

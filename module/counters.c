@@ -36,8 +36,9 @@ static DEFINE_MUTEX(skl_counter_flush_lock);
  * CPU's cache is looked at from here: a flush waits until a gap has passed since the last
  * one began, four times what that one cost, so that flushing takes at most a fifth of a
  * CPU however many CPUs there are to look at. The cost leaves out the wait for CPU
- * hotplug to finish, and the gap has a ceiling, so that a reader never waits long
- * because of one slow flush.
+ * hotplug to finish. Past 25 ms of cost the gap stops growing at 100 ms, so that a
+ * reader never waits long because of one slow flush, but is never shorter than the
+ * cost: flushing then takes at most half a CPU.
  */
 #define SKL_COUNTER_GAP_MIN_NS	(2 * NSEC_PER_MSEC)
 #define SKL_COUNTER_GAP_MAX_NS	(100 * NSEC_PER_MSEC)
@@ -159,15 +160,16 @@ static u64 skl_counter_caches_flush(bool purge)
  */
 static u64 skl_counter_caches_flush_paced(bool purge)
 {
-	u64 start, since;
+	u64 start, since, cost, gap;
 
 	since = ktime_get_ns() - skl_counter_flushed_ns;
 	if (since < skl_counter_gap_ns)
 		usleep_range((skl_counter_gap_ns - since) / NSEC_PER_USEC,
 			     skl_counter_gap_ns / NSEC_PER_USEC);
 	start = ktime_get_ns();
-	skl_counter_gap_ns = clamp_t(u64, 4 * skl_counter_caches_flush(purge),
-				     SKL_COUNTER_GAP_MIN_NS, SKL_COUNTER_GAP_MAX_NS);
+	cost = skl_counter_caches_flush(purge);
+	gap = clamp_t(u64, 4 * cost, SKL_COUNTER_GAP_MIN_NS, SKL_COUNTER_GAP_MAX_NS);
+	skl_counter_gap_ns = max(cost, gap);
 	skl_counter_flushed_ns = start;
 	return start;
 }

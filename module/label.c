@@ -110,24 +110,29 @@ struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, 
  * @name: a NUL-terminated string from user space
  *
  * show, monitor and every JSON reader print label names: a name is text, UTF-8 with no
- * control character (C0, DEL or C1, which terminals act on).
+ * control character (C0, DEL or C1, which terminals act on) and none of the marks that
+ * reorder or break lines (bidirectional controls, U+2028 and U+2029), which would make
+ * what show prints read otherwise than what it is.
  *
  * Return: NULL for a good name, else a message for extack.
  */
 const char *skl_label_name_invalid(const char *name)
 {
 	const u8 *p = (const u8 *)name;
-	size_t left = strlen(name);
+	int left = strnlen(name, SKL_LABEL_NAME_MAX);
 	unicode_t c;
 	int len;
 
 	if (!left)
 		return "empty label name";
+	if (left >= SKL_LABEL_NAME_MAX)
+		return "label name longer than 63 bytes";
 	while (left) {
 		len = utf8_to_utf32(p, left, &c);
 		if (len < 0)
 			return "label name not valid UTF-8";
-		if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x61c || c == 0x200e ||
+		    c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
 			return "label name with a control character";
 		p += len;
 		left -= len;
@@ -335,7 +340,8 @@ void skl_label_put(struct skl_net *sn, struct skl_label *label)
 /*
  * One allocation: the pick groups (room for every socket twice, as a dual-stack socket
  * is in two), then the sockets and their ids in the order of registration. Its size
- * grows with the label's sockets up to max_sockets, past what kmalloc can give.
+ * grows with the label's sockets up to max_sockets, past what kmalloc can give: from
+ * vmalloc then, without reclaiming hard for a large block under the namespace's lock.
  */
 static struct skl_socks *skl_socks_alloc(unsigned int count)
 {
@@ -343,8 +349,7 @@ static struct skl_socks *skl_socks_alloc(unsigned int count)
 	size_t ids = ALIGN(sks + count * sizeof(struct sock *), __alignof__(struct skl_sock_id));
 	struct skl_socks *socks;
 
-	socks = SKL_FALLIBLE(kvmalloc(ids + count * sizeof(struct skl_sock_id),
-				      SKL_GFP_CHARGED));
+	socks = skl_alloc_charged(1, ids + count * sizeof(struct skl_sock_id));
 	if (!socks)
 		return NULL;
 	socks->count = count;

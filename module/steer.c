@@ -325,7 +325,8 @@ static bool skl_udp_kept(const struct sock *sk)
  * lookup ran (@first_done: always for TCP); a socket bound to the exact address keeps
  * what it found; the specific phase may take over from a wildcard socket; the fallback
  * phase answers only when nothing was found. A phase's rule that has no live socket
- * leaves the answer as it was.
+ * leaves the answer as it was, unless it says else drop: then it decided, as a drop
+ * rule does, and no later phase runs.
  */
 static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *found,
 				     bool first_done)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Names that reach a terminal or a JSON document: labels. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,16 @@ static int utf8_decode(const unsigned char *s, unsigned int *cp)
 	return len;
 }
 
+/*
+ * C0, DEL and C1 would move a terminal's cursor or be cut by a reader; the bidirectional
+ * controls and U+2028/U+2029 make a line read otherwise than what it holds.
+ */
+static bool is_control(unsigned int cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x61c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 const char *skl_text_invalid(const char *name)
 {
 	const unsigned char *s = (const unsigned char *)name;
@@ -49,8 +60,7 @@ const char *skl_text_invalid(const char *name)
 		len = utf8_decode(s, &cp);
 		if (!len)
 			return "must be UTF-8 text";
-		/* C0, DEL and C1: they would move a terminal's cursor or be cut by a reader. */
-		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		if (is_control(cp))
 			return "must not contain control characters";
 	}
 	return NULL;
@@ -65,7 +75,7 @@ const char *skl_printable(const char *word, char *buf, size_t size)
 
 	for (; *s && n + 5 < size; s += len) {
 		len = utf8_decode(s, &cp);
-		if (len && !(cp < 0x20 || (cp >= 0x7f && cp < 0xa0))) {
+		if (len && !is_control(cp)) {
 			memcpy(buf + n, s, len);
 			n += len;
 			continue;

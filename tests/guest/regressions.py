@@ -110,6 +110,8 @@ def unprintable_labels():
     bad = ((b"web\tfront", "label name with a control character"),
            (b"web\x1b[2J", "label name with a control character"),
            (b"web\x7f", "label name with a control character"),
+           (b"web\xe2\x80\xaecod", "label name with a control character"),
+           (b"web\xe2\x80\xa8", "label name with a control character"),
            (b"caf\xe9", "label name not valid UTF-8"),
            (b"\xc0\xaf", "label name not valid UTF-8"),
            (b"\xed\xa0\x80", "label name not valid UTF-8"),

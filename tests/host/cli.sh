@@ -299,6 +299,8 @@ row 2 "sklookupctl: add-rule: label 'a\\x01b': must not contain control characte
 	add-rule proto tcp dst 192.0.2.0/24 label $'a\x01b'
 row 2 "sklookupctl: add-rule: label 'web\\x1b[2J': must not contain control characters" \
 	add-rule proto tcp dst 192.0.2.0/24 label $'web\x1b[2J'
+row 2 "sklookupctl: add-rule: label 'web\\xe2\\x80\\xaecod': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label $'web\u202ecod'
 row 2 "sklookupctl: add-rule: label 'x\\x7f': must not contain control characters" \
 	add-rule proto tcp dst 192.0.2.0/24 label $'x\x7f'
 row 2 "sklookupctl: add-rule: label '\\xc2\\x85web': must not contain control characters" \
