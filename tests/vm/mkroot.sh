@@ -15,8 +15,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 kernel=${1:?usage: mkroot.sh KERNEL (one of $SKL_ALL_KERNELS) [pkg]}
 flavour=${2:-}
 suite=$(skl_suite_of "$kernel") || skl_die "unsupported kernel '$kernel' (supported: $SKL_ALL_KERNELS)"
+arch=$(skl_arch_of "$kernel")
 
-packages="linux-image-amd64 linux-headers-amd64 initramfs-tools dkms gcc libc6-dev make
+packages="linux-image-$arch linux-headers-$arch initramfs-tools dkms gcc libc6-dev make
 	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux
 	curl socat python3-prometheus-client"
 name=$kernel
@@ -41,13 +42,21 @@ if [ -f "$root/.sklookup-recipe" ] && [ "$(cat "$root/.sklookup-recipe")" = "$re
 fi
 
 mirror=$(skl_mirror)
-mkdir -p "$SKL_CACHE/roots" "$SKL_CACHE/debs/$suite"
+debs="$SKL_CACHE/debs/$suite"
+[ "$arch" = amd64 ] || debs="$debs-$arch"
+mkdir -p "$SKL_CACHE/roots" "$debs"
 tmp="$SKL_CACHE/roots/.$name.new"
 rm -rf "$tmp"
 mkdir -p "$tmp"
-skl_log "$name: debootstrap $suite into $tmp"
+# A root of another architecture runs its programs through qemu-user (binfmt_misc).
+debootstrap_arch=
+if [ "$arch" != "$(dpkg --print-architecture)" ]; then
+	skl_foreign_arch_ready "$arch"
+	debootstrap_arch=--arch=$arch
+fi
+skl_log "$name: debootstrap $suite ($arch) into $tmp"
 # The package cache is shared by all runs so that a rebuild downloads nothing twice.
-debootstrap --variant=minbase --cache-dir="$SKL_CACHE/debs/$suite" "$suite" "$tmp" "$mirror" \
+debootstrap --variant=minbase $debootstrap_arch --cache-dir="$debs" "$suite" "$tmp" "$mirror" \
 	>"$SKL_CACHE/roots/.$name.log" 2>&1 ||
 	{ tail -n 20 "$SKL_CACHE/roots/.$name.log" >&2; skl_die "$kernel: debootstrap $suite failed"; }
 
