@@ -28,7 +28,7 @@
 #error "sklookup supports x86-64 and arm64 kernels only"
 #endif
 #if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && !defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
-#error "sklookup needs a kernel built with CONFIG_DYNAMIC_FTRACE_WITH_REGS or CONFIG_DYNAMIC_FTRACE_WITH_ARGS"
+#error "sklookup needs a kernel with CONFIG_DYNAMIC_FTRACE_WITH_REGS or _WITH_ARGS"
 #endif
 
 /*
