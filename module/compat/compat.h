@@ -114,13 +114,13 @@ static inline struct skl_hook_regs *skl_regs(struct skl_ftrace_regs *fregs)
 #if defined(CONFIG_X86_64)
 #define SKL_REG_ARGS			6
 #define SKL_STACK_ARG_SLOT		1
-#define SKL_PT_REGS_ARG0(regs)		((regs)->di)
+#define SKL_PT_REGS_ARG0(r)		((r)->di)
 #define SKL_KERNEL_READS_STACK_ARGS	1
 #define SKL_ARG_REG_NAMES		"%rdi", "%rsi", "%rdx", "%rcx", "%r8", "%r9"
 #else
 #define SKL_REG_ARGS			8
 #define SKL_STACK_ARG_SLOT		0
-#define SKL_PT_REGS_ARG0(regs)		((regs)->regs[0])
+#define SKL_PT_REGS_ARG0(r)		((r)->regs[0])
 #define SKL_KERNEL_READS_STACK_ARGS	0
 #define SKL_ARG_REG_NAMES		"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"
 #endif
