@@ -355,7 +355,7 @@ static int __init skl_btf_check_fn(const struct skl_btf *btf, const struct skl_v
 	params = (const struct btf_param *)(t + 1);
 	for (n = 0; n < fn->nargs; n++) {
 		const char *name = skl_btf_str(btf, params[(n + skew) % vlen].name_off);
-		char place[16];
+		char place[24];
 
 		if (!name || strcmp(name, fn->args[n].name)) {
 			pr_err("kernel %s not supported: argument %u of %s is '%s', where sklookup %s reads '%s' from %s (from the kernel's BTF); not loading\n",
@@ -561,7 +561,7 @@ static int __init skl_call_check_fn(const struct skl_verify_fn *fn)
 	if (!skl_verify_call(fn, v))
 		return -EOPNOTSUPP;
 	for (n = 0; n < fn->nargs; n++) {
-		char place[16];
+		char place[24];
 
 		mask = fn->args[n].bits < 64 ? BIT_ULL(fn->args[n].bits) - 1 : ~0UL;
 		if ((skl_verify_seen.got[n] & mask) != (v[n] & mask)) {
