@@ -17,31 +17,35 @@
 #define SKL_SELFTEST_MARK	0x5c1000UL
 
 /*
- * Lay out a frame whose return address is at @sp, then read arguments 7 to 10 through
- * skl_hook_arg(). Where the frame lies within one THREAD_SIZE block the kernel's own
- * reader must agree with ours, which ties our layout to the kernel's convention.
+ * Lay out a frame whose stack pointer at the function's entry is @sp, then read the first
+ * four stack arguments through skl_stack_arg(). Where the frame lies within one
+ * THREAD_SIZE block and the kernel reads stack arguments itself (x86-64; arm64's
+ * regs_get_kernel_argument() reads only x0-x7), the kernel's reader must agree with ours,
+ * which ties our layout to the kernel's convention.
  */
 static bool __init skl_selftest_frame(unsigned long *sp, unsigned long *boundary)
 {
 	struct pt_regs regs;
+	unsigned int n, slot;
 	unsigned long want;
-	unsigned int n;
 	bool ok = true;
 
 	memset(&regs, 0, sizeof(regs));
 	regs.sp = (unsigned long)sp;
 	for (n = 0; n < 8; n++)
 		sp[n] = SKL_SELFTEST_MARK + n;
-	for (n = 6; n < 10; n++) {
-		want = SKL_SELFTEST_MARK + n - 5;
-		if (sp + n - 5 < boundary && regs_get_kernel_argument(&regs, n) != want) {
+	for (n = SKL_REG_ARGS; n < SKL_REG_ARGS + 4; n++) {
+		slot = n - SKL_REG_ARGS + SKL_STACK_ARG_SLOT;
+		want = SKL_SELFTEST_MARK + slot;
+		if (SKL_KERNEL_READS_STACK_ARGS && sp + slot < boundary &&
+		    regs_get_kernel_argument(&regs, n) != want) {
 			pr_err("self-test: the kernel reads stack argument %u as %#lx, not %#lx: the frame's layout is not the kernel's\n",
 			       n + 1, regs_get_kernel_argument(&regs, n), want);
 			ok = false;
 		}
-		if (skl_hook_arg(&regs, n) != want) {
-			pr_err("self-test: stack argument %u read as %#lx, not %#lx, with the return address %td bytes below a THREAD_SIZE boundary\n",
-			       n + 1, skl_hook_arg(&regs, n), want,
+		if (skl_stack_arg(regs.sp, n) != want) {
+			pr_err("self-test: stack argument %u read as %#lx, not %#lx, with the stack pointer %td bytes below a THREAD_SIZE boundary\n",
+			       n + 1, skl_stack_arg(regs.sp, n), want,
 			       (boundary - sp) * (ptrdiff_t)sizeof(*sp));
 			ok = false;
 		}

@@ -247,8 +247,9 @@ static bool skl_rule_decide(struct skl_rule *rule, const struct skl_lookup *l,
  * to it, with the stub as the "function" it calls (fexit) or returns to (fentry only).
  * It clobbers %rax running its programs, but passes the argument registers it was
  * entered with on to the stub. Its programs see @sk as the lookup's first argument.
+ * On arm64 the first argument register, x0, is also the return value register.
  */
-static void skl_return(struct pt_regs *regs, struct sock *sk)
+static void skl_return(struct skl_hook_regs *regs, struct sock *sk)
 {
 	skl_hook_return(regs, (unsigned long)sk);
 }
@@ -415,7 +416,7 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
  * redirect, or a rule of a later phase, sends the lookup through the wrapper, which
  * asks the kernel.
  */
-void skl_steer_tcp(struct pt_regs *regs, u8 family)
+void skl_steer_tcp(struct skl_hook_regs *regs, u8 family)
 {
 	const struct skl_ruleset *rs;
 	struct skl_rule *rule;
@@ -452,8 +453,8 @@ void skl_steer_tcp(struct pt_regs *regs, u8 family)
 	if (rule && rule->match.action != SKL_ACTION_REDIRECT && skl_rule_decide(rule, &l, &sk))
 		skl_return(regs, sk);
 	else if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
-		instruction_pointer_set(regs, family == AF_INET ? (unsigned long)skl_tcp4_lookup :
-					(unsigned long)skl_tcp6_lookup);
+		skl_hook_set_ip(regs, family == AF_INET ? (unsigned long)skl_tcp4_lookup :
+				(unsigned long)skl_tcp6_lookup);
 out:
 	rcu_read_unlock();
 }
@@ -537,7 +538,7 @@ static noinline struct sock *skl_udp6_lookup_later(struct net *net,
  * none is connected there: a first-phase rule (other than a redirect, which needs the
  * kernel's lookup) then answers here, as for TCP, without the lookup running.
  */
-void skl_steer_udp(struct pt_regs *regs, u8 family)
+void skl_steer_udp(struct skl_hook_regs *regs, u8 family)
 {
 	const struct skl_ruleset *rs;
 	struct skl_rule *rule;
@@ -588,7 +589,7 @@ void skl_steer_udp(struct pt_regs *regs, u8 family)
 out:
 	rcu_read_unlock();
 	if (wrapper)
-		instruction_pointer_set(regs, wrapper);
+		skl_hook_set_ip(regs, wrapper);
 }
 
 /**

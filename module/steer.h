@@ -5,6 +5,7 @@
 #include <linux/jump_label.h>
 #include <linux/ptrace.h>
 
+#include "compat/compat.h"
 #include "match.h"
 
 /* On while any namespace has rules: until then a hook costs one patched-out branch. */
@@ -14,8 +15,8 @@ void skl_steer_ruleset_added(void);
 void skl_steer_ruleset_removed(void);
 void skl_steer_init(void);
 
-void skl_steer_tcp(struct pt_regs *regs, u8 family);
-void skl_steer_udp(struct pt_regs *regs, u8 family);
+void skl_steer_tcp(struct skl_hook_regs *regs, u8 family);
+void skl_steer_udp(struct skl_hook_regs *regs, u8 family);
 
 struct skl_rule;
 

@@ -355,11 +355,12 @@ static int __init skl_btf_check_fn(const struct skl_btf *btf, const struct skl_v
 	params = (const struct btf_param *)(t + 1);
 	for (n = 0; n < fn->nargs; n++) {
 		const char *name = skl_btf_str(btf, params[(n + skew) % vlen].name_off);
+		char place[24];
 
 		if (!name || strcmp(name, fn->args[n].name)) {
-			pr_err("kernel %s not supported: argument %u of %s is '%s', where sklookup %s reads '%s' (from the kernel's BTF); not loading\n",
+			pr_err("kernel %s not supported: argument %u of %s is '%s', where sklookup %s reads '%s' from %s (from the kernel's BTF); not loading\n",
 			       skl_kernel(), n + 1, fn->name, name ? name : "?", SKL_VERSION,
-			       fn->args[n].name);
+			       fn->args[n].name, skl_arg_place(n, place, sizeof(place)));
 			return -EOPNOTSUPP;
 		}
 	}
@@ -467,7 +468,7 @@ static struct {
 static void notrace skl_verify_callback(unsigned long ip, unsigned long parent_ip,
 					struct ftrace_ops *ops, struct skl_ftrace_regs *fregs)
 {
-	struct pt_regs *regs;
+	struct skl_hook_regs *regs;
 	unsigned int n;
 
 	/*
@@ -560,10 +561,13 @@ static int __init skl_call_check_fn(const struct skl_verify_fn *fn)
 	if (!skl_verify_call(fn, v))
 		return -EOPNOTSUPP;
 	for (n = 0; n < fn->nargs; n++) {
+		char place[24];
+
 		mask = fn->args[n].bits < 64 ? BIT_ULL(fn->args[n].bits) - 1 : ~0UL;
 		if ((skl_verify_seen.got[n] & mask) != (v[n] & mask)) {
-			pr_err("kernel %s not supported: %s does not pass argument %u (%s) where sklookup %s reads it; not loading\n",
-			       skl_kernel(), fn->name, n + 1, fn->args[n].name, SKL_VERSION);
+			pr_err("kernel %s not supported: %s does not pass argument %u (%s) in %s, where sklookup %s reads it; not loading\n",
+			       skl_kernel(), fn->name, n + 1, fn->args[n].name,
+			       skl_arg_place(n, place, sizeof(place)), SKL_VERSION);
 			return -EOPNOTSUPP;
 		}
 	}

@@ -19,16 +19,16 @@
 
 /*
  * What sklookup cannot do without, said at build time rather than as a failed load: the
- * hooks redirect a function's return through saved registers (x86-64 only, and only with
- * a trampoline that lets the callback change them). Kernels before 5.10 are refused by
- * dkms.conf (BUILD_EXCLUSIVE_KERNEL): their lookup functions are not the ones the hooks
- * know.
+ * hooks redirect a function's return through saved registers (x86-64 and arm64, each with
+ * its own return stub in module/stub-$(SRCARCH).S, and only with a trampoline that lets
+ * the callback change them). Kernels before 5.10 are refused by dkms.conf
+ * (BUILD_EXCLUSIVE_KERNEL): their lookup functions are not the ones the hooks know.
  */
-#ifndef CONFIG_X86_64
-#error "sklookup supports x86-64 kernels only"
+#if !defined(CONFIG_X86_64) && !defined(CONFIG_ARM64)
+#error "sklookup supports x86-64 and arm64 kernels only"
 #endif
 #if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && !defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
-#error "sklookup needs a kernel built with CONFIG_DYNAMIC_FTRACE_WITH_REGS"
+#error "sklookup needs a kernel with CONFIG_DYNAMIC_FTRACE_WITH_REGS or _WITH_ARGS"
 #endif
 
 /*
@@ -54,13 +54,13 @@
 
 /*
  * Which of ftrace's trampolines the hooks take. The hooks read the arguments (registers,
- * and the stack past the sixth) and may set %rax and %rip. Where the architecture hands
- * callbacks their arguments in struct ftrace_regs (CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS,
- * x86-64 from 5.11), the lighter trampoline saves exactly those, with the stack pointer
- * that the stack arguments are read from (it has filled RSP since it came in 5.11), and
- * returns through the %rax and %rip the callback left, which livepatch relies on too.
- * Only 5.10 needs the regs-saving one, which also saves the callee-saved registers and
- * pushes and pops the flags on every call.
+ * and the stack past the sixth on x86-64, the eighth on arm64) and may set the first
+ * argument register and the address the trampoline returns to. Where the architecture
+ * hands callbacks their arguments in struct ftrace_regs (CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS,
+ * x86-64 from 5.11, arm64 from 6.2), the lighter trampoline saves exactly those, with the
+ * stack pointer that the stack arguments are read from, and returns through the argument
+ * registers and the address the callback left, which livepatch relies on too. Older
+ * kernels need the regs-saving one, which also saves the callee-saved registers.
  */
 #ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 #define SKL_FTRACE_OPS_FL_REGS	0
@@ -69,14 +69,28 @@
 #endif
 
 /*
- * The saved registers as a struct pt_regs. With the lighter trampoline only the fields
- * named above are valid, which is all skl_hook_arg(),
- * regs_set_return_value() and instruction_pointer_set() use; ftrace_get_regs() would
- * say NULL for it.
+ * What the hooks work on: a struct pt_regs where the trampoline fills one (x86-64, whose
+ * ftrace_regs wraps one, and the regs-saving trampoline everywhere), and arm64's own
+ * struct ftrace_regs otherwise (x0-x8, fp, lr, sp, pc: no pt_regs inside), through its
+ * accessors.
  */
-static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
+#if defined(CONFIG_ARM64) && defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+#define SKL_HOOK_FTRACE_REGS	1
+#define skl_hook_regs		ftrace_regs
+#else
+#define skl_hook_regs		pt_regs
+#endif
+
+/*
+ * The saved registers the hooks work on. With the lighter trampoline on x86-64 only the
+ * fields named above are valid, which is all skl_hook_arg(), skl_hook_set_first_arg() and
+ * skl_hook_set_ip() use; ftrace_get_regs() would say NULL for it.
+ */
+static inline struct skl_hook_regs *skl_regs(struct skl_ftrace_regs *fregs)
 {
-#if defined(HAVE_ARCH_FTRACE_REGS)
+#if defined(SKL_HOOK_FTRACE_REGS)
+	return fregs;
+#elif defined(HAVE_ARCH_FTRACE_REGS)
 	return &arch_ftrace_regs(fregs)->regs;
 #elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
 	return &fregs->regs;
@@ -87,7 +101,61 @@ static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
 #endif
 }
 
-#define SKL_REG_ARGS	6
+/*
+ * Where the calling convention puts arguments: x86-64 passes six in registers, the rest
+ * on the stack just above the return address that the stack pointer points at; arm64
+ * (AAPCS64) passes eight in x0-x7, the rest in 8-byte slots from the stack pointer up
+ * (the return address is in the link register). SKL_STACK_ARG_SLOT is the slot, counted
+ * from the stack pointer at the function's entry, of the first stack argument;
+ * SKL_PT_REGS_ARG0 the first argument's register in a struct pt_regs. Only x86-64's
+ * regs_get_kernel_argument() reads stack arguments (arm64's says 0 past x7), which
+ * SKL_KERNEL_READS_STACK_ARGS tells the self-test comparing it with ours.
+ */
+#if defined(CONFIG_X86_64)
+#define SKL_REG_ARGS			6
+#define SKL_STACK_ARG_SLOT		1
+#define SKL_PT_REGS_ARG0(r)		((r)->di)
+#define SKL_KERNEL_READS_STACK_ARGS	1
+#define SKL_ARG_REG_NAMES		"%rdi", "%rsi", "%rdx", "%rcx", "%r8", "%r9"
+#else
+#define SKL_REG_ARGS			8
+#define SKL_STACK_ARG_SLOT		0
+#define SKL_PT_REGS_ARG0(r)		((r)->regs[0])
+#define SKL_KERNEL_READS_STACK_ARGS	0
+#define SKL_ARG_REG_NAMES		"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"
+#endif
+
+/*
+ * Where argument @n arrives, for messages: its register, or its stack slot counted from
+ * the stack pointer at the function's entry.
+ */
+static inline const char *skl_arg_place(unsigned int n, char *buf, size_t len)
+{
+	static const char * const regs[SKL_REG_ARGS] = { SKL_ARG_REG_NAMES };
+
+	if (n < SKL_REG_ARGS)
+		return regs[n];
+	snprintf(buf, len, "[sp + %u]", (n - SKL_REG_ARGS + SKL_STACK_ARG_SLOT) * 8);
+	return buf;
+}
+
+/**
+ * skl_stack_arg() - argument @n (>= SKL_REG_ARGS) of a function, at its entry
+ * @sp: the stack pointer at the function's entry
+ * @n: the argument's position, from 0
+ *
+ * The caller's frame is live: read it directly. x86-64's regs_get_kernel_argument()
+ * reads only slots in the same THREAD_SIZE-aligned block as the stack pointer, and
+ * softirq receive runs on the per-CPU IRQ stack, which is page-aligned, not
+ * THREAD_SIZE-aligned: a frame across such a boundary would read as 0. arm64's reads no
+ * stack argument at all.
+ *
+ * Return: the argument, as an unsigned long.
+ */
+static __always_inline unsigned long skl_stack_arg(unsigned long sp, unsigned int n)
+{
+	return READ_ONCE(((unsigned long *)sp)[n - SKL_REG_ARGS + SKL_STACK_ARG_SLOT]);
+}
 
 /**
  * skl_hook_arg() - argument @n of the hooked lookup, at its entry
@@ -96,22 +164,48 @@ static inline struct pt_regs *skl_regs(struct skl_ftrace_regs *fregs)
  *
  * Return: the argument, as an unsigned long.
  */
-static __always_inline unsigned long skl_hook_arg(struct pt_regs *regs, unsigned int n)
+static __always_inline unsigned long skl_hook_arg(struct skl_hook_regs *regs, unsigned int n)
 {
-	/*
-	 * x86-64 passes six arguments in registers and the rest on the stack, just above
-	 * the return address that the saved stack pointer points at. The caller's frame is
-	 * live: read it directly. regs_get_kernel_argument() reads only slots in the same
-	 * THREAD_SIZE-aligned block as the stack pointer, and softirq receive runs on the
-	 * per-CPU IRQ stack, which is page-aligned, not THREAD_SIZE-aligned: a frame across
-	 * such a boundary would read as 0.
-	 */
+#ifdef SKL_HOOK_FTRACE_REGS
+	if (n < SKL_REG_ARGS)
+		return ftrace_regs_get_argument(regs, n);
+	return skl_stack_arg(ftrace_regs_get_stack_pointer(regs), n);
+#else
 	if (n < SKL_REG_ARGS)
 		return regs_get_kernel_argument(regs, n);
-	return READ_ONCE(((unsigned long *)kernel_stack_pointer(regs))[n - SKL_REG_ARGS + 1]);
+	return skl_stack_arg(kernel_stack_pointer(regs), n);
+#endif
 }
 
-/* Defined in stub.S: returns the first argument it is entered with. */
+/*
+ * Make the trampoline return to @ip instead of the hooked function's body, with the
+ * arguments (and the stack and return address) as the function was entered with.
+ */
+static __always_inline void skl_hook_set_ip(struct skl_hook_regs *regs, unsigned long ip)
+{
+#ifdef SKL_HOOK_FTRACE_REGS
+	ftrace_regs_set_instruction_pointer(regs, ip);
+#else
+	instruction_pointer_set(regs, ip);
+#endif
+}
+
+/*
+ * Set the first argument register (%rdi; x0 on arm64, which is also the return value
+ * register), which the trampoline restores before it returns.
+ */
+static __always_inline void skl_hook_set_first_arg(struct skl_hook_regs *regs,
+						   unsigned long val)
+{
+#ifdef SKL_HOOK_FTRACE_REGS
+	/* arm64's: x0, the first argument's register as well as the return value's. */
+	ftrace_regs_set_return_value(regs, val);
+#else
+	SKL_PT_REGS_ARG0(regs) = val;
+#endif
+}
+
+/* Defined in stub-$(SRCARCH).S: returns the first argument it is entered with. */
 void skl_return_stub(void);
 
 /**
@@ -123,16 +217,17 @@ void skl_return_stub(void);
  * answer travels in the first argument's register rather than the return register: from
  * 6.0 a BPF trampoline (fentry, fexit) may share the function and run in between, and it
  * clobbers %rax but hands the argument registers it was entered with on to the stub.
+ * On arm64 the two are one register, x0, and the stub a bare return.
  */
-static __always_inline void skl_hook_return(struct pt_regs *regs, unsigned long val)
+static __always_inline void skl_hook_return(struct skl_hook_regs *regs, unsigned long val)
 {
-	regs->di = val;
-	instruction_pointer_set(regs, (unsigned long)skl_return_stub);
+	skl_hook_set_first_arg(regs, val);
+	skl_hook_set_ip(regs, (unsigned long)skl_return_stub);
 }
 
 /*
  * Positions of the arguments of the hooked lookups (x86-64: the seventh and later are on
- * the stack).
+ * the stack; arm64: the ninth and later).
  *
  * __inet_lookup_listener / inet6_lookup_listener:
  *	(net, [hashinfo,] skb, doff, saddr, sport, daddr, hnum, dif, sdif)
@@ -173,7 +268,7 @@ static __always_inline void skl_hook_return(struct pt_regs *regs, unsigned long 
  * The listener lookups also serve DCCP, and the UDP lookups UDP-Lite, with their own
  * tables: only TCP's and UDP's are ours to steer.
  */
-static inline bool skl_is_tcp_lookup(const struct net *net, struct pt_regs *regs)
+static inline bool skl_is_tcp_lookup(const struct net *net, struct skl_hook_regs *regs)
 {
 #if !defined(HAVE_INET_LOOKUP_LISTENER_HASHINFO)
 	return true;
@@ -185,7 +280,7 @@ static inline bool skl_is_tcp_lookup(const struct net *net, struct pt_regs *regs
 #endif
 }
 
-static inline bool skl_is_udp_lookup(const struct net *net, struct pt_regs *regs)
+static inline bool skl_is_udp_lookup(const struct net *net, struct skl_hook_regs *regs)
 {
 #if !defined(HAVE_UDP_LIB_LOOKUP_TABLE)
 	return true;

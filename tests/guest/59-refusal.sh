@@ -55,11 +55,17 @@ expect "the layout line with hook_ipv6=0 (two lookups)" \
 	"$(since_mark | grep '^sklookup: argument layout')"
 unload
 
+# The lines name where the first argument arrives: a register of the calling convention.
+case $(uname -m) in
+aarch64) arg1=x0 ;;
+*) arg1=%rdi ;;
+esac
+
 # The last function checked, so the three before it passed through the check's own hook.
 refused "skew_call=__udp6_lib_lookup" skew_call=__udp6_lib_lookup \
-	"sklookup: kernel $kver not supported: __udp6_lib_lookup does not pass argument 1 (net) where sklookup $version reads it; not loading"
+	"sklookup: kernel $kver not supported: __udp6_lib_lookup does not pass argument 1 (net) in $arg1, where sklookup $version reads it; not loading"
 refused "skew_call=__inet_lookup_listener" skew_call=__inet_lookup_listener \
-	"sklookup: kernel $kver not supported: __inet_lookup_listener does not pass argument 1 (net) where sklookup $version reads it; not loading"
+	"sklookup: kernel $kver not supported: __inet_lookup_listener does not pass argument 1 (net) in $arg1, where sklookup $version reads it; not loading"
 
 # The second parameter: the listener table, which 7.x no longer passes.
 case $kver in
@@ -68,7 +74,7 @@ case $kver in
 esac
 [ -f /sys/kernel/btf/vmlinux ] &&
 	refused "skew_btf=inet6_lookup_listener" skew_btf=inet6_lookup_listener \
-		"sklookup: kernel $kver not supported: argument 1 of inet6_lookup_listener is '$second', where sklookup $version reads 'net' (from the kernel's BTF); not loading"
+		"sklookup: kernel $kver not supported: argument 1 of inet6_lookup_listener is '$second', where sklookup $version reads 'net' from $arg1 (from the kernel's BTF); not loading"
 
 # Nothing was left behind: the test build loads, passes its checks and steers as usual.
 mark

@@ -25,8 +25,9 @@ HOOKED = ("__inet_lookup_listener", "inet6_lookup_listener",
 TRACING = "/sys/kernel/tracing"
 SPLATS = ("WARNING:", "BUG:", "Oops", "Call Trace", "general protection", "refcount_t")
 
-# bpf(2), from the uapi header (the numbers have been stable since they were added).
-NR_BPF = 321
+# bpf(2) and perf_event_open(2), from each architecture's syscall table (x86-64, arm64).
+ARM64 = os.uname().machine == "aarch64"
+NR_BPF = 280 if ARM64 else 321
 BPF_PROG_LOAD, BPF_OBJ_GET_INFO_BY_FD, BPF_RAW_TRACEPOINT_OPEN = 5, 15, 17
 BPF_PROG_TYPE_TRACING = 26
 ATTACH = {"fentry": 24, "fexit": 25, "fmod_ret": 26}
@@ -109,7 +110,7 @@ class BpfTracing:
         os.close(self.prog)
 
 
-NR_PERF_EVENT_OPEN = 298
+NR_PERF_EVENT_OPEN = 241 if ARM64 else 298
 
 
 class PerfKprobe:

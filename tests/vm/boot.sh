@@ -36,9 +36,26 @@ else
 	skl_make_image "$root" "$img"
 fi
 
+# arm64 guests: QEMU's virt machine, whose one serial port (ttyAMA0) is the console; the
+# report goes to a virtio console (hvc0) instead of a second serial port.
+arch=$(skl_arch_of "$kernel")
+if [ "$arch" = arm64 ]; then
+	skl_host_packages qemu-system-arm
+	console=ttyAMA0
+	# pauth-impdef: the emulated pointer authentication with a cheap hash, not QARMA.
+	qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on)
+	report=(-device virtio-serial-pci -chardev "file,id=report,path=$out/results.txt"
+		-device virtconsole,chardev=report)
+	SKL_APPEND="skl_report=/dev/hvc0${SKL_APPEND:+ $SKL_APPEND}"
+else
+	console=ttyS0
+	qemu=(qemu-system-x86_64 -cpu max)
+	report=(-serial "file:$out/results.txt")
+fi
+
 # panic_on_warn: any WARN is fatal, so a splat cannot pass unnoticed; panic=-1 with
 # -no-reboot turns a panic into QEMU exiting.
-append="console=ttyS0 root=/dev/vda rw init=${SKL_INIT:-/opt/sklookup/tests/init} panic=-1 panic_on_warn=1"
+append="console=$console root=/dev/vda rw init=${SKL_INIT:-/opt/sklookup/tests/init} panic=-1 panic_on_warn=1"
 append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$guest_args${SKL_APPEND:+ $SKL_APPEND}"
 
 # One host thread for all vCPUs. With multi-threaded TCG, a vCPU sometimes executes an
@@ -50,12 +67,12 @@ accel=${SKL_QEMU_ACCEL:-tcg,thread=single}
 
 skl_log "$kernel: booting $kver (timeout ${timeout_s}s, $accel)"
 rc=0
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-	-accel "$accel" -smp 2 -cpu max -m 2048 \
+timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" \
+	-accel "$accel" -smp 2 -m 2048 \
 	-nographic -no-reboot -nodefaults \
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 	-drive "file=$img,format=raw,if=virtio,cache=unsafe" \
-	-serial "file:$out/console.log" -serial "file:$out/results.txt" \
+	-serial "file:$out/console.log" "${report[@]}" \
 	-device virtio-rng-pci \
 	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
 [ "${SKL_IMAGE_KEEP:-0}" = 1 ] || rm -f "$img"

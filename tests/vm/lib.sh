@@ -10,7 +10,8 @@ SKL_CACHE=${SKL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sklookup}
 # kernel's packages taken from that suite by "apt-get install -t SUITE" (which also takes
 # what the image needs from there, such as linux-base). Where it runs: "ci" in make check
 # (and .ci/run), "all" only in make check-all, "canary" only when named (KERNELS=next): a
-# canary's failures are reported and never fail the run. A new series is one more line.
+# canary's failures are reported and never fail the run; "arm64" only when named, or as
+# the group KERNELS=arm64 (make check-arm64). A new series is one more line.
 SKL_KERNEL_TABLE='
 5.10       bullseye          ci      linux-image-amd64 linux-headers-amd64
 6.1        bookworm          ci      linux-image-amd64 linux-headers-amd64
@@ -22,6 +23,9 @@ SKL_KERNEL_TABLE='
 7.3-cloud  trixie-backports  all     linux-image-cloud-amd64 linux-headers-cloud-amd64
 7.3-rt     trixie-backports  all     linux-image-rt-amd64 linux-headers-rt-amd64
 next       experimental      canary  linux-image-amd64 linux-headers-amd64
+arm64-6.1  bookworm          arm64   linux-image-arm64 linux-headers-arm64
+arm64-6.12 trixie            arm64   linux-image-arm64 linux-headers-arm64
+arm64-7.2  sid               arm64   linux-image-arm64 linux-headers-arm64
 '
 
 # Kernels whose where-column is one of the words given.
@@ -32,6 +36,7 @@ skl_kernels_where() {
 SKL_CI_KERNELS=$(skl_kernels_where ci)
 SKL_ALL_KERNELS=$(skl_kernels_where ci all)
 SKL_CANARY_KERNELS=$(skl_kernels_where canary)
+SKL_ARM64_KERNELS=$(skl_kernels_where arm64)
 
 # Field $2 (1 name, 2 suite, 3 where, 4 packages) of kernel $1's line; fails for a kernel
 # not in the table.
@@ -55,7 +60,7 @@ skl_release_of() {
 }
 
 # KERNELS as the user gives it: names from the table, or the groups "ci" (the default),
-# "all" (every supported kernel) and "canary"; "none" for host tests only.
+# "all" (every supported amd64 kernel), "canary" and "arm64"; "none" for host tests only.
 skl_expand_kernels() {
 	local k out=
 	for k in ${1:-ci}; do
@@ -63,11 +68,23 @@ skl_expand_kernels() {
 		ci) out="$out $SKL_CI_KERNELS" ;;
 		all) out="$out $SKL_ALL_KERNELS" ;;
 		canary) out="$out $SKL_CANARY_KERNELS" ;;
+		arm64) out="$out $SKL_ARM64_KERNELS" ;;
 		none) ;;
 		*) out="$out $k" ;;
 		esac
 	done
 	echo $out
+}
+
+# Kernels named arm64-VERSION are Debian's arm64 build of that release's kernel, in an arm64
+# root (built and entered through qemu-user and binfmt_misc) and booted with
+# qemu-system-aarch64. Their where-column keeps them out of ci and all: KERNELS="arm64-6.12"
+# runs one, KERNELS=arm64 all three.
+skl_arch_of() {
+	case "$1" in
+	arm64-*) echo arm64 ;;
+	*) echo amd64 ;;
+	esac
 }
 
 # The archive address comes from this machine's own apt sources so that no host name is
@@ -108,6 +125,37 @@ skl_security_mirror() {
 		uri="${uri%/}-security"
 	fi
 	echo "${uri%/}"
+}
+
+# Install the host packages named that are missing (the harness runs as root, as CI does).
+skl_host_packages() {
+	local p missing=
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	skl_log "installing host packages:$missing"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
+		</dev/null >&2 || skl_die "cannot install$missing"
+}
+
+# Make the host run programs of architecture $1 (a foreign root's) through qemu-user:
+# qemu-user-static, binfmt_misc mounted, its interpreter registered (with the F flag, so
+# that the interpreter need not exist inside the root).
+skl_foreign_arch_ready() {
+	local qarch
+	case "$1" in
+	arm64) qarch=aarch64 ;;
+	*) skl_die "no qemu-user mapping for architecture $1" ;;
+	esac
+	skl_host_packages qemu-user-static
+	local bm=/proc/sys/fs/binfmt_misc
+	[ -e "$bm/register" ] || mount -t binfmt_misc binfmt_misc "$bm" ||
+		skl_die "cannot mount binfmt_misc"
+	[ -e "$bm/qemu-$qarch" ] || cat "/usr/lib/binfmt.d/qemu-$qarch.conf" >"$bm/register" ||
+		skl_die "cannot register qemu-$qarch with binfmt_misc"
+	grep -q '^enabled' "$bm/qemu-$qarch" || skl_die "binfmt_misc entry qemu-$qarch is disabled"
 }
 
 skl_log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -14,12 +14,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-kernel=${1:?usage: mkroot.sh KERNEL (one of $SKL_ALL_KERNELS $SKL_CANARY_KERNELS) [pkg]}
+kernel=${1:?usage: mkroot.sh KERNEL (one of $SKL_ALL_KERNELS $SKL_CANARY_KERNELS $SKL_ARM64_KERNELS) [pkg]}
 flavour=${2:-}
 suite=$(skl_suite_of "$kernel") ||
-	skl_die "unsupported kernel '$kernel' (supported: $SKL_ALL_KERNELS $SKL_CANARY_KERNELS)"
+	skl_die "unsupported kernel '$kernel' (supported: $SKL_ALL_KERNELS $SKL_CANARY_KERNELS $SKL_ARM64_KERNELS)"
 release=$(skl_release_of "$kernel")
 kernel_packages=$(skl_kernel_packages "$kernel")
+arch=$(skl_arch_of "$kernel")
 
 packages="$kernel_packages initramfs-tools dkms gcc libc6-dev make
 	pkg-config libmnl-dev iproute2 kmod procps python3 util-linux
@@ -65,15 +66,24 @@ root_current && exit 0
 
 mirror=$(skl_mirror)
 security=$(skl_security_mirror)
-mkdir -p "$SKL_CACHE/roots" "$SKL_CACHE/debs/$release"
+# Package caches by release and, other than amd64, architecture.
+debs="$SKL_CACHE/debs/$release"
+[ "$arch" = amd64 ] || debs="$debs-$arch"
+mkdir -p "$SKL_CACHE/roots" "$debs"
 tmp="$SKL_CACHE/roots/.$name.new"
 rm -rf "$tmp"
 mkdir -p "$tmp"
 start=$(date +%s)
-skl_log "$name: debootstrap $release into $tmp"
+# A root of another architecture runs its programs through qemu-user (binfmt_misc).
+debootstrap_arch=
+if [ "$arch" != "$(dpkg --print-architecture)" ]; then
+	skl_foreign_arch_ready "$arch"
+	debootstrap_arch=--arch=$arch
+fi
+skl_log "$name: debootstrap $release ($arch) into $tmp"
 # The package cache is shared by all runs so that a rebuild downloads nothing twice; roots
 # of one release (a kernel and its flavours) take turns at it.
-flock "$SKL_CACHE/debs/$release.lock" debootstrap --variant=minbase --cache-dir="$SKL_CACHE/debs/$release" "$release" "$tmp" "$mirror" \
+flock "$debs.lock" debootstrap --variant=minbase $debootstrap_arch --cache-dir="$debs" "$release" "$tmp" "$mirror" \
 	>"$SKL_CACHE/roots/.$name.log" 2>&1 ||
 	{ tail -n 20 "$SKL_CACHE/roots/.$name.log" >&2; skl_die "$kernel: debootstrap $release failed"; }
 for s in $suites; do

@@ -27,6 +27,17 @@ static const char * const skl_ipm_names[SKL_IPM_COUNT] = {
 };
 
 static struct ftrace_ops skl_ipm_ops[SKL_IPM_COUNT];
+
+/*
+ * IPMODIFY asks for the regs-saving trampoline where there is one; arm64 from 6.2 has only
+ * the arguments one (DYNAMIC_FTRACE_WITH_ARGS), where ftrace refuses SAVE_REGS with
+ * -EINVAL and takes IPMODIFY alone, as sklookup's own hooks do.
+ */
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#define SKL_IPM_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY)
+#else
+#define SKL_IPM_FLAGS	FTRACE_OPS_FL_IPMODIFY
+#endif
 static bool skl_ipm_registered[SKL_IPM_COUNT];
 
 /*
@@ -79,7 +90,7 @@ static int __init skl_ipm_init(void)
 		if (!(funcs & (1U << i)))
 			continue;
 		skl_ipm_ops[i].func = skl_ipm_callback;
-		skl_ipm_ops[i].flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
+		skl_ipm_ops[i].flags = SKL_IPM_FLAGS;
 		err = ftrace_set_filter_ip(&skl_ipm_ops[i], skl_ipm_target(i), 0, 0);
 		if (err) {
 			pr_err("no call site for %s (%d)\n", skl_ipm_names[i], err);
