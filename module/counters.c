@@ -37,8 +37,8 @@ static DEFINE_MUTEX(skl_counter_flush_lock);
  * one began, four times what that one cost, so that flushing takes at most a fifth of a
  * CPU however many CPUs there are to look at. The cost leaves out the wait for CPU
  * hotplug to finish. Past 25 ms of cost the gap stops growing at 100 ms, so that a
- * reader never waits long because of one slow flush, but is never shorter than the
- * cost: flushing then takes at most half a CPU.
+ * reader never waits long because of one slow flush, but is never shorter than twice
+ * the cost: flushing then takes at most half a CPU.
  */
 #define SKL_COUNTER_GAP_MIN_NS	(2 * NSEC_PER_MSEC)
 #define SKL_COUNTER_GAP_MAX_NS	(100 * NSEC_PER_MSEC)
@@ -168,8 +168,9 @@ static u64 skl_counter_caches_flush_paced(bool purge)
 			     skl_counter_gap_ns / NSEC_PER_USEC);
 	start = ktime_get_ns();
 	cost = skl_counter_caches_flush(purge);
+	/* The gap runs from this flush's start: twice its cost leaves a CPU free half the time. */
 	gap = clamp_t(u64, 4 * cost, SKL_COUNTER_GAP_MIN_NS, SKL_COUNTER_GAP_MAX_NS);
-	skl_counter_gap_ns = max(cost, gap);
+	skl_counter_gap_ns = max(2 * cost, gap);
 	skl_counter_flushed_ns = start;
 	return start;
 }
