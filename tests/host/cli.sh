@@ -57,7 +57,10 @@ row 1 "$not_loaded" -j status
 row 1 "sklookupctl: netns 'sklookup-no-such-ns': no such namespace (no /run/netns/sklookup-no-such-ns; 'ip netns list' lists them)" \
 	-n sklookup-no-such-ns status
 row 1 "sklookupctl: netns '..': not a namespace name; give a name of 'ip netns list' or a path" -n .. status
-row 1 "sklookupctl: netns '../x': No such file or directory" -n ../x status
+# A relative path that exists nowhere (../x did, seen from a clone in /tmp, whose /tmp/x
+# was a directory: the row depended on where the tree was).
+row 1 "sklookupctl: netns '../sklookup-no-such-ns/net': No such file or directory" \
+	-n ../sklookup-no-such-ns/net status
 row 1 "sklookupctl: netns '/proc/2147483647/ns/net': No such file or directory" \
 	-n /proc/2147483647/ns/net status
 row 1 "sklookupctl: netns '/etc/hostname': not a network namespace" -n /etc/hostname status
