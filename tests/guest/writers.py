@@ -136,9 +136,30 @@ def main():
                     # closed (a service restart loses its accept queue), so it did land
                     # rightly.
                     found = found or "reset after landing"
+            if not found:
+                where_lost(me)
             seen[found or "lost"] += 1
             cl.close()
 
+    lost_detail = []
+
+    def where_lost(port):
+        # A connection nobody accepted and nobody reset: where it sits (in whose accept
+        # queue, or still in SYN-SENT) and what the kernel counted, so that the next 'lost'
+        # says whether a SYN was dropped, a queue overflowed or a socket was missed.
+        if len(lost_detail) >= 3:
+            return
+        sockets = subprocess.run(["ss", "-tanoie", f"( sport = :{port} or dport = :{port} )"],
+                                 capture_output=True, text=True, check=False).stdout
+        queues = subprocess.run(["ss", "-tlnH", "sport = :80"], capture_output=True,
+                                text=True, check=False).stdout
+        counters = subprocess.run(["nstat", "-az", "TcpExtListen*", "TcpExtTCPReqQFull*",
+                                   "TcpExtTCPBacklogDrop", "TcpExtSyncookies*"],
+                                  capture_output=True, text=True, check=False).stdout
+        lost_detail.append(f"port {port} at {time.monotonic() - started:.1f}s:\n"
+                           f"{sockets}listeners:\n{queues}{counters}")
+
+    started = time.monotonic()
     threads = [threading.Thread(target=writer, args=(name, step)) for name, step in
                (("apply", apply_step), ("add-del", add_del_step),
                 ("register", register_step), ("restart", restart_step))]
@@ -151,7 +172,8 @@ def main():
     report(not problems, "every writer's changes were accepted", "\n".join(problems))
     wrong = {k: v for k, v in seen.items() if k not in ("a", "b", "reset after landing")}
     report(not wrong and seen["a"] and seen["b"],
-           "under four writers every connection reached a or b", f"{dict(seen)}")
+           "under four writers every connection reached a or b",
+           "\n".join([f"{dict(seen)}"] + lost_detail))
     report(all(rounds.values()), "every writer made progress", f"{rounds}")
     must("flush")
     for label in ("a", "b"):
