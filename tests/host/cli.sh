@@ -336,7 +336,7 @@ row 2 "sklookupctl: add-rule: comment '$long128': must be 1 to 127 bytes" \
 	add-rule proto tcp dst 192.0.2.0/24 label web comment "$long128"
 row 2 "sklookupctl: add-rule: comment '': must be 1 to 127 bytes" \
 	add-rule proto tcp dst 192.0.2.0/24 label web comment ""
-row 2 "sklookupctl: add-rule: comment 'web\\ttier': must not contain control characters" \
+row 2 "sklookupctl: add-rule: comment 'web\\x09tier': must not contain control characters" \
 	add-rule proto tcp dst 192.0.2.0/24 label web comment $'web\ttier'
 row 2 "sklookupctl: add-rule: comment 'two\\x0alines': must not contain control characters" \
 	add-rule proto tcp dst 192.0.2.0/24 label web comment $'two\nlines'
