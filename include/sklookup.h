@@ -44,7 +44,11 @@
  *	rule whose label has no live socket for a lookup lets the kernel's own lookup
  *	answer (fail open); with it, the lookup is dropped (fail closed). Addresses are in
  *	network byte order and as long as the family's addresses; bits beyond the prefix
- *	length must be zero.
+ *	length must be zero. SKL_A_RULE_COMMENT (optional) is the user's note on the rule:
+ *	1 to SKL_RULE_COMMENT_MAX - 1 bytes of UTF-8 text without control characters (as
+ *	a label's name), NUL-terminated. It is kept with the rule and sent back with it,
+ *	but is not part of what the rule matches or does, nor of what makes two rules the
+ *	same.
  *	Reply: SKL_A_RULE_ID, the new rule's id.
  * SKL_CMD_RULE_DEL (do)
  *	Request: SKL_A_RULE_ID.
@@ -212,6 +216,7 @@ enum skl_action {
 #define SKL_RULE_F_ALL		(SKL_RULE_F_NOREUSEPORT | SKL_RULE_F_ELSE_DROP)
 
 #define SKL_LABEL_NAME_MAX	64	/* including the terminating NUL */
+#define SKL_RULE_COMMENT_MAX	128	/* including the terminating NUL, as nft's comments */
 
 enum skl_rule_attr {
 	SKL_A_RULE_UNSPEC,
@@ -237,6 +242,7 @@ enum skl_rule_attr {
 	SKL_A_RULE_REDIRECT_PORT,	/* u16, host order; 0: the packet's port */
 	SKL_A_RULE_MISSES,		/* u64, redirects that found no socket (dump only) */
 	SKL_A_RULE_GENERATION,		/* u64, of the rules: commit's check and reply */
+	SKL_A_RULE_COMMENT,		/* string, SKL_RULE_COMMENT_MAX with its NUL */
 
 	__SKL_A_RULE_MAX,
 	SKL_A_RULE_MAX = __SKL_A_RULE_MAX - 1

@@ -80,6 +80,14 @@ static void skl_staging_free_rcu(struct rcu_head *head)
 
 static void skl_staging_free(struct skl_net *sn, struct skl_staging *st)
 {
+	u32 i;
+
+	/* A commit took over the comments of the rules it made; the rest are freed here. */
+	for (i = 0; i < st->count; i++) {
+		kfree(st->rules[i].rule.comment);
+		if (!(i % 1024))
+			cond_resched();
+	}
 	list_del_rcu(&st->node);
 	atomic_dec(&sn->nr_stagings);
 	atomic_sub(st->count, &skl_totals.staged);
@@ -117,7 +125,7 @@ int skl_apply_begin(struct skl_net *sn, struct sock *sk)
  * skl_apply_stage() - add a validated rule to the socket's staged set
  * @sn: the namespace's state, locked
  * @sk: the client's netlink socket
- * @rule: the rule
+ * @rule: the rule; its comment is copied
  * @label: its label, or NULL for a drop rule
  * @extack: why it is refused
  *
@@ -128,6 +136,7 @@ int skl_apply_stage(struct skl_net *sn, const struct sock *sk, const struct skl_
 {
 	struct skl_staging *st = skl_staging_find(sn, sk);
 	struct skl_staged_rule *bigger, *slot;
+	const char *comment = NULL;
 	u32 capacity;
 
 	if (!st) {
@@ -157,9 +166,19 @@ int skl_apply_stage(struct skl_net *sn, const struct sock *sk, const struct skl_
 		st->rules = bigger;
 		st->capacity = capacity;
 	}
+	if (rule->comment) {
+		comment = SKL_FALLIBLE(kstrdup(rule->comment, SKL_GFP_CHARGED));
+		if (!comment) {
+			skl_staging_free(sn, st);
+			NL_SET_ERR_MSG(extack, "out of memory for the staged rules (all dropped)"
+				       SKL_CHARGED_HINT);
+			return -ENOMEM;
+		}
+	}
 	slot = &st->rules[st->count++];
 	atomic_inc(&skl_totals.staged);
 	slot->rule = *rule;
+	slot->rule.comment = comment;
 	strscpy(slot->label, label ? label : "", sizeof(slot->label));
 	return 0;
 }

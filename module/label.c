@@ -106,38 +106,61 @@ struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, 
 }
 
 /**
+ * skl_text_check() - whether user text can be printed as it is
+ * @text: the bytes, from user space
+ * @len: how many
+ *
+ * show, monitor and every JSON reader print label names and rule comments: such text is
+ * UTF-8 with no control character (C0, DEL or C1, which terminals act on) and none of the
+ * marks that reorder or break lines (bidirectional controls, U+2028 and U+2029), which
+ * would make what show prints read otherwise than what it is. sklookupctl checks the same
+ * in userspace/text.c.
+ *
+ * Return: SKL_TEXT_OK, SKL_TEXT_NOT_UTF8 or SKL_TEXT_CONTROL.
+ */
+enum skl_text_fault skl_text_check(const char *text, int len)
+{
+	const u8 *p = (const u8 *)text;
+	unicode_t c;
+	int n;
+
+	while (len) {
+		n = utf8_to_utf32(p, len, &c);
+		if (n < 0)
+			return SKL_TEXT_NOT_UTF8;
+		if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x61c || c == 0x200e ||
+		    c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+			return SKL_TEXT_CONTROL;
+		p += n;
+		len -= n;
+	}
+	return SKL_TEXT_OK;
+}
+
+/**
  * skl_label_name_invalid() - why @name cannot name a label
  * @name: a NUL-terminated string from user space
  *
- * show, monitor and every JSON reader print label names: a name is text, UTF-8 with no
- * control character (C0, DEL or C1, which terminals act on) and none of the marks that
- * reorder or break lines (bidirectional controls, U+2028 and U+2029), which would make
- * what show prints read otherwise than what it is.
+ * A name is text, as skl_text_check() says, of 1 to 63 bytes.
  *
  * Return: NULL for a good name, else a message for extack.
  */
 const char *skl_label_name_invalid(const char *name)
 {
-	const u8 *p = (const u8 *)name;
-	int left = strnlen(name, SKL_LABEL_NAME_MAX);
-	unicode_t c;
-	int len;
+	int len = strnlen(name, SKL_LABEL_NAME_MAX);
 
-	if (!left)
+	if (!len)
 		return "empty label name";
-	if (left >= SKL_LABEL_NAME_MAX)
+	if (len >= SKL_LABEL_NAME_MAX)
 		return "label name longer than 63 bytes";
-	while (left) {
-		len = utf8_to_utf32(p, left, &c);
-		if (len < 0)
-			return "label name not valid UTF-8";
-		if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x61c || c == 0x200e ||
-		    c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
-			return "label name with a control character";
-		p += len;
-		left -= len;
+	switch (skl_text_check(name, len)) {
+	case SKL_TEXT_NOT_UTF8:
+		return "label name not valid UTF-8";
+	case SKL_TEXT_CONTROL:
+		return "label name with a control character";
+	default:
+		return NULL;
 	}
-	return NULL;
 }
 
 static struct hlist_head *skl_label_bucket(const struct skl_net *sn, const char *name)

@@ -87,6 +87,14 @@ struct skl_label {
 	struct skl_counter misses;
 };
 
+/* What skl_text_check() finds wrong with a text, if anything. */
+enum skl_text_fault {
+	SKL_TEXT_OK,
+	SKL_TEXT_NOT_UTF8,
+	SKL_TEXT_CONTROL,
+};
+
+enum skl_text_fault skl_text_check(const char *text, int len);
 const char *skl_label_name_invalid(const char *name);
 struct skl_label *skl_label_find(struct skl_net *sn, const char *name);
 struct skl_label *skl_label_get(struct skl_net *sn, const char *name);

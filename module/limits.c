@@ -2,7 +2,8 @@
 /*
  * Per-namespace limits, and which namespaces may be changed at all. The limits bound what
  * one namespace's administrator can make the module allocate: a rule costs a few hundred
- * bytes plus a counter per possible CPU, a socket pins the socket's memory. They can be
+ * bytes (its comment up to SKL_RULE_COMMENT_MAX more) plus a counter per possible CPU, a
+ * socket pins the socket's memory. They can be
  * changed at run time; rules and sockets over a lowered limit stay, new ones are refused.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -134,6 +134,8 @@ static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
 	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 },
 	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT },
+	/* Checked in skl_parse_comment(), whose refusals say what is wrong with it. */
+	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY },
 };
 
 static const struct nla_policy skl_rule_id_policy[SKL_A_RULE_MAX + 1] = {
@@ -277,6 +279,37 @@ static int skl_parse_redirect(struct genl_info *info, struct skl_rule *rule)
 	return 0;
 }
 
+/*
+ * A rule's comment: text as a label's name is (show, monitor and JSON print it as it
+ * is), NUL-terminated. It stays in the request's message; skl_rules_add() and
+ * skl_apply_stage() copy it.
+ */
+static int skl_parse_comment(struct genl_info *info, struct skl_rule *rule)
+{
+	const struct nlattr *attr = info->attrs[SKL_A_RULE_COMMENT];
+	const char *text = nla_data(attr), *why = NULL;
+	int len = nla_len(attr);
+
+	if (len > SKL_RULE_COMMENT_MAX)
+		why = "SKL_A_RULE_COMMENT longer than 127 bytes";
+	else if (!len || text[len - 1])
+		why = "SKL_A_RULE_COMMENT not NUL-terminated";
+	else if (strnlen(text, len) != len - 1)
+		why = "SKL_A_RULE_COMMENT with a NUL byte before its end";
+	else if (len == 1)
+		why = "SKL_A_RULE_COMMENT empty";
+	else if (skl_text_check(text, len - 1) == SKL_TEXT_NOT_UTF8)
+		why = "SKL_A_RULE_COMMENT not valid UTF-8";
+	else if (skl_text_check(text, len - 1) == SKL_TEXT_CONTROL)
+		why = "SKL_A_RULE_COMMENT with a control character";
+	if (why) {
+		skl_reject(info->extack, attr, why);
+		return -EINVAL;
+	}
+	rule->comment = text;
+	return 0;
+}
+
 static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 {
 	struct nlattr **tb = info->attrs;
@@ -363,6 +396,11 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 	}
 	if (tb[SKL_A_RULE_LABEL] && !skl_label_name_ok(tb[SKL_A_RULE_LABEL], info->extack))
 		return -EINVAL;
+	if (tb[SKL_A_RULE_COMMENT]) {
+		err = skl_parse_comment(info, rule);
+		if (err)
+			return err;
+	}
 	if (action != SKL_ACTION_STEER && (rule->flags & SKL_RULE_F_NOREUSEPORT)) {
 		skl_reject(info->extack, tb[SKL_A_RULE_FLAGS],
 			   "SKL_RULE_F_NOREUSEPORT goes with a steer rule only");
@@ -606,7 +644,8 @@ int skl_nl_put_rule_attrs(struct sk_buff *skb, const struct skl_rule *rule)
 	    nla_put_u8(skb, SKL_A_RULE_PHASE, m->phase) ||
 	    nla_put_u8(skb, SKL_A_RULE_ACTION, m->action) ||
 	    (rule->label && nla_put_string(skb, SKL_A_RULE_LABEL, rule->label->name)) ||
-	    nla_put_u32(skb, SKL_A_RULE_FLAGS, rule->flags))
+	    nla_put_u32(skb, SKL_A_RULE_FLAGS, rule->flags) ||
+	    (rule->comment && nla_put_string(skb, SKL_A_RULE_COMMENT, rule->comment)))
 		return -EMSGSIZE;
 	if (m->action == SKL_ACTION_REDIRECT &&
 	    (skl_put_addr(skb, SKL_A_RULE_REDIRECT_ADDR, m->family, &rule->redirect_addr) ||

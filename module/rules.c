@@ -27,6 +27,8 @@ static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
 	if (!rule)
 		return NULL;
 	rule->label = NULL;
+	/* The template's comment is the caller's: it copies it or hands it over. */
+	rule->comment = NULL;
 	skl_counter_init(&rule->hits);
 	skl_counter_init(&rule->misses);
 	return rule;
@@ -38,6 +40,7 @@ static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
  */
 static void skl_rule_free(struct skl_rule *rule)
 {
+	kfree(rule->comment);
 	kfree(rule);
 }
 
@@ -223,7 +226,7 @@ static void skl_ruleset_retire(struct skl_ruleset_retired *retired)
 /**
  * skl_rules_add() - add one rule
  * @sn: the namespace's state, locked
- * @tmpl: the rule; its id and back pointer are filled in here
+ * @tmpl: the rule; its id and back pointer are filled in here, its comment copied
  * @label: the label it steers to, or NULL for a drop rule
  * @id: the new rule's id
  * @extack: why the rule is refused
@@ -249,6 +252,13 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 	rule = skl_rule_new(tmpl);
 	if (!rule)
 		return -ENOMEM;
+	if (tmpl->comment) {
+		rule->comment = SKL_FALLIBLE(kstrdup(tmpl->comment, SKL_GFP_CHARGED));
+		if (!rule->comment) {
+			err = -ENOMEM;
+			goto err_rule;
+		}
+	}
 	rs = skl_ruleset_alloc(count + 1);
 	if (!rs) {
 		err = -ENOMEM;
@@ -365,12 +375,13 @@ err_rs:
  * @staged: the new rules, validated, with the names of their labels
  * @count: how many
  *
- * The new rules get fresh ids in their order. Lookups see the old set or the new one,
- * never a mix.
+ * The new rules get fresh ids in their order, and take the staged rules' comments over
+ * (the staged set is dropped next, whatever the outcome). Lookups see the old set or the
+ * new one, never a mix.
  *
  * Return: 0, or a negative error with the old rules still in force.
  */
-int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count)
+int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 count)
 {
 	bool changed[SKL_MATCH_NR_TABLES];
 	struct skl_ruleset_retired *retired;
@@ -396,6 +407,8 @@ int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, 
 					goto err_rules;
 				}
 			}
+			rule->comment = staged[made].rule.comment;
+			staged[made].rule.comment = NULL;
 			rule->match.id = sn->next_rule_id + made;
 			rule->match.priv = rule;
 			rs->rules[made] = rule;

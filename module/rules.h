@@ -29,6 +29,7 @@ struct skl_rule {
 	union skl_match_addr redirect_addr;
 	u16 redirect_port;
 	struct skl_counter misses;
+	const char *comment;
 };
 
 /**
@@ -58,6 +59,6 @@ void skl_rules_exit(void);
 struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id);
 
 struct skl_staged_rule;
-int skl_rules_replace(struct skl_net *sn, const struct skl_staged_rule *staged, u32 count);
+int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 count);
 
 #endif /* SKL_RULES_H */

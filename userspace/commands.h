@@ -55,8 +55,10 @@ struct rule_list {
 };
 
 struct skl_nl;
+/* Free what rules_in_force() read into @list (the rules and their comments). */
+void rule_list_free(struct rule_list *list);
 /*
- * Read the rules in force into @list (free list->rules), as one set: read again while
+ * Read the rules in force into @list (free it with rule_list_free()), as one set: read again while
  * they change during the read. *generation is theirs. Errors start with @cmd. Returns 0
  * or an exit status.
  */

@@ -158,8 +158,11 @@ static int words_cb(const struct nlmsghdr *nlh, void *data)
 		if (r->matches[i].id == rule.id)
 			rule_words(&rule, r->matches[i].words, sizeof(r->matches[i].words));
 	}
-	if (r->tb[SKL_A_EXPLAIN_RULE_ID] && get_u64(r->tb[SKL_A_EXPLAIN_RULE_ID]) == rule.id)
+	if (r->tb[SKL_A_EXPLAIN_RULE_ID] && get_u64(r->tb[SKL_A_EXPLAIN_RULE_ID]) == rule.id) {
 		r->decided = rule;
+		/* It pointed into this message; the verdict names the rule by its id. */
+		r->decided.comment = NULL;
+	}
 	return MNL_CB_OK;
 }
 

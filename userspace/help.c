@@ -21,7 +21,8 @@ const struct skl_command skl_commands[] = {
 	{ "add-rule", add_rule_main,
 	  "proto tcp|udp dst PREFIX [port N|LO-HI|any] [src PREFIX] [dev IFNAME]\n"
 	  "[phase first|specific|fallback]\n"
-	  "(label NAME [noreuseport] [else drop] | redirect ADDR[:PORT] | drop)",
+	  "(label NAME [noreuseport] [else drop] | redirect ADDR[:PORT] | drop)\n"
+	  "[comment TEXT]",
 	  "add a rule; prints its id",
 	  "proto tcp|udp       the protocol of the new connection or datagram\n"
 	  "dst PREFIX          its destination: an IPv4 or IPv6 address, with /LEN or not\n"
@@ -35,7 +36,9 @@ const struct skl_command skl_commands[] = {
 	  "else drop           drop it when the label has no live socket (default: the\n"
 	  "                    kernel's own lookup answers, as if no rule had matched)\n"
 	  "redirect ADDR[:PORT]  answer with what listens at ADDR and PORT\n"
-	  "drop                answer as if no socket were there (TCP reset, ICMP unreachable)\n",
+	  "drop                answer as if no socket were there (TCP reset, ICMP unreachable)\n"
+	  "comment TEXT        a note kept with the rule, 1 to 127 bytes of text: printed\n"
+	  "                    with it, and its name in stats --prometheus\n",
 	  "sklookupctl add-rule proto tcp dst 192.0.2.0/24 port 80 label web" },
 	{ "del-rule", del_rule_main, "ID", "delete a rule",
 	  "ID                  the rule's id, as add-rule and show print it\n",

@@ -363,7 +363,7 @@ out:
 	/* --check: 0 nothing would change, 1 something would; an error is 2, whatever it was. */
 	if (check)
 		ret = ret ? SKL_EXIT_USAGE : changes > 0;
-	free(old.rules);
+	rule_list_free(&old);
 	free_rules(rules, count);
 	if (out_of_memory)
 		explain_out_of_memory();

@@ -20,6 +20,7 @@
 #include "rule_codec.h"
 #include "rule_format.h"
 #include "rule_parse.h"
+#include "util.h"
 
 struct rule_key {
 	const char *word;
@@ -34,6 +35,8 @@ struct rule_key {
 	/* The attribute the word stands for (the first, when it takes more). */
 	uint16_t attr;
 	bool takes_value;
+	/* Its value is always printed in double quotes, not only where it needs them. */
+	bool quoted;
 	/* One of the words that say what the rule does: a rule has one. */
 	bool is_action;
 	/* The value into @r; NULL, or why it is refused. @value is NULL without takes_value. */
@@ -371,6 +374,41 @@ static void put_drop(struct nlmsghdr *nlh, const struct skl_rule *r)
 		mnl_attr_put_u8(nlh, SKL_A_RULE_ACTION, r->action);
 }
 
+/* comment TEXT: printable UTF-8, as a label, of the module's length */
+static const char *parse_comment(struct skl_rule *r, const char *value)
+{
+	const char *why;
+
+	if (!*value || strlen(value) >= SKL_RULE_COMMENT_MAX)
+		return "must be 1 to 127 bytes";
+	why = skl_text_invalid(value);
+	if (why)
+		return why;
+	r->comment = value;
+	return NULL;
+}
+
+static const char *format_comment(const struct skl_rule *r, char *buf, size_t size)
+{
+	(void)buf;
+	(void)size;
+	return r->comment;
+}
+
+static void put_comment(struct nlmsghdr *nlh, const struct skl_rule *r)
+{
+	if (r->comment)
+		mnl_attr_put_strz(nlh, SKL_A_RULE_COMMENT, r->comment);
+}
+
+static void get_comment(const struct nlattr *const *tb, struct skl_rule *r)
+{
+	const struct nlattr *attr = tb[SKL_A_RULE_COMMENT];
+
+	r->comment = attr && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0 ?
+		     mnl_attr_get_str(attr) : NULL;
+}
+
 static const char *const proto_names[] = { [IPPROTO_TCP] = "tcp", [IPPROTO_UDP] = "udp" };
 static const char *const phase_names[] = {
 	[SKL_PHASE_FIRST] = "first", [SKL_PHASE_SPECIFIC] = "specific",
@@ -414,6 +452,9 @@ static const struct rule_key rule_keys[] = {
 	  .format = format_else, .json = "else" },
 	{ .word = "drop", .attr = SKL_A_RULE_ACTION, .is_action = true, .parse = parse_drop,
 	  .format = format_drop, .json_more = json_action, .put = put_drop },
+	{ .word = "comment", .attr = SKL_A_RULE_COMMENT, .takes_value = true, .quoted = true,
+	  .parse = parse_comment, .format = format_comment, .json = "comment",
+	  .put = put_comment, .get = get_comment },
 };
 
 #define RULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
@@ -580,6 +621,28 @@ static size_t append(char *buf, size_t len, size_t size, const char *text)
 	return len + n;
 }
 
+/*
+ * A value that split_words() of rule_parse.c would not read back as one word as it is:
+ * empty, or with a blank or '#', or starting with a quote.
+ */
+static bool needs_quotes(const char *v)
+{
+	return !*v || *v == '"' || strpbrk(v, " \t\r\n#");
+}
+
+/* @text in double quotes, with its quotes and backslashes escaped by a backslash. */
+static size_t append_quoted(char *buf, size_t len, size_t size, const char *text)
+{
+	char c[3] = "\\";
+
+	len = append(buf, len, size, "\"");
+	for (; *text; text++) {
+		c[1] = *text;
+		len = append(buf, len, size, *text == '"' || *text == '\\' ? c : c + 1);
+	}
+	return append(buf, len, size, "\"");
+}
+
 const char *rule_words(const struct skl_rule *r, char *buf, size_t size)
 {
 	char value[64];
@@ -599,7 +662,10 @@ const char *rule_words(const struct skl_rule *r, char *buf, size_t size)
 		len = append(buf, len, size, k->word);
 		if (k->takes_value) {
 			len = append(buf, len, size, " ");
-			len = append(buf, len, size, v);
+			if (k->quoted || needs_quotes(v))
+				len = append_quoted(buf, len, size, v);
+			else
+				len = append(buf, len, size, v);
 		}
 	}
 	return buf;

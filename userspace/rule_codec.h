@@ -32,10 +32,20 @@ struct skl_rule {
 	/* Only in what the module sends; not words of the rule. */
 	uint64_t id, hits, misses;
 	bool has_hits, has_misses;
+	/*
+	 * comment TEXT, or NULL: a word of the rule, but after id so that rule_cmp() leaves
+	 * it out, as the module does (a note on a rule is not part of what makes it that
+	 * rule). It points into what the rule was read from (the command line, a line of a
+	 * file, a netlink message): whoever keeps the rule longer copies it.
+	 */
+	const char *comment;
 };
 
-/* Longest line rule_words() writes. */
-#define RULE_WORDS_MAX 256
+/*
+ * Longest line rule_words() writes: the words without a comment take about 250 bytes,
+ * a comment at most 8 + 2 * 127 + 2 (every byte escaped).
+ */
+#define RULE_WORDS_MAX 640
 
 /*
  * Parse the words after "add-rule" (a line of a rule file); errors start with @where.

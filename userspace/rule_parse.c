@@ -34,21 +34,51 @@ const char *rule_label_invalid(const char *name)
 	return skl_text_invalid(name);
 }
 
-/* Split @line (modified) into words, dropping a "#" comment. Returns the word count. */
-static int split_words(char *line, char **words, int max)
+/*
+ * Split @line (modified) into words, up to a '#' outside quotes. A word that starts with
+ * '"' runs to the next '"' that no backslash escapes; inside, \" is a quote and \\ a
+ * backslash, as rule_words() writes them. Elsewhere a quote or a backslash is a byte like
+ * any other. Returns the word count, -1 for more than @max words, or -2 with *why set.
+ */
+static int split_words(char *line, char **words, int max, const char **why)
 {
-	char *hash = strchr(line, '#'), *save = NULL, *word;
+	static const char blanks[] = " \t\r\n";
+	char *in = line, *out;
 	int n = 0;
 
-	if (hash)
-		*hash = '\0';
-	for (word = strtok_r(line, " \t\r\n", &save); word;
-	     word = strtok_r(NULL, " \t\r\n", &save)) {
+	for (;;) {
+		in += strspn(in, blanks);
+		if (!*in || *in == '#')
+			return n;
 		if (n == max)
 			return -1;
-		words[n++] = word;
+		if (*in != '"') {
+			words[n++] = in;
+			in += strcspn(in, " \t\r\n#");
+			if (*in == '#')
+				*in = '\0';
+			else if (*in)
+				*in++ = '\0';
+			continue;
+		}
+		/* Unescaped in place: @out never passes @in. */
+		words[n++] = out = ++in;
+		while (*in && *in != '"') {
+			if (*in == '\\' && (in[1] == '"' || in[1] == '\\'))
+				in++;
+			*out++ = *in++;
+		}
+		if (!*in) {
+			*why = "a quoted word needs its closing '\"'";
+			return -2;
+		}
+		in++;
+		if (*in && !strchr(" \t\r\n#", *in)) {
+			*why = "a closing '\"' must end the word";
+			return -2;
+		}
+		*out = '\0';
 	}
-	return n;
 }
 
 int read_rule_stream(const char *cmd, FILE *f, const char *path, struct apply_rule **rulesp,
@@ -57,6 +87,7 @@ int read_rule_stream(const char *cmd, FILE *f, const char *path, struct apply_ru
 	struct apply_rule *rules = NULL;
 	size_t count = 0, cap = 0, len = 0;
 	char *line = NULL, where[512], *words[32];
+	const char *why = NULL;
 	unsigned int lineno = 0;
 	int n, ret = 0;
 
@@ -74,13 +105,24 @@ int read_rule_stream(const char *cmd, FILE *f, const char *path, struct apply_ru
 			break;
 		}
 		snprintf(where, sizeof(where), "%s: %s:%u", cmd, path, lineno);
-		n = split_words(line, words, 32);
-		if (n < 0)
+		n = split_words(line, words, 32, &why);
+		if (n == -1)
 			skl_err("%s: too many words", where);
+		else if (n < 0)
+			skl_usage_error(where, "", NULL, why);
 		if (n <= 0 || parse_rule(where, n, words, &rules[count].args)) {
 			if (n)
 				ret = SKL_EXIT_USAGE;
 			continue;
+		}
+		/* The comment points into @line, which the next line overwrites. */
+		if (rules[count].args.comment) {
+			rules[count].args.comment = strdup(rules[count].args.comment);
+			if (!rules[count].args.comment) {
+				skl_err("%s: out of memory", cmd);
+				ret = SKL_EXIT_FAIL;
+				break;
+			}
 		}
 		rules[count++].line = lineno;
 	}
@@ -112,6 +154,9 @@ int read_rule_file(const char *cmd, const char *path, struct apply_rule **rulesp
 
 void free_rules(struct apply_rule *rules, size_t count)
 {
-	(void)count;
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free((char *)rules[i].args.comment);
 	free(rules);
 }

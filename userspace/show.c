@@ -144,10 +144,30 @@ static int collect_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct rule_list *list = data;
 
+	struct skl_rule *r;
+
 	if (skl_grow(&list->rules, list->count, &list->cap, sizeof(*list->rules)))
 		return MNL_CB_ERROR;
-	rule_get_msg(nlh, &list->rules[list->count++]);
+	r = &list->rules[list->count];
+	rule_get_msg(nlh, r);
+	/* The comment points into the message, which the next one overwrites. */
+	if (r->comment) {
+		r->comment = strdup(r->comment);
+		if (!r->comment)
+			return MNL_CB_ERROR;
+	}
+	list->count++;
 	return MNL_CB_OK;
+}
+
+void rule_list_free(struct rule_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		free((char *)list->rules[i].comment);
+	free(list->rules);
+	memset(list, 0, sizeof(*list));
 }
 
 /* How often the rules are read again when they change while they are read. */
@@ -166,7 +186,8 @@ int rules_in_force(struct skl_nl *nl, const char *cmd, struct rule_list *list,
 	int tries;
 
 	for (tries = 0; tries < DUMP_TRIES && before != after; tries++) {
-		list->count = 0;
+		while (list->count)
+			free((char *)list->rules[--list->count].comment);
 		if (skl_nl_generation(nl, &before) < 0 ||
 		    skl_nl_run(nl, skl_nl_request(nl, SKL_CMD_RULE_GET, NLM_F_DUMP),
 			       collect_cb, list) < 0 ||
@@ -204,7 +225,7 @@ static int dump_whole(struct skl_nl *nl, bool print_generation)
 		printf("# generation %" PRIu64 "\n", generation);
 	for (i = 0; !ret && i < list.count; i++)
 		printf("%s\n", rule_words(&list.rules[i], words, sizeof(words)));
-	free(list.rules);
+	rule_list_free(&list);
 	return ret;
 }
 

@@ -17,12 +17,15 @@
 #include "commands.h"
 #include "nl.h"
 #include "output.h"
+#include "rule_codec.h"
 #include "rule_format.h"
 #include "util.h"
 
 struct stats_rule {
-	uint64_t id, hits;
+	uint64_t hits;
 	char label[SKL_LABEL_NAME_MAX];
+	/* --prometheus: what names the rule's series, its comment or else its words. */
+	char *series;
 };
 
 struct stats_label {
@@ -47,6 +50,7 @@ struct stats {
 	struct stats_hook hooks[8];
 	size_t nhooks;
 	char version[32];
+	bool prometheus;
 	bool nomem;
 };
 
@@ -67,21 +71,28 @@ static void *grow(void **array, size_t *count, size_t *cap, size_t size)
 
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[SKL_A_RULE_MAX + 1] = { 0 };
-	struct attr_table t = { tb, SKL_A_RULE_MAX };
+	char words[RULE_WORDS_MAX];
 	struct stats *st = data;
 	struct stats_rule *r;
+	struct skl_rule rule;
 
 	r = grow((void **)&st->rules, &st->nrules, &st->rules_cap, sizeof(*r));
 	if (!r) {
 		st->nomem = true;
 		return MNL_CB_ERROR;
 	}
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
-	r->id = get_u64(tb[SKL_A_RULE_ID]);
-	r->hits = get_u64(tb[SKL_A_RULE_HITS]);
-	if (tb[SKL_A_RULE_LABEL])
-		snprintf(r->label, sizeof(r->label), "%s", mnl_attr_get_str(tb[SKL_A_RULE_LABEL]));
+	rule_get_msg(nlh, &rule);
+	r->hits = rule.hits;
+	if (rule.action == SKL_ACTION_STEER)
+		snprintf(r->label, sizeof(r->label), "%s", rule.label);
+	if (st->prometheus) {
+		r->series = strdup(rule.comment ? rule.comment :
+				   rule_words(&rule, words, sizeof(words)));
+		if (!r->series) {
+			st->nomem = true;
+			return MNL_CB_ERROR;
+		}
+	}
 	return MNL_CB_OK;
 }
 
@@ -248,7 +259,54 @@ static void prom_label_metric(const struct stats *st, const char *name, const ch
 	}
 }
 
-static void print_prometheus(const struct stats *st)
+static int cmp_series(const void *a, const void *b)
+{
+	const struct stats_rule *x = *(const struct stats_rule *const *)a;
+	const struct stats_rule *y = *(const struct stats_rule *const *)b;
+	int c = strcmp(x->series, y->series);
+
+	return c ? c : strcmp(x->label, y->label);
+}
+
+/*
+ * One series per rule, named by what stays when apply gives the rule a new id: its
+ * comment, or else its words. Rules that share a comment (and label) are one series,
+ * their hits added: a comment may name a group of rules, and a scrape must not hold one
+ * series twice.
+ */
+static int print_rule_hits(const struct stats *st)
+{
+	const struct stats_rule **sorted;
+	uint64_t hits;
+	size_t i, j;
+
+	prom_family("sklookup_rule_hits_total", "counter",
+		    "Lookups the rules matched and decided, by the rule's comment or else its words.");
+	sorted = malloc((st->nrules ? st->nrules : 1) * sizeof(*sorted));
+	if (!sorted)
+		return -1;
+	for (i = 0; i < st->nrules; i++)
+		sorted[i] = &st->rules[i];
+	qsort(sorted, st->nrules, sizeof(*sorted), cmp_series);
+	for (i = 0; i < st->nrules; i = j) {
+		hits = 0;
+		for (j = i; j < st->nrules && !cmp_series(&sorted[i], &sorted[j]); j++)
+			hits += sorted[j]->hits;
+		printf("sklookup_rule_hits_total{rule=\"");
+		prom_value(sorted[i]->series);
+		printf("\"");
+		if (sorted[i]->label[0]) {
+			printf(",label=\"");
+			prom_value(sorted[i]->label);
+			printf("\"");
+		}
+		printf("} %" PRIu64 "\n", hits);
+	}
+	free(sorted);
+	return 0;
+}
+
+static int print_prometheus(const struct stats *st)
 {
 	uint64_t sockets = 0;
 	size_t i;
@@ -258,17 +316,8 @@ static void print_prometheus(const struct stats *st)
 	prom_value(st->version);
 	printf("\"} 1\n");
 
-	prom_family("sklookup_rule_hits_total", "counter",
-		    "Lookups the rule matched and decided.");
-	for (i = 0; i < st->nrules; i++) {
-		printf("sklookup_rule_hits_total{rule=\"%" PRIu64 "\"", st->rules[i].id);
-		if (st->rules[i].label[0]) {
-			printf(",label=\"");
-			prom_value(st->rules[i].label);
-			printf("\"");
-		}
-		printf("} %" PRIu64 "\n", st->rules[i].hits);
-	}
+	if (print_rule_hits(st) < 0)
+		return -1;
 	prom_label_metric(st, "sklookup_label_lookups_total",
 			  "Rule matches that chose the label.",
 			  offsetof(struct stats_label, lookups));
@@ -300,6 +349,7 @@ static void print_prometheus(const struct stats *st)
 		printf("sklookup_hook_active{hook=\"%s\",function=\"%s\"} %d\n",
 		       st->hooks[i].hook, st->hooks[i].name, st->hooks[i].active);
 	out_flush();
+	return 0;
 }
 
 int stats_main(int argc, char **argv)
@@ -308,6 +358,7 @@ int stats_main(int argc, char **argv)
 	bool prometheus = false;
 	struct skl_nl nl;
 	int ret = 0;
+	size_t i;
 
 	if (argc == 1 && !strcmp(argv[0], "--prometheus")) {
 		prometheus = true;
@@ -321,13 +372,18 @@ int stats_main(int argc, char **argv)
 	}
 	if (skl_nl_open(&nl) < 0)
 		return SKL_EXIT_FAIL;
-	if (collect(&nl, &st) < 0)
+	st.prometheus = prometheus;
+	if (collect(&nl, &st) < 0) {
 		ret = SKL_EXIT_FAIL;
-	else if (prometheus)
-		print_prometheus(&st);
-	else
+	} else if (prometheus && print_prometheus(&st) < 0) {
+		skl_err("stats: out of memory");
+		ret = SKL_EXIT_FAIL;
+	} else if (!prometheus) {
 		print_summary(&st);
+	}
 	skl_nl_close(&nl);
+	for (i = 0; i < st.nrules; i++)
+		free(st.rules[i].series);
 	free(st.rules);
 	free(st.labels);
 	return ret;

@@ -20,7 +20,8 @@ for args, fd in ((["register", "label", "web", "fd", str(web.fileno())], web.fil
                  (["register", "label", "dns", "fd", str(dns.fileno())], dns.fileno())):
     subprocess.run(["sklookupctl", *args], check=True, pass_fds=(fd,))
 for rule in (["proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "web"],
-             ["proto", "udp", "dst", "192.0.2.0/24", "port", "53", "label", "dns"],
+             ["proto", "udp", "dst", "192.0.2.0/24", "port", "53", "label", "dns",
+              "comment", "dns resolver"],
              ["proto", "tcp", "dst", "192.0.2.0/24", "port", "81", "label", "empty"]):
     subprocess.run(["sklookupctl", "add-rule", *rule], check=True, stdout=subprocess.DEVNULL)
 got = []
@@ -107,11 +108,15 @@ def main():
     def value(name, **labels):
         return samples.get((name, tuple(sorted(labels.items()))))
 
-    hits = [value("sklookup_rule_hits_total", rule=str(r), label=lab)
-            for r, lab in ((1, "web"), (2, "dns"), (3, "empty"))]
+    # A rule's series is its comment, or else its words: not its id, which apply renews.
+    hits = [value("sklookup_rule_hits_total", rule=r, label=lab)
+            for r, lab in (("proto tcp dst 192.0.2.0/24 port 80 label web", "web"),
+                           ("dns resolver", "dns"),
+                           ("proto tcp dst 192.0.2.0/24 port 81 label empty", "empty"))]
     report(None not in hits and tcp(hits[0], TCP_CONNECTIONS) and hits[1] == DATAGRAMS
            and tcp(hits[2], MISSES),
-           "sklookup_rule_hits_total counts each rule's traffic", hits)
+           "sklookup_rule_hits_total counts each rule's traffic, named by its comment or "
+           "else its words", hits)
     labels = {lab: [value(f"sklookup_label_{what}_total", label=lab)
                     for what in ("lookups", "delivered", "misses")]
               for lab in ("web", "dns", "empty")}

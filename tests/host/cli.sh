@@ -168,7 +168,7 @@ row 2 "sklookupctl: add-rule: give one of label NAME, redirect ADDR[:PORT] or dr
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1 label web
 row 2 "sklookupctl: add-rule: missing label NAME, redirect ADDR[:PORT] or drop" \
 	add-rule proto tcp dst 192.0.2.0/24
-row 2 "sklookupctl: add-rule: unknown keyword 'to': expected proto, dst, port, src, dev, phase, label, redirect, noreuseport, else or drop" \
+row 2 "sklookupctl: add-rule: unknown keyword 'to': expected proto, dst, port, src, dev, phase, label, redirect, noreuseport, else, drop or comment" \
 	add-rule proto tcp to 192.0.2.0/24
 row 2 "sklookupctl: add-rule: redirect '127.0.0.1:0': port must be 1 to 65535" \
 	add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:0
@@ -330,6 +330,26 @@ row 2 "sklookupctl: add-rule: label 'a#b': must not contain white space or '#'" 
 	add-rule proto tcp dst 192.0.2.0/24 label "a#b"
 row 2 "sklookupctl: add-rule: port ' 80': port must be 1 to 65535, LO-HI or any" \
 	add-rule proto tcp dst 192.0.2.0/24 port " 80" label web
+# comment TEXT: 1 to 127 bytes of printable UTF-8, refused before the module is asked.
+long128=$(printf 'x%.0s' $(seq 128))
+row 2 "sklookupctl: add-rule: comment '$long128': must be 1 to 127 bytes" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment "$long128"
+row 2 "sklookupctl: add-rule: comment '': must be 1 to 127 bytes" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment ""
+row 2 "sklookupctl: add-rule: comment 'web\\x09tier': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment $'web\ttier'
+row 2 "sklookupctl: add-rule: comment 'two\\x0alines': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment $'two\nlines'
+row 2 "sklookupctl: add-rule: comment 'web\\xe2\\x80\\xaecod': must not contain control characters" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment $'web\u202ecod'
+row 2 "sklookupctl: add-rule: comment 'caf\\xe9': must be UTF-8 text" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment $'caf\xe9'
+row 2 "sklookupctl: add-rule: keyword 'comment': given more than once in one rule" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment a comment b
+row 2 "sklookupctl: add-rule: missing value after 'comment': give a value" \
+	add-rule proto tcp dst 192.0.2.0/24 label web comment
+row 1 "$not_loaded" add-rule proto tcp dst 192.0.2.0/24 port 80 label nginx comment "web tier"
+row 1 "$not_loaded" add-rule proto tcp dst 192.0.2.0/24 label web comment "${long128%x}"
 row 1 "sklookupctl: register: no sockets passed by systemd (LISTEN_FDS/LISTEN_PID unset or not for this process)" \
 	register label web systemd
 row 2 "sklookupctl: unregister: usage: unregister label NAME" unregister web
@@ -402,6 +422,35 @@ fmt_row "proto tcp dst 198.51.100.1 redirect 127.0.0.1:9000" \
 fmt_row "proto udp dst ::/0 redirect ::1" "proto udp dst ::/0 redirect ::1"
 fmt_row "proto tcp dst 192.0.2.0/24 label web noreuseport else drop" \
 	"else drop proto tcp label web dst 192.0.2.0/24 noreuseport"
+# comment TEXT comes last, always in double quotes; inside them \" is a quote and \\ a
+# backslash, and '#' is text: what dump prints, apply reads back as the same words.
+fmt_row 'proto tcp dst 192.0.2.0/24 port 80 label nginx comment "web tier"' \
+	'comment "web tier" proto tcp dst 192.0.2.0/24 port 80 label nginx'
+fmt_row 'proto tcp dst 192.0.2.0/24 label web comment "web"' \
+	'proto tcp dst 192.0.2.0/24 label web comment web'
+fmt_row 'proto udp dst 2001:db8::/64 drop comment "say \"hi\" \\ # not cut"' \
+	'proto udp dst 2001:db8::/64 drop comment "say \"hi\" \\ # not cut" # cut'
+fmt_row 'proto tcp dst 192.0.2.0/24 label web noreuseport else drop comment "café → ウェブ"' \
+	'proto tcp dst 192.0.2.0/24 label web else drop noreuseport comment "café → ウェブ"'
+fmt_row 'proto tcp dst 192.0.2.0/24 label web comment "\\"' \
+	'proto tcp dst 192.0.2.0/24 label web comment "\\"'
+fmt_row "proto tcp dst 192.0.2.0/24 label web comment \"${long128%x}\"" \
+	"proto tcp dst 192.0.2.0/24 label web comment ${long128%x}"
+# A label that starts with a quote is printed quoted, so that it reads back.
+fmt_row 'proto tcp dst 192.0.2.0/24 label "\"web"' 'proto tcp dst 192.0.2.0/24 label "\"web"'
+fmt_row 'proto tcp dst 192.0.2.0/24 label we"b' 'proto tcp dst 192.0.2.0/24 label we"b'
+whole 2 "sklookupctl: fmt: -:1: a quoted word needs its closing '\"'" \
+	"sklookupctl fmt: a quote left open" \
+	sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 label web comment \"web tier" | "$ctl" fmt -'
+whole 2 "sklookupctl: fmt: -:1: a closing '\"' must end the word" \
+	"sklookupctl fmt: text after a closing quote" \
+	sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 label web comment \"web\"tier" | "$ctl" fmt -'
+whole 2 "sklookupctl: fmt: -:1: comment 'two\\x09tabs': must not contain control characters" \
+	"sklookupctl fmt: a tab in a quoted comment" \
+	sh -c 'printf "proto tcp dst 192.0.2.0/24 label web comment \"two\ttabs\"\n" | "$ctl" fmt -'
+whole 0 '{"rules":[{"proto":"tcp","dst":"192.0.2.0/24","port":"80","port_min":80,"port_max":80,"phase":"first","action":"steer","label":"nginx","noreuseport":false,"comment":"say \"hi\" \\ there"}]}' \
+	"sklookupctl -j fmt: a comment" \
+	sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 port 80 label nginx comment \"say \\\"hi\\\" \\\\ there\"" | "$ctl" -j fmt -'
 # JSON names the same values, and both port forms.
 whole 0 '{"rules":[{"proto":"tcp","dst":"192.0.2.0/24","port":"any","port_min":0,"port_max":65535,"phase":"first","action":"steer","label":"web","noreuseport":false},{"proto":"udp","dst":"2001:db8::/64","port":"1-65535","port_min":1,"port_max":65535,"src":"2001:db8:1::/48","dev":"lo","phase":"fallback","action":"redirect","redirect":"[::1]:53","noreuseport":false},{"proto":"tcp","dst":"10.0.0.1","port":"80","port_min":80,"port_max":80,"phase":"specific","action":"steer","label":"x","noreuseport":true},{"proto":"udp","dst":"10.0.0.1","port":"any","port_min":0,"port_max":65535,"phase":"first","noreuseport":false,"action":"drop"}]}' \
 	"sklookupctl -j fmt" sh -c 'printf "%s\n" "proto tcp dst 192.0.2.0/24 label web" \

@@ -100,15 +100,17 @@ row "sklookupctl -n " blue red
 row "sklookupctl --netns r" red
 row "sklookupctl -j -n blue " $commands
 row "sklookupctl -j s" show stats status
-row "sklookupctl add-rule " proto dst port src dev phase label redirect noreuseport drop
+row "sklookupctl add-rule " proto dst port src dev phase label redirect noreuseport drop comment
 row "sklookupctl explain " proto dst port src dev
 row "sklookupctl explain proto " tcp udp
 row "sklookupctl explain proto tcp dst 192.0.2.7 port 80 " src dev
 row "sklookupctl explain proto tcp dst "
 row "sklookupctl add-rule proto " tcp udp
 row "sklookupctl add-rule proto u" udp
-row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 " port src dev phase label redirect noreuseport drop
-row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:8081 " port src dev phase
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 " port src dev phase label redirect noreuseport drop comment
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 comment "
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 comment 'web tier' " port src dev phase label redirect noreuseport drop
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 redirect 127.0.0.1:8081 " port src dev phase comment
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 redirect "
 row "sklookupctl add-rule proto tcp dst "
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 port " any
@@ -116,9 +118,9 @@ row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 phase " first specific fall
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 phase f" first fallback
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 label " dns web
 row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 label w" web
-row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 label web " port src dev phase noreuseport
-row "sklookupctl add-rule proto udp dst 192.0.2.0/24 port 53 drop " src dev phase
-row "sklookupctl add-rule noreuseport proto tcp " dst port src dev phase label
+row "sklookupctl add-rule proto tcp dst 192.0.2.0/24 label web " port src dev phase noreuseport comment
+row "sklookupctl add-rule proto udp dst 192.0.2.0/24 port 53 drop " src dev phase comment
+row "sklookupctl add-rule noreuseport proto tcp " dst port src dev phase label comment
 row "sklookupctl add-rule proto tcp dev lo" $(cd /sys/class/net && compgen -G 'lo*')
 row "sklookupctl -n red add-rule proto tcp label " redonly
 # dev after -n lists that namespace's devices (ip -n NAME -o link), not the host's.

@@ -81,7 +81,9 @@ static int rule_eq(const struct skl_rule *a, const struct skl_rule *b)
 	       a->redirect.family == b->redirect.family && a->redirect.port == b->redirect.port &&
 	       !memcmp(a->redirect.addr.bytes, b->redirect.addr.bytes,
 		       sizeof(a->redirect.addr.bytes)) &&
-	       a->flags == b->flags;
+	       a->flags == b->flags &&
+	       (a->comment && b->comment ? !strcmp(a->comment, b->comment) :
+		!a->comment && !b->comment);
 }
 
 /* @r through the encoder into a RULE_ADD request and back through the decoder. */
@@ -112,7 +114,7 @@ static void check_round_trip(const struct skl_rule *r)
 {
 	struct apply_rule *rules = NULL;
 	size_t count = 0;
-	char line[512];
+	char line[RULE_WORDS_MAX + 2];
 	FILE *f;
 	int ret;
 

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""A rule's comment, end to end: add-rule keeps it with the rule; show, dump, -j, monitor
+and explain print it; "dump | apply -" keeps it; the module refuses a bad one sent raw,
+naming the attribute; and Prometheus' series of a rule stay the same across an apply of
+the same rules, which gives every rule a new id."""
+import json
+import os
+import select
+import subprocess
+import time
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from genl import C, Genl, NetlinkError, attr, flag, rule_attrs
+from testlib import ctl, local_routes, must, report, run
+
+WEB = "web tier"
+# Quotes, a backslash, '#' and UTF-8: what the words of a rule file must carry through.
+ODD = 'say "hi" \\ # not a line comment, café → ウェブ'
+ODD_WORDS = 'comment "say \\"hi\\" \\\\ # not a line comment, café → ウェブ"'
+
+
+class Monitor:
+    """A running sklookupctl [-j] monitor, read line by line with a deadline."""
+
+    def __init__(self, json_mode):
+        self.json = json_mode
+        self.proc = subprocess.Popen(["sklookupctl", *(["-j"] if json_mode else []),
+                                      "monitor"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.pending = b""
+
+    def line(self, wait):
+        while b"\n" not in self.pending:
+            if not select.select([self.proc.stdout], [], [], wait)[0]:
+                return None
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                return None
+            self.pending += chunk
+        raw, self.pending = self.pending.split(b"\n", 1)
+        return json.loads(raw) if self.json else raw.decode()
+
+    def listening(self):
+        """Flush the (empty) rules until the monitor tells of it."""
+        for _ in range(60):
+            must("flush")
+            if self.line(1) is not None:
+                while self.line(0.2) is not None:
+                    pass
+                return True
+        return False
+
+    def added(self, wait=20):
+        """The next "rule added" event: the flushes that found it listening may still be
+        on their way."""
+        for _ in range(100):
+            got = self.line(wait)
+            if got is None or (got.get("event") == "rule_added" if self.json else
+                               got.startswith("rule added ")):
+                return got
+        return None
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.communicate(timeout=10)
+
+
+def printers():
+    """add-rule with comments; show, dump, -j show, monitor and explain print them."""
+    local_routes("192.0.2.0/24")
+    mons = [Monitor(False), Monitor(True)]
+    report(all(m.listening() for m in mons), "the monitors are listening")
+    first = must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "80",
+                 "label", "nginx", "comment", WEB)
+    second = must("add-rule", "proto", "udp", "dst", "192.0.2.0/24", "port", "53", "drop",
+                  "comment", ODD)
+    third = must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "81",
+                 "label", "plain")
+    text, doc = mons[0].added(), mons[1].added()
+    report(text == f'rule added {first} proto tcp dst 192.0.2.0/24 port 80 label nginx '
+           f'comment "{WEB}"', "monitor prints the rule added with its comment", text)
+    report(doc and doc["rule"].get("comment") == WEB,
+           "monitor -j has the comment as the rule's member \"comment\"", doc)
+    text = mons[0].added()
+    report(text and text.endswith(f"drop {ODD_WORDS}"),
+           "monitor prints a comment with quotes and a backslash escaped", text)
+    for m in mons:
+        m.stop()
+
+    dump = must("dump").splitlines()
+    want = [f'proto tcp dst 192.0.2.0/24 port 80 label nginx comment "{WEB}"',
+            f"proto udp dst 192.0.2.0/24 port 53 drop {ODD_WORDS}",
+            "proto tcp dst 192.0.2.0/24 port 81 label plain"]
+    report(dump == want, "dump prints each comment last, in double quotes", dump)
+    show = must("show")
+    report(f'proto tcp dst 192.0.2.0/24 port 80 label nginx comment "{WEB}"'
+           in show and ODD_WORDS in show, "show prints the comments", show)
+    rules = json.loads(must("-j", "show"))["rules"]
+    report([r.get("comment") for r in rules] == [WEB, ODD, None],
+           "show -j has each comment as it was given, and none for the rule without", rules)
+    out = must("explain", "proto", "tcp", "dst", "192.0.2.7", "port", "80")
+    report(f'comment "{WEB}"' in out, "explain prints the matching rule's comment", out)
+    doc = json.loads(must("-j", "explain", "proto", "udp", "dst", "192.0.2.7", "port", "53"))
+    report([m["rule"] for m in doc["matches"]] == [want[1]],
+           "explain -j names the matching rule in its words, comment included", doc)
+
+    res = subprocess.run("sklookupctl dump | sklookupctl apply -", shell=True, text=True,
+                         capture_output=True, check=False)
+    after = must("dump").splitlines()
+    report(res.returncode == 0 and after == want,
+           "dump | apply - keeps every comment", f"{res.stderr}\n{after}")
+    ids = [r["id"] for r in json.loads(must("-j", "show"))["rules"]]
+    report(int(third) not in ids, "the apply made new rules (new ids)", ids)
+    must("flush")
+
+
+def refused(g, name, attrs, want):
+    try:
+        g.request(C["SKL_CMD_RULE_ADD"], attrs)
+    except NetlinkError as err:
+        report(err.errno == 22 and str(err.strerror) == want, name,
+               f"errno {err.errno}, message {err.strerror!r}")
+        return
+    report(False, name, "accepted")
+
+
+def raw_refusals():
+    """What sklookupctl never sends: the module's own checks, on RULE_ADD and staged."""
+    g = Genl()
+    rule = rule_attrs(6, "192.0.2.0", 24, 80, "web")
+    bad = ((b"x" * 128 + b"\0", "SKL_A_RULE_COMMENT longer than 127 bytes"),
+           (b"web tier", "SKL_A_RULE_COMMENT not NUL-terminated"),
+           (b"", "SKL_A_RULE_COMMENT not NUL-terminated"),
+           (b"web\0tier\0", "SKL_A_RULE_COMMENT with a NUL byte before its end"),
+           (b"\0", "SKL_A_RULE_COMMENT empty"),
+           (b"web\ttier\0", "SKL_A_RULE_COMMENT with a control character"),
+           (b"web\ntier\0", "SKL_A_RULE_COMMENT with a control character"),
+           (b"web\xe2\x80\xaecod\0", "SKL_A_RULE_COMMENT with a control character"),
+           (b"caf\xe9\0", "SKL_A_RULE_COMMENT not valid UTF-8"),
+           (b"\xed\xa0\x80\0", "SKL_A_RULE_COMMENT not valid UTF-8"))
+    for payload, want in bad:
+        refused(g, f"RULE_ADD with the comment {payload[:24]!r} is refused: {want}",
+                rule + attr(C["SKL_A_RULE_COMMENT"], payload), want)
+    g.request(C["SKL_CMD_RULE_BEGIN"])
+    for payload, want in bad[:1] + bad[5:6]:
+        refused(g, f"a staged rule with the comment {payload[:24]!r} is refused: {want}",
+                rule + attr(C["SKL_A_RULE_COMMENT"], payload) + flag(C["SKL_A_RULE_STAGE"]),
+                want)
+    g.close()
+    report(must("dump") == "", "no refused rule was put in force", must("dump"))
+    longest = "é" * 63 + "x"
+    g = Genl()
+    g.request(C["SKL_CMD_RULE_ADD"], rule + attr(C["SKL_A_RULE_COMMENT"],
+                                                 longest.encode() + b"\0"))
+    g.close()
+    doc = json.loads(must("-j", "show"))["rules"]
+    report([r.get("comment") for r in doc] == [longest],
+           "a comment of 127 bytes is taken and comes back whole", doc)
+    must("flush")
+
+
+def series(prom):
+    """{(rule, label): hits} of sklookup_rule_hits_total, checked unique."""
+    out, seen = {}, []
+    for fam in text_string_to_metric_families(prom):
+        for s in fam.samples:
+            if s.name == "sklookup_rule_hits_total":
+                seen.append((s.labels.get("rule"), s.labels.get("label")))
+                out[seen[-1]] = s.value
+    return out, len(seen) == len(set(seen))
+
+
+def prometheus():
+    """The series of a rule is its comment, or else its words: not the id apply renews."""
+    rules = [("proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "nginx",
+              "comment", WEB),
+             ("proto", "tcp", "dst", "192.0.2.0/24", "port", "443", "label", "nginx",
+              "comment", WEB),
+             ("proto", "udp", "dst", "192.0.2.0/24", "port", "53", "drop", "comment", ODD),
+             ("proto", "tcp", "dst", "192.0.2.0/24", "port", "81", "label", "plain")]
+    for r in rules:
+        must("add-rule", *r)
+    before, unique = series(must("stats", "--prometheus"))
+    want = {(WEB, "nginx"), (ODD, None),
+            ("proto tcp dst 192.0.2.0/24 port 81 label plain", "plain")}
+    report(set(before) == want and unique,
+           "one series per comment (two rules share one), the words for the rule without,"
+           " each once", before)
+    res = subprocess.run("sklookupctl dump | sklookupctl apply -", shell=True, text=True,
+                         capture_output=True, check=False)
+    report(res.returncode == 0, "dump | apply - of the same rules", res.stderr)
+    after, unique = series(must("stats", "--prometheus"))
+    report(set(after) == set(before) and unique,
+           "the series are the same after the apply gave the rules new ids",
+           f"before {sorted(before, key=str)}\nafter {sorted(after, key=str)}")
+    raw = must("stats", "--prometheus")
+    line = next((l for l in raw.splitlines() if "drop" not in l and "say" in l), "")
+    report(line == 'sklookup_rule_hits_total{rule="say \\"hi\\" \\\\ # not a line comment, '
+           'café → ウェブ"} 0', "quotes and backslashes of a comment are escaped in the "
+           "Prometheus text", line)
+    must("flush")
+
+
+def main():
+    printers()
+    raw_refusals()
+    prometheus()
+
+
+run(main, "comment")
