@@ -289,6 +289,8 @@ static int skl_parse_comment(struct genl_info *info, struct skl_rule *rule)
 	const struct nlattr *attr = info->attrs[SKL_A_RULE_COMMENT];
 	const char *text = nla_data(attr), *why = NULL;
 	int len = nla_len(attr);
+	enum skl_text_fault bad_text = len > 1 && len <= SKL_RULE_COMMENT_MAX ?
+					 skl_text_check(text, len - 1) : SKL_TEXT_OK;
 
 	if (len > SKL_RULE_COMMENT_MAX)
 		why = "SKL_A_RULE_COMMENT longer than 127 bytes";
@@ -298,9 +300,9 @@ static int skl_parse_comment(struct genl_info *info, struct skl_rule *rule)
 		why = "SKL_A_RULE_COMMENT with a NUL byte before its end";
 	else if (len == 1)
 		why = "SKL_A_RULE_COMMENT empty";
-	else if (skl_text_check(text, len - 1) == SKL_TEXT_NOT_UTF8)
+	else if (bad_text == SKL_TEXT_NOT_UTF8)
 		why = "SKL_A_RULE_COMMENT not valid UTF-8";
-	else if (skl_text_check(text, len - 1) == SKL_TEXT_CONTROL)
+	else if (bad_text == SKL_TEXT_CONTROL)
 		why = "SKL_A_RULE_COMMENT with a control character";
 	if (why) {
 		skl_reject(info->extack, attr, why);

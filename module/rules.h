@@ -20,6 +20,7 @@ struct skl_label;
  * @redirect_addr: where a redirect rule sends the kernel's lookup
  * @redirect_port: and to which port, host order; 0 keeps the packet's
  * @misses: a redirect rule's lookups that found no socket there
+ * @comment: the user's note, owned and freed with the rule, or NULL; no lookup reads it
  */
 struct skl_rule {
 	struct skl_match_rule match;
