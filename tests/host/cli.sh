@@ -373,6 +373,12 @@ sklookupctl: apply: $rules:4: the same rule as line 2" "sklookupctl apply FILE w
 whole 2 "sklookupctl: apply: $rules:3: the same rule as line 1
 sklookupctl: apply: $rules:4: the same rule as line 2" "sklookupctl apply --check FILE with a rule twice" \
 	"$ctl" apply --check "$rules"
+# src of length 0 is any source: no src word, as the module keeps the rule.
+printf 'proto udp dst 192.0.2.0/24 src 0.0.0.0/0 drop\nproto udp dst 192.0.2.0/24 drop\n' >"$rules"
+whole 2 "sklookupctl: apply: $rules:2: the same rule as line 1" \
+	"sklookupctl apply FILE with src 0.0.0.0/0 and without" "$ctl" apply "$rules"
+whole 0 "proto udp dst 192.0.2.0/24 drop" "sklookupctl fmt of src 0.0.0.0/0" \
+	sh -c 'echo "proto udp dst 192.0.2.0/24 src 0.0.0.0/0 drop" | "$0" fmt -' "$ctl"
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
 row 1 "$not_loaded" apply "$rules"
 row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf
