@@ -377,6 +377,8 @@ sklookupctl: apply: $rules:4: the same rule as line 2" "sklookupctl apply --chec
 printf 'proto udp dst 192.0.2.0/24 src 0.0.0.0/0 drop\nproto udp dst 192.0.2.0/24 drop\n' >"$rules"
 whole 2 "sklookupctl: apply: $rules:2: the same rule as line 1" \
 	"sklookupctl apply FILE with src 0.0.0.0/0 and without" "$ctl" apply "$rules"
+whole 2 "sklookupctl: fmt: $rules:2: the same rule as line 1" \
+	"sklookupctl fmt FILE with a rule twice" "$ctl" fmt "$rules"
 whole 0 "proto udp dst 192.0.2.0/24 drop" "sklookupctl fmt of src 0.0.0.0/0" \
 	sh -c 'echo "proto udp dst 192.0.2.0/24 src 0.0.0.0/0 drop" | "$0" fmt -' "$ctl"
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
