@@ -297,9 +297,10 @@ static int cmp_apply_rule(const void *a, const void *b)
 
 /*
  * The module keeps a rule by its words, so a file must not hold the same rule twice: each
- * repeat is "apply: PATH:LINE: the same rule as line FIRST". Returns 0 or an exit status.
+ * repeat is "CMD: PATH:LINE: the same rule as line FIRST". Returns 0 or an exit status.
  */
-static int check_repeats(const char *path, const struct apply_rule *rules, size_t count)
+static int check_repeats(const char *cmd, const char *path, const struct apply_rule *rules,
+			 size_t count)
 {
 	const struct apply_rule **sorted;
 	size_t i, first = 0;
@@ -307,7 +308,7 @@ static int check_repeats(const char *path, const struct apply_rule *rules, size_
 
 	sorted = malloc((count ? count : 1) * sizeof(*sorted));
 	if (!sorted) {
-		skl_err("apply: out of memory");
+		skl_err("%s: out of memory", cmd);
 		return SKL_EXIT_FAIL;
 	}
 	for (i = 0; i < count; i++)
@@ -318,7 +319,7 @@ static int check_repeats(const char *path, const struct apply_rule *rules, size_
 			first = i;
 			continue;
 		}
-		skl_err("apply: %s:%u: the same rule as line %u", path, sorted[i]->line,
+		skl_err("%s: %s:%u: the same rule as line %u", cmd, path, sorted[i]->line,
 			sorted[first]->line);
 		ret = SKL_EXIT_USAGE;
 	}
@@ -376,7 +377,7 @@ int apply_main(int argc, char **argv)
 	/* The whole file parses before the module is asked anything. */
 	ret = read_rule_file("apply", argv[0], &rules, &count);
 	if (!ret)
-		ret = check_repeats(argv[0], rules, count);
+		ret = check_repeats("apply", argv[0], rules, count);
 	if (ret)
 		goto out;
 	if (skl_nl_open(&nl) < 0) {
@@ -442,6 +443,8 @@ int fmt_main(int argc, char **argv)
 	if (argc != 1)
 		return skl_usage_error("fmt", "", NULL, "usage: fmt FILE|-");
 	ret = read_rule_file("fmt", argv[0], &rules, &count);
+	if (!ret)
+		ret = check_repeats("fmt", argv[0], rules, count);
 	if (!ret) {
 		out_open_object(NULL);
 		out_open_array("rules");
