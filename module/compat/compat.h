@@ -27,7 +27,7 @@
 #if !defined(CONFIG_X86_64) && !defined(CONFIG_ARM64)
 #error "sklookup supports x86-64 and arm64 kernels only"
 #endif
-#if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && !defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+#if !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS) && !defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
 #error "sklookup needs a kernel with CONFIG_DYNAMIC_FTRACE_WITH_REGS or _WITH_ARGS"
 #endif
 
@@ -56,13 +56,13 @@
  * Which of ftrace's trampolines the hooks take. The hooks read the arguments (registers,
  * and the stack past the sixth on x86-64, the eighth on arm64) and may set the first
  * argument register and the address the trampoline returns to. Where the architecture
- * hands callbacks their arguments in struct ftrace_regs (CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS,
+ * hands callbacks their arguments in struct ftrace_regs (CONFIG_DYNAMIC_FTRACE_WITH_ARGS,
  * x86-64 from 5.11, arm64 from 6.2), the lighter trampoline saves exactly those, with the
  * stack pointer that the stack arguments are read from, and returns through the argument
  * registers and the address the callback left, which livepatch relies on too. Older
  * kernels need the regs-saving one, which also saves the callee-saved registers.
  */
-#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_ARGS
 #define SKL_FTRACE_OPS_FL_REGS	0
 #else
 #define SKL_FTRACE_OPS_FL_REGS	FTRACE_OPS_FL_SAVE_REGS
@@ -74,7 +74,7 @@
  * struct ftrace_regs otherwise (x0-x8, fp, lr, sp, pc: no pt_regs inside), through its
  * accessors.
  */
-#if defined(CONFIG_ARM64) && defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+#if defined(CONFIG_ARM64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
 #define SKL_HOOK_FTRACE_REGS	1
 #define skl_hook_regs		ftrace_regs
 #else
@@ -90,9 +90,9 @@ static inline struct skl_hook_regs *skl_regs(struct skl_ftrace_regs *fregs)
 {
 #if defined(SKL_HOOK_FTRACE_REGS)
 	return fregs;
-#elif defined(HAVE_ARCH_FTRACE_REGS)
+#elif defined(HAVE_FTRACE_REGS_OPAQUE)
 	return &arch_ftrace_regs(fregs)->regs;
-#elif defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+#elif defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
 	return &fregs->regs;
 #elif defined(HAVE_FTRACE_REGS_CALLBACK)
 	return ftrace_get_regs(fregs);

@@ -66,28 +66,54 @@ def main():
         if res.returncode and "No such file" not in res.stderr:
             raise RuntimeError(res.stderr.strip())
 
+    # Sockets are closed only after a grace time, never while a client may be selecting
+    # on them; before that they stay open, and c's stay watched, so that a connection
+    # wrongly steered to one waits in its queue to be counted instead of being reset by a
+    # close. Keeping them all to the end ran out of descriptors in 300 s runs (EMFILE in
+    # the writers, and an accept that fails leaves its connection 'lost').
+    GRACE = 3.0
+    unregistered = collections.deque()  # (when, socket of c)
+    retired = collections.deque()  # (when, old socket of a)
+
+    def close_after_grace():
+        now = time.monotonic()
+        while unregistered and unregistered[0][0] < now - GRACE:
+            _, s = unregistered.popleft()
+            with lock:
+                socks["c"].remove(s)
+            retired.append((now, s))
+        while retired and retired[0][0] < now - GRACE:
+            _, s = retired.popleft()
+            # A connection in the queue of a socket of c is one steered wrongly.
+            while s.fileno() >= 0 and select.select([s], [], [], 0)[0]:
+                try:
+                    s.setblocking(False)
+                    conn, _ = s.accept()
+                except OSError:
+                    break
+                seen["c (found at close)"] += 1
+                conn.close()
+            s.close()
+
     def register_step(_):
-        # Sockets of c stay open (and watched) to the end: a connection wrongly steered
-        # to one waits in its queue to be counted, instead of being reset by a close.
         s = listener("c")
         with lock:
             socks["c"].append(s)
         time.sleep(0.05)
         must("unregister", "label", "c")
-
-    retired = []
+        unregistered.append((time.monotonic(), s))
+        close_after_grace()
 
     def restart_step(_):
         # The service restarts one of its two sockets: the new one is registered, then
-        # the old one stops listening (its queue is reset, as any restart does). Its
-        # descriptor stays open so that no client is left selecting on a closed one.
+        # the old one stops listening (its queue is reset, as any restart does).
         time.sleep(0.3)
         old = socks["a"][0]
         new = listener("a")
         with lock:
             socks["a"] = [new, socks["a"][1]]
         old.shutdown(socket.SHUT_RD)
-        retired.append(old)
+        retired.append((time.monotonic(), old))
 
     seen = collections.Counter()
     # Where each connection was accepted, by the client's port: either client thread may
@@ -109,6 +135,16 @@ def main():
                 seen["connect " + errno.errorcode.get(err.errno, str(err))] += 1
                 continue
             me = cl.getsockname()[1]
+            # A byte, as any client sends: a handshake that completes while a restart
+            # closes its listener can leave the server side silently gone (the child
+            # cannot take the port of a listener that is releasing it, and the request
+            # then dies with its listener: ListenDrops without ListenOverflows); only data
+            # draws the reset that tells the client. Seen as 1 'lost' in 14,537 and in
+            # 28,755 connections before.
+            try:
+                cl.sendall(b"?")
+            except OSError:
+                pass
             deadline = time.monotonic() + 5
             found = None
             while not found and time.monotonic() < deadline:
@@ -136,9 +172,30 @@ def main():
                     # closed (a service restart loses its accept queue), so it did land
                     # rightly.
                     found = found or "reset after landing"
+            if not found:
+                where_lost(me)
             seen[found or "lost"] += 1
             cl.close()
 
+    lost_detail = []
+
+    def where_lost(port):
+        # A connection nobody accepted and nobody reset: where it sits (in whose accept
+        # queue, or still in SYN-SENT) and what the kernel counted, so that the next 'lost'
+        # says whether a SYN was dropped, a queue overflowed or a socket was missed.
+        if len(lost_detail) >= 3:
+            return
+        sockets = subprocess.run(["ss", "-tanoie", f"( sport = :{port} or dport = :{port} )"],
+                                 capture_output=True, text=True, check=False).stdout
+        queues = subprocess.run(["ss", "-tlnH"], capture_output=True,
+                                text=True, check=False).stdout
+        counters = subprocess.run(["nstat", "-az", "TcpExtListen*", "TcpExtTCPReqQFull*",
+                                   "TcpExtTCPBacklogDrop", "TcpExtSyncookies*"],
+                                  capture_output=True, text=True, check=False).stdout
+        lost_detail.append(f"port {port} at {time.monotonic() - started:.1f}s:\n"
+                           f"{sockets}listeners:\n{queues}{counters}")
+
+    started = time.monotonic()
     threads = [threading.Thread(target=writer, args=(name, step)) for name, step in
                (("apply", apply_step), ("add-del", add_del_step),
                 ("register", register_step), ("restart", restart_step))]
@@ -151,12 +208,13 @@ def main():
     report(not problems, "every writer's changes were accepted", "\n".join(problems))
     wrong = {k: v for k, v in seen.items() if k not in ("a", "b", "reset after landing")}
     report(not wrong and seen["a"] and seen["b"],
-           "under four writers every connection reached a or b", f"{dict(seen)}")
+           "under four writers every connection reached a or b",
+           "\n".join([f"{dict(seen)}"] + lost_detail))
     report(all(rounds.values()), "every writer made progress", f"{rounds}")
     must("flush")
     for label in ("a", "b"):
         must("unregister", "label", label)
-    for group in list(socks.values()) + [retired]:
+    for group in list(socks.values()) + [[s for _, s in retired]]:
         for s in group:
             s.close()
 
