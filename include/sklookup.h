@@ -50,8 +50,14 @@
  *	but is not part of what the rule matches or does, nor of what makes two rules the
  *	same.
  *	Reply: SKL_A_RULE_ID, the new rule's id.
+ *	A rule with the same words as a rule in force (every attribute above the same;
+ *	the id and counters are not words) is refused with -EEXIST, and the extended
+ *	ack's cookie (NLMSGERR_ATTR_COOKIE) holds the existing rule's id, a u64 in host
+ *	order. A staged rule is not compared with the rules in force.
  * SKL_CMD_RULE_DEL (do)
- *	Request: SKL_A_RULE_ID.
+ *	Request: SKL_A_RULE_ID, or instead the rule's words: the attributes of RULE_ADD
+ *	(without SKL_A_RULE_STAGE), validated as there, which delete the rule in force with
+ *	exactly these words (-ENOENT if none has them).
  * SKL_CMD_RULE_GET (dump)
  *	One message per rule with every attribute above, SKL_A_RULE_ID and SKL_A_RULE_HITS;
  *	a redirect rule also has SKL_A_RULE_MISSES.
@@ -66,7 +72,10 @@
  *	that comes to have the same port id after the first one closed.
  * SKL_CMD_RULE_COMMIT (do)
  *	Replaces every rule of the namespace with the staged set, in one step: lookups see
- *	the old rules or the new ones. Reply: SKL_A_RULE_COUNT and SKL_A_RULE_GENERATION
+ *	the old rules or the new ones. A rule in force with the same words as a staged one
+ *	stays, with its id and counters; the other staged rules get new ids, in their
+ *	order, above every id in force. A set that holds the same rule twice is refused
+ *	with -EEXIST. Reply: SKL_A_RULE_COUNT and SKL_A_RULE_GENERATION
  *	(the new generation). The staged set is gone afterwards, also when the commit is
  *	refused (then the old rules stay).
  *	Request: SKL_A_RULE_GENERATION (u64), optional. Every change to the rules in force

@@ -204,7 +204,7 @@ int skl_apply_commit(struct skl_net *sn, const struct sock *sk, u32 *count,
 		NL_SET_ERR_MSG(extack, "no staged rule set: send SKL_CMD_RULE_BEGIN first");
 		return -ENOENT;
 	}
-	err = skl_rules_replace(sn, st->rules, st->count);
+	err = skl_rules_replace(sn, st->rules, st->count, extack);
 	*count = st->count;
 	skl_staging_free(sn, st);
 	if (err == -ENOMEM)

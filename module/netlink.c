@@ -138,8 +138,28 @@ static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY },
 };
 
-static const struct nla_policy skl_rule_id_policy[SKL_A_RULE_MAX + 1] = {
+/* A rule to delete: its id, or its words as RULE_ADD takes them. */
+static const struct nla_policy skl_rule_del_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_ID] = { .type = NLA_U64 },
+	[SKL_A_RULE_PROTO] = { .type = NLA_U8 },
+	[SKL_A_RULE_FAMILY] = { .type = NLA_U8 },
+	[SKL_A_RULE_DST] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[SKL_A_RULE_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SKL_A_RULE_SRC] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[SKL_A_RULE_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[SKL_A_RULE_PORT_MIN] = { .type = NLA_U16 },
+	[SKL_A_RULE_PORT_MAX] = { .type = NLA_U16 },
+	[SKL_A_RULE_IFINDEX] = { .type = NLA_U32 },
+	[SKL_A_RULE_PHASE] = NLA_POLICY_MAX(NLA_U8, SKL_PHASE_MAX),
+	[SKL_A_RULE_ACTION] = NLA_POLICY_RANGE(NLA_U8, SKL_ACTION_STEER, SKL_ACTION_MAX),
+	[SKL_A_RULE_LABEL] = { .type = NLA_NUL_STRING, .len = SKL_LABEL_NAME_MAX - 1 },
+	[SKL_A_RULE_FLAGS] = { .type = NLA_U32 },
+	[SKL_A_RULE_HITS] = { .type = NLA_REJECT },
+	[SKL_A_RULE_STAGE] = { .type = NLA_REJECT },
+	[SKL_A_RULE_COUNT] = { .type = NLA_REJECT },
+	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 },
+	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy skl_rule_none_policy[SKL_A_RULE_MAX + 1] = {
@@ -504,6 +524,47 @@ static int skl_cmd_rule_add(struct sk_buff *skb, struct genl_info *info)
 	return skl_reply_number(reply, info, SKL_CMD_RULE_ADD, SKL_A_RULE_ID, id);
 }
 
+/*
+ * The id of the rule a delete request names: SKL_A_RULE_ID, or the rule's words (the
+ * attributes of RULE_ADD, validated as there) that a rule in force must have exactly.
+ */
+static int skl_rule_del_id(struct skl_net *sn, struct genl_info *info, u64 *id)
+{
+	struct nlattr *id_attr = info->attrs[SKL_A_RULE_ID];
+	const struct skl_rule *found;
+	struct skl_rule rule;
+	const char *label;
+	int type, err;
+
+	for (type = SKL_A_RULE_ID + 1; type <= SKL_A_RULE_MAX; type++) {
+		if (id_attr && info->attrs[type]) {
+			skl_reject(info->extack, info->attrs[type],
+				   "SKL_A_RULE_ID or the rule's attributes, not both");
+			return -EINVAL;
+		}
+	}
+	if (id_attr) {
+		*id = nla_get_u64(id_attr);
+		return 0;
+	}
+	if (!info->attrs[SKL_A_RULE_PROTO] && !info->attrs[SKL_A_RULE_ACTION]) {
+		skl_reject(info->extack, NULL,
+			   "missing SKL_A_RULE_ID (or the rule's attributes)");
+		return -EINVAL;
+	}
+	err = skl_parse_rule(info, &rule);
+	if (err)
+		return err;
+	label = info->attrs[SKL_A_RULE_LABEL] ? nla_data(info->attrs[SKL_A_RULE_LABEL]) : NULL;
+	found = skl_rules_find_words(sn, &rule, label);
+	if (!found) {
+		skl_reject(info->extack, NULL, "no rule in force has these words");
+		return -ENOENT;
+	}
+	*id = found->match.id;
+	return 0;
+}
+
 static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct skl_net *sn = skl_net_to_change(info);
@@ -513,10 +574,13 @@ static int skl_cmd_rule_del(struct sk_buff *skb, struct genl_info *info)
 
 	if (!sn)
 		return -EPERM;
-	if (!skl_require(info, SKL_A_RULE_ID, "missing SKL_A_RULE_ID"))
-		return -EINVAL;
-	id = nla_get_u64(info->attrs[SKL_A_RULE_ID]);
 	mutex_lock(&sn->lock);
+	/* Found and deleted under one lock: no other writer comes in between. */
+	err = skl_rule_del_id(sn, info, &id);
+	if (err) {
+		mutex_unlock(&sn->lock);
+		return err;
+	}
 	/* Built first: the rule is gone afterwards. */
 	event = skl_event_rule_new(sn->net, SKL_EVENT_RULE_DELETED, skl_rules_find(sn, id));
 	err = skl_rules_del(sn, id);
@@ -1087,7 +1151,7 @@ static const struct genl_ops skl_genl_ops[] = {
 	{
 		.cmd = SKL_CMD_RULE_DEL,
 		.doit = skl_cmd_rule_del,
-		.policy = skl_rule_id_policy,
+		.policy = skl_rule_del_policy,
 		.maxattr = SKL_A_RULE_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},

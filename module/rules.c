@@ -4,6 +4,8 @@
  * tables whose kind of rule changed, publishes it and frees the old one after a grace
  * period: a lookup sees either the old rules or the new ones, never a mix.
  */
+#include <linux/jhash.h>
+#include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/static_key.h>
@@ -18,6 +20,110 @@
 #include "netns.h"
 #include "rules.h"
 #include "steer.h"
+
+/*
+ * A rule's words: what the user wrote, which makes two rules the same rule (sklookupctl's
+ * rule_cmp() is the same test). Its id and counters are not words; nor is anything that
+ * only describes the rule, such as a comment: leave such fields out here, the one place
+ * that says what "the same rule" is. Laid out with no room for padding to differ, so that
+ * two rules' words compare and hash as bytes.
+ */
+struct skl_rule_words {
+	union skl_match_addr src;
+	union skl_match_addr dst;
+	union skl_match_addr redirect_addr;
+	u32 ifindex;
+	u32 flags;
+	u32 action;
+	u16 port_lo;
+	u16 port_hi;
+	u16 redirect_port;
+	u8 src_len;
+	u8 dst_len;
+	u8 proto;
+	u8 family;
+	u8 phase;
+	u8 zero;
+};
+
+static void skl_rule_words(const struct skl_rule *rule, struct skl_rule_words *w)
+{
+	const struct skl_match_rule *m = &rule->match;
+	size_t alen = m->family == AF_INET ? sizeof(m->dst.ip) : sizeof(m->dst.ip6);
+
+	memset(w, 0, sizeof(*w));
+	memcpy(&w->src, &m->src, alen);
+	memcpy(&w->dst, &m->dst, alen);
+	if (m->action == SKL_ACTION_REDIRECT) {
+		memcpy(&w->redirect_addr, &rule->redirect_addr, alen);
+		w->redirect_port = rule->redirect_port;
+	}
+	w->ifindex = m->ifindex;
+	w->flags = rule->flags;
+	w->action = m->action;
+	w->port_lo = m->port_lo;
+	w->port_hi = m->port_hi;
+	w->src_len = m->src_len;
+	w->dst_len = m->dst_len;
+	w->proto = m->proto;
+	w->family = m->family;
+	w->phase = m->phase;
+}
+
+/* The name of the label a rule in force steers to, "" for none, as a staged rule has it. */
+static const char *skl_rule_label_name(const struct skl_rule *rule)
+{
+	return rule->label ? rule->label->name : "";
+}
+
+static bool skl_rule_words_equal(const struct skl_rule_words *a, const char *alabel,
+				 const struct skl_rule_words *b, const char *blabel)
+{
+	return !memcmp(a, b, sizeof(*a)) && !strcmp(alabel, blabel);
+}
+
+static u32 skl_rule_words_hash(const struct skl_rule_words *w, const char *label)
+{
+	return jhash(label, strlen(label), jhash(w, sizeof(*w), 0));
+}
+
+/* The rule in force in @rs with the words of @w and @label, or NULL. */
+static struct skl_rule *skl_ruleset_find_words(const struct skl_ruleset *rs,
+					       const struct skl_rule_words *w,
+					       const char *label)
+{
+	struct skl_rule_words other;
+	u32 i;
+
+	for (i = 0; rs && i < rs->count; i++) {
+		skl_rule_words(rs->rules[i], &other);
+		if (skl_rule_words_equal(w, label, &other, skl_rule_label_name(rs->rules[i])))
+			return rs->rules[i];
+		/* Called under the lock with up to a million rules. */
+		if (!(i & 0xffff))
+			cond_resched();
+	}
+	return NULL;
+}
+
+/**
+ * skl_rules_find_words() - the rule in force with the same words as @tmpl
+ * @sn: the namespace's state, locked
+ * @tmpl: a rule as the request parser fills it
+ * @label: its label's name, or NULL for none
+ *
+ * Return: the rule, or NULL.
+ */
+struct skl_rule *skl_rules_find_words(struct skl_net *sn, const struct skl_rule *tmpl,
+				      const char *label)
+{
+	struct skl_rule_words w;
+
+	skl_rule_words(tmpl, &w);
+	return skl_ruleset_find_words(rcu_dereference_protected(sn->rules,
+								lockdep_is_held(&sn->lock)),
+				      &w, label ?: "");
+}
 
 static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
 {
@@ -249,6 +355,17 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 		NL_SET_ERR_MSG(extack, SKL_MAX_RULES_REACHED);
 		return -ENOSPC;
 	}
+	rule = skl_rules_find_words(sn, tmpl, label);
+	if (rule) {
+		/* As ip route add: the same rule twice is a mistake, and says which rule. */
+		NL_SET_ERR_MSG(extack, SKL_RULE_EXISTS);
+		BUILD_BUG_ON(sizeof(rule->match.id) > NETLINK_MAX_COOKIE_LEN);
+		if (extack) {
+			memcpy(extack->cookie, &rule->match.id, sizeof(rule->match.id));
+			extack->cookie_len = sizeof(rule->match.id);
+		}
+		return -EEXIST;
+	}
 	rule = skl_rule_new(tmpl);
 	if (!rule)
 		return -ENOMEM;
@@ -369,76 +486,216 @@ err_rs:
 	return err;
 }
 
+/*
+ * Which rules of the old set a new set keeps: a chained hash of the rules' words, over
+ * the old rules (entries 0 to nold - 1) and the staged ones that are new (nold + index).
+ */
+struct skl_rules_match {
+	u32 nold;
+	u32 mask;
+	u32 *bucket;	/* mask + 1 heads */
+	u32 *next;	/* per entry */
+	u32 *kept_by;	/* per old rule: the staged rule that keeps it, or U32_MAX */
+	u32 *keeps;	/* per staged rule: the old rule it keeps, or U32_MAX */
+};
+
+#define SKL_NO_ENTRY	U32_MAX
+
+static void skl_rules_match_free(struct skl_rules_match *m)
+{
+	kvfree(m->bucket);
+	kvfree(m->next);
+	kvfree(m->kept_by);
+	kvfree(m->keeps);
+}
+
+static void skl_rules_match_link(struct skl_rules_match *m, u32 entry, u32 hash)
+{
+	m->next[entry] = m->bucket[hash & m->mask];
+	m->bucket[hash & m->mask] = entry;
+}
+
+/*
+ * Pair each staged rule with the old rule of the same words, if any: O(old + staged).
+ * Return: the number of old rules kept, or -ENOMEM, or -EEXIST when two staged rules are
+ * the same rule.
+ */
+static long skl_rules_match(struct skl_rules_match *m, const struct skl_ruleset *old,
+			    const struct skl_staged_rule *staged, u32 count)
+{
+	struct skl_rule_words w, other;
+	u32 i, e, nold = old ? old->count : 0, hash;
+	u32 buckets = roundup_pow_of_two(max_t(u32, nold + count, 1));
+	const char *label;
+	long kept = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->nold = nold;
+	m->mask = buckets - 1;
+	m->bucket = skl_alloc_charged(buckets, sizeof(*m->bucket));
+	m->next = skl_alloc_charged(max_t(u32, nold + count, 1), sizeof(*m->next));
+	m->kept_by = skl_alloc_charged(max_t(u32, nold, 1), sizeof(*m->kept_by));
+	m->keeps = skl_alloc_charged(max_t(u32, count, 1), sizeof(*m->keeps));
+	if (!m->bucket || !m->next || !m->kept_by || !m->keeps) {
+		skl_rules_match_free(m);
+		return -ENOMEM;
+	}
+	memset(m->bucket, 0xff, buckets * sizeof(*m->bucket));
+	memset(m->kept_by, 0xff, max_t(u32, nold, 1) * sizeof(*m->kept_by));
+	for (i = 0; i < nold; i++) {
+		skl_rule_words(old->rules[i], &w);
+		hash = skl_rule_words_hash(&w, skl_rule_label_name(old->rules[i]));
+		skl_rules_match_link(m, i, hash);
+		if (!(i & 0xffff))
+			cond_resched();
+	}
+	for (i = 0; i < count; i++) {
+		m->keeps[i] = SKL_NO_ENTRY;
+		skl_rule_words(&staged[i].rule, &w);
+		hash = skl_rule_words_hash(&w, staged[i].label);
+		for (e = m->bucket[hash & m->mask]; e != SKL_NO_ENTRY; e = m->next[e]) {
+			if (e < nold) {
+				skl_rule_words(old->rules[e], &other);
+				label = skl_rule_label_name(old->rules[e]);
+			} else {
+				skl_rule_words(&staged[e - nold].rule, &other);
+				label = staged[e - nold].label;
+			}
+			if (!skl_rule_words_equal(&w, staged[i].label, &other, label))
+				continue;
+			if (e >= nold || m->kept_by[e] != SKL_NO_ENTRY) {
+				skl_rules_match_free(m);
+				return -EEXIST;
+			}
+			m->kept_by[e] = i;
+			m->keeps[i] = e;
+			kept++;
+			break;
+		}
+		if (m->keeps[i] == SKL_NO_ENTRY)
+			skl_rules_match_link(m, nold + i, hash);
+		if (!(i & 0xffff))
+			cond_resched();
+	}
+	return kept;
+}
+
 /**
  * skl_rules_replace() - replace every rule of the namespace at once
  * @sn: the namespace's state, locked
  * @staged: the new rules, validated, with the names of their labels
  * @count: how many
+ * @extack: why the set is refused
  *
- * The new rules get fresh ids in their order, and take the staged rules' comments over
- * (the staged set is dropped next, whatever the outcome). Lookups see the old set or the
- * new one, never a mix.
+ * A rule of the old set with the same words as a staged one stays in force as it is:
+ * the same object, so its id and counters go on, and a lookup counting on it at this
+ * moment counts on the rule that stays. The other staged rules get fresh ids, in their
+ * order, after the kept ones; the other old rules go. Every rule of the new set takes
+ * its staged rule's comment, kept ones too once the new set is in force (a comment is
+ * not part of a rule's words; no lookup reads it, and readers hold the lock). Only the
+ * tables of kinds that gain or lose a rule are built again. Lookups see the old set or
+ * the new one, never a mix.
  *
- * Return: 0, or a negative error with the old rules still in force.
+ * Return: 0, or a negative error (-EEXIST: the same rule is staged twice) with the old
+ * rules still in force.
  */
-int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 count)
+int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 count,
+		      struct netlink_ext_ack *extack)
 {
-	bool changed[SKL_MATCH_NR_TABLES];
+	bool changed[SKL_MATCH_NR_TABLES] = { false };
 	struct skl_ruleset_retired *retired;
 	struct skl_ruleset *old, *rs = NULL;
+	struct skl_rules_match m;
 	struct skl_rule *rule;
-	u32 i, made = 0;
+	u32 i, n, nold, made = 0, fresh = 0, ndead;
+	long kept;
 	int err = -ENOMEM;
 
-	memset(changed, true, sizeof(changed));
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
+	nold = old ? old->count : 0;
+	kept = skl_rules_match(&m, old, staged, count);
+	if (kept == -EEXIST) {
+		NL_SET_ERR_MSG(extack, "the staged set holds the same rule twice");
+		return -EEXIST;
+	}
+	if (kept < 0)
+		return kept;
+	ndead = nold - kept;
 	if (count) {
 		rs = skl_ruleset_alloc(count);
 		if (!rs)
-			return -ENOMEM;
-		for (made = 0; made < count; made++) {
-			rule = skl_rule_new(&staged[made].rule);
+			goto err_match;
+		/* Kept rules first, in their order: the set stays ordered by id. */
+		for (i = 0, n = 0; i < nold; i++) {
+			if (m.kept_by[i] != SKL_NO_ENTRY)
+				rs->rules[n++] = old->rules[i];
+		}
+		made = n;
+		for (i = 0; i < count; i++) {
+			if (m.keeps[i] != SKL_NO_ENTRY)
+				continue;
+			rule = skl_rule_new(&staged[i].rule);
 			if (!rule)
 				goto err_rules;
-			if (staged[made].rule.match.action == SKL_ACTION_STEER) {
-				rule->label = skl_label_get(sn, staged[made].label);
+			if (staged[i].rule.match.action == SKL_ACTION_STEER) {
+				rule->label = skl_label_get(sn, staged[i].label);
 				if (!rule->label) {
 					skl_rule_free(rule);
 					goto err_rules;
 				}
 			}
-			rule->comment = staged[made].rule.comment;
-			staged[made].rule.comment = NULL;
-			rule->match.id = sn->next_rule_id + made;
+			rule->comment = staged[i].rule.comment;
+			staged[i].rule.comment = NULL;
+			rule->match.id = sn->next_rule_id + fresh++;
 			rule->match.priv = rule;
-			rs->rules[made] = rule;
+			rs->rules[made++] = rule;
+			changed[skl_rule_kind(rule)] = true;
 			/* Up to a million rules and labels, under the lock: let the CPU go. */
 			cond_resched();
 		}
-		err = skl_ruleset_compile(rs, NULL, changed);
+	}
+	for (i = 0; i < nold; i++) {
+		if (m.kept_by[i] == SKL_NO_ENTRY)
+			changed[skl_rule_kind(old->rules[i])] = true;
+	}
+	if (!rs)
+		memset(changed, true, sizeof(changed));
+	if (rs) {
+		err = skl_ruleset_compile(rs, old, changed);
 		if (err)
 			goto err_rules;
 	}
+	err = -ENOMEM;
 	if (old) {
-		/* The old set frees its rules with itself, after the grace period. */
-		old->dead = skl_alloc_charged(max_t(u32, old->count, 1), sizeof(*old->dead));
+		/* The old set frees the rules it alone held with itself, after the grace period. */
+		old->dead = skl_alloc_charged(max_t(u32, ndead, 1), sizeof(*old->dead));
 		if (!old->dead)
 			goto err_compiled;
 	}
 	err = skl_ruleset_publish(sn, rs, changed, &retired);
 	if (err)
 		goto err_dead;
-	sn->next_rule_id += count;
-	if (old) {
-		for (i = 0; i < old->count; i++) {
-			old->dead[i] = old->rules[i];
-			if (old->rules[i]->label)
-				skl_label_put(sn, old->rules[i]->label);
-			cond_resched();
-		}
-		old->ndead = old->count;
+	sn->next_rule_id += fresh;
+	for (i = 0; i < count; i++) {
+		if (m.keeps[i] == SKL_NO_ENTRY)
+			continue;
+		rule = old->rules[m.keeps[i]];
+		kfree(rule->comment);
+		rule->comment = staged[i].rule.comment;
+		staged[i].rule.comment = NULL;
 	}
+	for (i = 0, n = 0; i < nold; i++) {
+		if (m.kept_by[i] != SKL_NO_ENTRY)
+			continue;
+		old->dead[n++] = old->rules[i];
+		if (old->rules[i]->label)
+			skl_label_put(sn, old->rules[i]->label);
+		cond_resched();
+	}
+	if (old)
+		old->ndead = n;
 	skl_ruleset_retire(retired);
+	skl_rules_match_free(&m);
 	return 0;
 
 err_dead:
@@ -447,16 +704,21 @@ err_dead:
 		old->dead = NULL;
 	}
 err_compiled:
-	for (i = 0; rs && i < SKL_MATCH_NR_TABLES; i++)
-		skl_match_free(rs->tables[i]);
+	for (i = 0; rs && i < SKL_MATCH_NR_TABLES; i++) {
+		if (changed[i])
+			skl_match_free(rs->tables[i]);
+	}
 err_rules:
-	for (i = 0; i < made; i++) {
+	/* Only the rules made here; the kept ones stay the old set's. */
+	for (i = kept; rs && i < made; i++) {
 		if (rs->rules[i]->label)
 			skl_label_put(sn, rs->rules[i]->label);
 		skl_rule_free(rs->rules[i]);
 		cond_resched();
 	}
 	kvfree(rs);
+err_match:
+	skl_rules_match_free(&m);
 	return err;
 }
 

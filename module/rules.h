@@ -58,8 +58,14 @@ void skl_rules_flush(struct skl_net *sn);
 int skl_rules_init(void);
 void skl_rules_exit(void);
 struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id);
+struct skl_rule *skl_rules_find_words(struct skl_net *sn, const struct skl_rule *tmpl,
+				      const char *label);
+
+/* Refusal of a rule whose words a rule in force has; the extack cookie holds its id. */
+#define SKL_RULE_EXISTS	"the same rule exists already"
 
 struct skl_staged_rule;
-int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 count);
+int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 count,
+		      struct netlink_ext_ack *extack);
 
 #endif /* SKL_RULES_H */

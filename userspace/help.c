@@ -40,9 +40,11 @@ const struct skl_command skl_commands[] = {
 	  "comment TEXT        a note kept with the rule, 1 to 127 bytes of text: printed\n"
 	  "                    with it, and its name in stats --prometheus\n",
 	  "sklookupctl add-rule proto tcp dst 192.0.2.0/24 port 80 label web" },
-	{ "del-rule", del_rule_main, "ID", "delete a rule",
-	  "ID                  the rule's id, as add-rule and show print it\n",
-	  "sklookupctl del-rule 7" },
+	{ "del-rule", del_rule_main, "ID|RULE", "delete a rule, by its id or its words",
+	  "ID                  the rule's id, as add-rule and show print it\n"
+	  "RULE                the rule's words, as add-rule took them: the rule in force\n"
+	  "                    with exactly these words goes\n",
+	  "sklookupctl del-rule proto tcp dst 192.0.2.0/24 port 80 label web" },
 	{ "show", show_main, "[-s] [label NAME]",
 	  "rules, and labels with their sockets; -s adds their counters",
 	  "-s                  add the counters of each rule and label\n"

@@ -83,6 +83,7 @@ static void keep_extack(struct skl_nl *nl, const struct nlmsghdr *nlh,
 	struct nlattr *attr;
 
 	nl->extack[0] = '\0';
+	nl->cookie_len = 0;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	/* The request is echoed back unless NETLINK_CAP_ACK took effect. */
@@ -93,6 +94,11 @@ static void keep_extack(struct skl_nl *nl, const struct nlmsghdr *nlh,
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(nl->extack, sizeof(nl->extack), "%s", mnl_attr_get_str(attr));
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_COOKIE &&
+		    mnl_attr_get_payload_len(attr) <= sizeof(nl->cookie)) {
+			nl->cookie_len = mnl_attr_get_payload_len(attr);
+			memcpy(nl->cookie, mnl_attr_get_payload(attr), nl->cookie_len);
+		}
 	}
 }
 
@@ -138,6 +144,7 @@ int skl_nl_run(struct skl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	int ret;
 
 	nl->extack[0] = '\0';
+	nl->cookie_len = 0;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	do {

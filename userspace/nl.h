@@ -25,6 +25,9 @@ struct skl_nl {
 	char *buf;
 	/* The kernel's extended ack text of the last refused request, or "". */
 	char extack[256];
+	/* Its cookie (add-rule's -EEXIST: the existing rule's id), cookie_len 0 if none. */
+	unsigned char cookie[20];
+	size_t cookie_len;
 };
 
 /*

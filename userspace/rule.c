@@ -59,7 +59,16 @@ int add_rule_main(int argc, char **argv)
 	nlh = skl_nl_request(&nl, SKL_CMD_RULE_ADD, 0);
 	rule_put(nlh, &r);
 	if (skl_nl_run(&nl, nlh, number_cb, &id) < 0) {
-		skl_nl_perror(&nl, "add-rule");
+		uint64_t existing;
+
+		/* The module puts the id of the rule with the same words in the cookie. */
+		if (errno == EEXIST && nl.cookie_len == sizeof(existing)) {
+			memcpy(&existing, nl.cookie, sizeof(existing));
+			skl_err("add-rule: the same rule exists as rule %" PRIu64 " (%s)",
+				existing, strerror(errno));
+		} else {
+			skl_nl_perror(&nl, "add-rule");
+		}
 		ret = SKL_EXIT_FAIL;
 	} else {
 		printf("%" PRIu64 "\n", id.value);
@@ -68,24 +77,36 @@ int add_rule_main(int argc, char **argv)
 	return ret;
 }
 
+/* del-rule ID, or del-rule RULE: the words of the rule, as add-rule took them. */
 int del_rule_main(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
+	struct skl_rule r;
 	struct skl_nl nl;
-	unsigned long long id;
+	unsigned long long id = 0;
 	char *end;
 	int ret = 0;
 
-	if (argc != 1)
-		return skl_usage_error("del-rule", "", NULL, "usage: del-rule ID");
-	errno = 0;
-	id = strtoull(argv[0], &end, 10);
-	if (!*argv[0] || *end || errno || argv[0][0] == '-' || id == 0)
-		return skl_usage_error("del-rule", "rule id", argv[0], "must be a positive number");
+	if (argc < 1)
+		return skl_usage_error("del-rule", "", NULL, "usage: del-rule ID|RULE");
+	if (argc == 1) {
+		errno = 0;
+		id = strtoull(argv[0], &end, 10);
+		if (!*argv[0] || *end || errno || argv[0][0] == '-' || id == 0)
+			return skl_usage_error("del-rule", "rule id", argv[0],
+					       "must be a positive number");
+	} else {
+		ret = parse_rule("del-rule", argc, argv, &r);
+		if (ret)
+			return ret;
+	}
 	if (skl_nl_open(&nl) < 0)
 		return SKL_EXIT_FAIL;
 	nlh = skl_nl_request(&nl, SKL_CMD_RULE_DEL, 0);
-	mnl_attr_put_u64(nlh, SKL_A_RULE_ID, id);
+	if (id)
+		mnl_attr_put_u64(nlh, SKL_A_RULE_ID, id);
+	else
+		rule_put(nlh, &r);
 	if (skl_nl_run(&nl, nlh, NULL, NULL) < 0) {
 		skl_nl_perror(&nl, "del-rule");
 		ret = SKL_EXIT_FAIL;
@@ -265,6 +286,47 @@ out:
 	return changes;
 }
 
+static int cmp_apply_rule(const void *a, const void *b)
+{
+	const struct apply_rule *x = *(const struct apply_rule *const *)a;
+	const struct apply_rule *y = *(const struct apply_rule *const *)b;
+	int c = rule_cmp(&x->args, &y->args);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * The module keeps a rule by its words, so a file must not hold the same rule twice: each
+ * repeat is "CMD: PATH:LINE: the same rule as line FIRST". Returns 0 or an exit status.
+ */
+static int check_repeats(const char *cmd, const char *path, const struct apply_rule *rules,
+			 size_t count)
+{
+	const struct apply_rule **sorted;
+	size_t i, first = 0;
+	int ret = 0;
+
+	sorted = malloc((count ? count : 1) * sizeof(*sorted));
+	if (!sorted) {
+		skl_err("%s: out of memory", cmd);
+		return SKL_EXIT_FAIL;
+	}
+	for (i = 0; i < count; i++)
+		sorted[i] = &rules[i];
+	qsort(sorted, count, sizeof(*sorted), cmp_apply_rule);
+	for (i = 1; i < count; i++) {
+		if (rule_cmp(&sorted[first]->args, &sorted[i]->args)) {
+			first = i;
+			continue;
+		}
+		skl_err("%s: %s:%u: the same rule as line %u", cmd, path, sorted[i]->line,
+			sorted[first]->line);
+		ret = SKL_EXIT_USAGE;
+	}
+	free(sorted);
+	return ret;
+}
+
 static int parse_generation(const char *text, unsigned long long *generation)
 {
 	char *end;
@@ -314,6 +376,8 @@ int apply_main(int argc, char **argv)
 				       "usage: apply [--check] [--generation N] FILE|-");
 	/* The whole file parses before the module is asked anything. */
 	ret = read_rule_file("apply", argv[0], &rules, &count);
+	if (!ret)
+		ret = check_repeats("apply", argv[0], rules, count);
 	if (ret)
 		goto out;
 	if (skl_nl_open(&nl) < 0) {
@@ -379,6 +443,8 @@ int fmt_main(int argc, char **argv)
 	if (argc != 1)
 		return skl_usage_error("fmt", "", NULL, "usage: fmt FILE|-");
 	ret = read_rule_file("fmt", argv[0], &rules, &count);
+	if (!ret)
+		ret = check_repeats("fmt", argv[0], rules, count);
 	if (!ret) {
 		out_open_object(NULL);
 		out_open_array("rules");

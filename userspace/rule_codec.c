@@ -606,6 +606,15 @@ int parse_rule(const char *where, int argc, char **argv, struct skl_rule *r)
 		return skl_usage_error(where, "", NULL, "noreuseport goes with label NAME");
 	if ((r->flags & SKL_RULE_F_ELSE_DROP) && r->action != SKL_ACTION_STEER)
 		return skl_usage_error(where, "", NULL, "else drop goes with label NAME");
+	/*
+	 * A source prefix of length 0 is any source, which the module keeps as no source:
+	 * so does the rule here, so that it compares equal to the rule the module keeps
+	 * (apply's diff, a repeat in a file, del-rule by words).
+	 */
+	if (r->has_src && !r->src.len) {
+		memset(&r->src, 0, sizeof(r->src));
+		r->has_src = false;
+	}
 	return 0;
 }
 

@@ -155,16 +155,16 @@ def apply_diff():
     r2 = "proto udp dst 2001:db8::/64 port 53 drop"
     r3 = "proto tcp dst 192.0.2.0/24 port 1-65535 phase fallback redirect 127.0.0.1"
     must("flush")
-    got = run("apply", text=f"{r1}\n{r2}\n{r2}\n")
-    report(got == (0, f"+{r1}\n+{r2}\n+{r2}\n", ""), "apply prints the rules it added", got)
-    got = run("apply", "--check", text=f"{r2}\n# the same set\n{r2}\nphase first {r1}\n")
+    got = run("apply", text=f"{r1}\n{r2}\n")
+    report(got == (0, f"+{r1}\n+{r2}\n", ""), "apply prints the rules it added", got)
+    got = run("apply", "--check", text=f"{r2}\n# the same set\nphase first {r1}\n")
     report(got == (0, "", ""), "apply --check of the rules in force: exit 0, no line", got)
     before = dump()
-    got = run("apply", "--check", text=f"{r3}\n{r1}\n{r2}\n")
+    got = run("apply", "--check", text=f"{r3}\n{r1}\n")
     report(got == (1, f"-{r2}\n+{r3}\n", "") and dump() == before
            and status()["staged"] == 0,
            "apply --check prints what would change, exits 1 and changes nothing", got)
-    got = run("-j", "apply", "--check", text=f"{r3}\n{r1}\n{r2}\n")
+    got = run("-j", "apply", "--check", text=f"{r3}\n{r1}\n")
     doc = json.loads(got[1]) if got[0] == 1 else {}
     report(doc.get("removed") == [{"proto": "udp", "dst": "2001:db8::/64", "port": "53",
                                    "port_min": 53, "port_max": 53, "phase": "first",
@@ -176,9 +176,10 @@ def apply_diff():
     report(got == (2, "", f"sklookupctl: apply: the rules changed since generation {gen - 1} "
                    f"(now {gen})\n"), "apply --check --generation of an old generation: exit 2",
            got)
-    got = run("apply", text=f"{r3}\n{r1}\n{r2}\n")
-    report(got == (0, f"-{r2}\n+{r3}\n", "") and dump() == f"{r3}\n{r1}\n{r2}",
-           "apply prints the rules it removed and added", got)
+    got = run("apply", text=f"{r3}\n{r1}\n")
+    # The kept rule is the older one: dump lists the rules oldest first.
+    report(got == (0, f"-{r2}\n+{r3}\n", "") and dump() == f"{r1}\n{r3}",
+           "apply prints the rules it removed and added", f"{got}\ndump:\n{dump()}")
     must("flush")
 
 

@@ -149,8 +149,23 @@ def gen_scenario(rng):
             if rule["action"] == "redirect" and \
                     model.family_of(rule["target"][0]) != family_of_rule(rule):
                 rule["action"], rule["target"] = "drop", None
+        # The same words twice are one rule: apply refuses a file that repeats one.
+        if any(same_rule(rule, x) for x in sc["rules"]):
+            continue
         sc["rules"].append(rule)
     return sc
+
+
+def same_rule(a, b):
+    """Whether two model rules have the same words as the module compares them: how the
+    defaults are spelt ("port any", "phase first") and the id aside."""
+    def key(r):
+        return (r["proto"], ipaddress.ip_network(r["dst"]), tuple(r["port"]),
+                ipaddress.ip_network(r["src"]) if r.get("src") else None, r.get("dev"),
+                r["phase"], r["action"], r.get("label") if r["action"] == "steer" else None,
+                bool(r.get("noreuseport")) if r["action"] == "steer" else False,
+                tuple(r["target"]) if r["action"] == "redirect" else None)
+    return key(a) == key(b)
 
 
 def family_of_rule(rule):

@@ -66,6 +66,10 @@ def u32(kind, value):
     return attr(kind, struct.pack("=I", value))
 
 
+def u64(kind, value):
+    return attr(kind, struct.pack("=Q", value))
+
+
 def string(kind, value):
     return attr(kind, value.encode() + b"\0")
 

@@ -192,7 +192,8 @@ def main():
         owner.stdin.write(f"register {name}\n")
         inode[name] = int(owner.stdout.readline())
         events(1)
-    ctl("del-rule", "4")
+    # apply kept rule 2 (the same words) and gave the new rule id 3.
+    ctl("del-rule", "3")
     events(1)
     owner.stdin.write("close web\n")
     owner.stdout.readline()
@@ -211,7 +212,7 @@ def main():
         f"socket registered label web tcp 127.0.0.1:8081 ino {inode['web']}",
         f"socket registered label api tcp 127.0.0.1:8082 ino {inode['api']}",
         f"socket registered label dns udp 127.0.0.1:5353 ino {inode['dns']}",
-        "rule deleted 4 proto udp dst 192.0.2.0/24 port 53 label dns",
+        "rule deleted 3 proto udp dst 192.0.2.0/24 port 53 label dns",
         f"socket released label web tcp 127.0.0.1:8081 ino {inode['web']} closed",
         "label web has no sockets",
         f"socket released label api tcp 127.0.0.1:8082 ino {inode['api']} stopped listening",
@@ -229,7 +230,7 @@ def main():
         {"event": "socket_registered", "label": "api", "socket": sock_json(8082, inode["api"])},
         {"event": "socket_registered", "label": "dns",
          "socket": sock_json(5353, inode["dns"], "udp")},
-        {"event": "rule_deleted", "rule": rule_json(4, "udp", 53, "dns")},
+        {"event": "rule_deleted", "rule": rule_json(3, "udp", 53, "dns")},
         {"event": "socket_released", "label": "web", "socket": sock_json(8081, inode["web"]),
          "reason": "closed"},
         {"event": "label_empty", "label": "web"},
@@ -244,7 +245,7 @@ def main():
            "\n".join(["want:", *map(json.dumps, want_json), "got:", *map(json.dumps, js.lines)]))
 
     # Nobody is left in the namespace: deleting it destroys it, which only a monitor
-    # outside can see. Its rule (id 3) and label (web, which the rule names) go with it.
+    # outside can see. Its rule (id 2) and label (web, which the rule names) go with it.
     owner.stdin.close()
     owner.wait(timeout=10)
     subprocess.run(["ip", "netns", "del", NS], check=True)

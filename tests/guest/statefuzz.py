@@ -55,6 +55,7 @@ NAMESPACES = ("sfa", "sfb")
 HANG = 20                       # seconds a request may take before it counts as a hang
 PORTS = (53, 80, 443, 8080)     # the ports the traffic dials, and rules aim at
 STALE_TEXT = "SKL_A_RULE_GENERATION: the rules changed since this generation was read"
+TWICE_TEXT = "the staged set holds the same rule twice"
 APPLY_STALE = ("sklookupctl: apply: " + STALE_TEXT + " (Stale file handle)")
 CLONE_NEWNET = 0x40000000
 
@@ -497,6 +498,13 @@ class Sender(Mutator):
         self.unreached(flow, before, "while staged")
         gen = self.attr(self.num["generation"], struct.pack("=Q", g0)) if r.random() < 0.5 else b""
         err, text, reply = self.ask(self.gen, C["SKL_CMD_RULE_COMMIT"], gen)
+        if any(n > 1 for n in staged.values()):
+            # The same rule staged twice: the set is refused whole.
+            if err != errno.EEXIST or text != TWICE_TEXT or self.rules() != before \
+                    or self.generation() != g0:
+                self.fail("a set holding a rule twice", f"{os.strerror(err)}: {text!r}")
+            self.unreached(flow, before, "after a set with a rule twice")
+            return
         if err:
             self.fail("commit refused", f"{os.strerror(err)}: {text}")
             return
@@ -508,6 +516,15 @@ class Sender(Mutator):
                       f"staged {sorted(staged.items())} in force {sorted(after.values())}")
         if count != sum(staged.values()):
             self.fail("commit's count is not the rules staged", f"{count} != {sum(staged.values())}")
+        # A rule in both sets keeps its id; the others get ids above every old one.
+        old_ids = {k: rid for rid, k in before.items()}
+        moved = [(k, old_ids[k], rid) for rid, k in after.items()
+                 if k in old_ids and old_ids[k] != rid]
+        low = [(k, rid) for rid, k in after.items()
+               if k not in old_ids and before and rid <= max(before)]
+        if moved or low:
+            self.fail("ids after a commit", f"kept rules renumbered {moved}, new rules with "
+                      f"old ids {low}")
         now = self.generation()
         if not newgen > g0 or now != newgen:
             self.fail("commit's generation", f"before {g0}, reply {newgen}, status {now}")
@@ -565,11 +582,18 @@ class Sender(Mutator):
             self.must(self.gen, C["SKL_CMD_RULE_DEL"],
                       self.attr(self.num["id"], struct.pack("=Q", r.choice(ids))), what="del")
         else:
-            self.must(self.gen, C["SKL_CMD_RULE_ADD"],
-                      self.encode("rule", [("proto", b"\x06"), ("family", b"\x02"),
-                                           ("dst", b"\xcb\x00\x71" + bytes([r.randrange(256)])),
-                                           ("dst-prefixlen", b"\x20"),
-                                           ("action", b"\x02")], 0), what="add")
+            # A rule not in force: the same one again would be refused.
+            used = {k[2] for k in self.rules().values()}
+            free = [b"\xcb\x00\x71" + bytes([i]) for i in range(256)]
+            free = [d for d in free if d not in used] or [None]
+            dst = r.choice(free)
+            if dst is None:
+                self.must(self.gen, C["SKL_CMD_RULE_FLUSH"], what="flush")
+            else:
+                self.must(self.gen, C["SKL_CMD_RULE_ADD"],
+                          self.encode("rule", [("proto", b"\x06"), ("family", b"\x02"),
+                                               ("dst", dst), ("dst-prefixlen", b"\x20"),
+                                               ("action", b"\x02")], 0), what="add")
         before, g1 = self.rules(), self.generation()
         err, text, _ = self.ask(g, C["SKL_CMD_RULE_COMMIT"],
                                 self.attr(self.num["generation"], struct.pack("=Q", g0)))
@@ -597,8 +621,10 @@ class Sender(Mutator):
             return
         old = res.stdout
         gen = old.splitlines()[0].split()[-1] if old.startswith("# generation ") else "?"
-        bump = run("add-rule", "proto", "udp", "dst", f"203.0.113.{self.index}", "port",
-                   "9", "drop")
+        # The bump of an earlier check may be in force still: the same rule is refused.
+        words = ("proto", "udp", "dst", f"203.0.113.{self.index}", "port", "9", "drop")
+        run("del-rule", *words)
+        bump = run("add-rule", *words)
         before = run("dump").stdout
         res = run("apply", "--generation", gen, "-", text=old)
         after = run("dump").stdout

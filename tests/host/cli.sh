@@ -243,6 +243,15 @@ row 2 "sklookupctl: explain: missing port N: a lookup is for one port" \
 row 1 "$not_loaded" \
 	explain proto udp dst 2001:db8::1 port 53 src '[2001:db8::2]:5353'
 row 2 "sklookupctl: del-rule: rule id 'x': must be a positive number" del-rule x
+# del-rule takes a rule's words as well as its id, parsed as add-rule parses them.
+row 2 "sklookupctl: del-rule: usage: del-rule ID|RULE" del-rule
+row 1 "$not_loaded" del-rule 7
+row 1 "$not_loaded" del-rule proto tcp dst 192.0.2.0/24 port 80 label a
+row 1 "$not_loaded" del-rule proto udp dst 2001:db8::/32 drop
+row 2 "sklookupctl: del-rule: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
+	del-rule proto tcp dst 192.0.2.1/24 port 80 label a
+row 2 "sklookupctl: del-rule: proto 'sctp': must be tcp or udp" \
+	del-rule proto sctp dst 192.0.2.0/24 label a
 usage="sklookupctl: register: usage: register label NAME fd N [pid PID] | register label NAME pid PID [proto tcp|udp] [local ADDR[:PORT]] | register label NAME systemd"
 row 2 "$usage" register label web
 row 2 "$usage" register label web proto tcp
@@ -375,6 +384,23 @@ row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set be
 	apply "$rules"
 row 2 "sklookupctl: apply: $rules:4: dst '192.0.2.1/24': address has bits set beyond the prefix length" \
 	apply --check "$rules"
+# The same rule twice (the same words, however spelt) is refused with both lines named;
+# the module is never asked.
+printf 'proto tcp dst 192.0.2.0/24 port 80 label web\nproto udp dst 192.0.2.0/24 drop\nproto tcp port 80 dst 192.0.2.0/24 label web # again\nproto udp dst 192.0.2.0/24 drop\n' >"$rules"
+whole 2 "sklookupctl: apply: $rules:3: the same rule as line 1
+sklookupctl: apply: $rules:4: the same rule as line 2" "sklookupctl apply FILE with a rule twice" \
+	"$ctl" apply "$rules"
+whole 2 "sklookupctl: apply: $rules:3: the same rule as line 1
+sklookupctl: apply: $rules:4: the same rule as line 2" "sklookupctl apply --check FILE with a rule twice" \
+	"$ctl" apply --check "$rules"
+# src of length 0 is any source: no src word, as the module keeps the rule.
+printf 'proto udp dst 192.0.2.0/24 src 0.0.0.0/0 drop\nproto udp dst 192.0.2.0/24 drop\n' >"$rules"
+whole 2 "sklookupctl: apply: $rules:2: the same rule as line 1" \
+	"sklookupctl apply FILE with src 0.0.0.0/0 and without" "$ctl" apply "$rules"
+whole 2 "sklookupctl: fmt: $rules:2: the same rule as line 1" \
+	"sklookupctl fmt FILE with a rule twice" "$ctl" fmt "$rules"
+whole 0 "proto udp dst 192.0.2.0/24 drop" "sklookupctl fmt of src 0.0.0.0/0" \
+	sh -c 'echo "proto udp dst 192.0.2.0/24 src 0.0.0.0/0 drop" | "$0" fmt -' "$ctl"
 printf 'proto tcp dst 192.0.2.0/24 port 80 label web\n' >"$rules"
 row 1 "$not_loaded" apply "$rules"
 row 1 "sklookupctl: apply: /nonexistent/rules.conf: No such file or directory" apply /nonexistent/rules.conf

@@ -129,7 +129,9 @@ row "sklookupctl -n red explain proto tcp dev v" veth-red
 row "sklookupctl --netns /run/netns/red add-rule proto tcp dev " lo veth-red
 row "sklookupctl -n nosuchns add-rule proto tcp dev "
 row "sklookupctl -n ./rules" ./rules.conf ./rules.d
-row "sklookupctl del-rule " 7 12
+row "sklookupctl del-rule " 7 12 proto
+row "sklookupctl del-rule proto udp " dst port src dev phase label redirect noreuseport drop
+row "sklookupctl del-rule proto " tcp udp
 row "sklookupctl del-rule 1" 12
 row "sklookupctl del-rule 7 "
 row "sklookupctl show " -s label
@@ -175,6 +177,6 @@ row "sklookupctl version "
 row "sklookupctl stats " --prometheus
 row "sklookupctl stats --prometheus "
 SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl show label "
-SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl del-rule "
+SKL_STUB_FAIL=1 note=" (no module)" row "sklookupctl del-rule " proto
 }
 exit $failed
