@@ -12,6 +12,7 @@ import os
 import select
 import socket
 import subprocess
+import threading
 
 from genl import C, Genl, NetlinkError, attr, rule_attrs, u32
 from testlib import ctl, deliver, must, report, run
@@ -94,6 +95,31 @@ def refusals():
     must("flush")
 
 
+def churn(receivers):
+    """Rule sets replaced while the device is renamed away and back, again and again: a
+    set compiled while a rename goes on must still end up with the device's index."""
+    make_device()
+    batch = "".join(f"link set {DEV} down\nlink set {DEV} name skldevtmp\n"
+                    f"link set skldevtmp name {DEV}\nlink set {DEV} up\n" for _ in range(40))
+    renamer = threading.Thread(target=subprocess.run, args=(["ip", "-batch", "-"],),
+                               kwargs={"input": batch, "text": True, "check": True})
+    rule = f"proto udp dst 10.77.0.0/24 port {PORT} dev {DEV} label viadev"
+    renamer.start()
+    failures = []
+    for i in range(40):
+        extra = f"proto tcp dst 10.79.{i}.0/24 dev skldevtmp drop"
+        res = subprocess.run(["sklookupctl", "apply", "-"], input=f"{extra}\n{rule}\n",
+                             text=True, capture_output=True, check=False)
+        if res.returncode:
+            failures.append(res.stderr)
+    renamer.join()
+    got = from_peer(receivers)
+    report(got == "viadev" and not failures,
+           "after 40 applies during 80 renames, the device is steered", f"reached: {got}\n"
+           + "".join(failures[:3]))
+    sh("ip", "link", "del", DEV)
+
+
 def main():
     sh("ip", "netns", "add", "devpeer")
     sh("ip", "route", "add", "local", "10.77.0.128/25", "dev", "lo")
@@ -161,6 +187,7 @@ def main():
     report(got == "viadev", "after apply, the device is still steered", f"reached: {got}")
 
     sh("ip", "link", "del", DEV)
+    churn(receivers)
     got = ctl("-j", "show").stdout
     report(f'"dev":"{DEV}"' in got.replace(" ", ""), "show -j prints the name",
            got[:400])
