@@ -34,8 +34,16 @@
  *	SKL_A_RULE_DST_PREFIXLEN are required; SKL_A_RULE_PORT_MIN/MAX (default 0-65535,
  *	any port; otherwise ports from 1 to 65535: port 0 only in the whole range),
  *	SKL_A_RULE_SRC with SKL_A_RULE_SRC_PREFIXLEN (default any source),
- *	SKL_A_RULE_IFINDEX (default any device), SKL_A_RULE_PHASE (default
+ *	SKL_A_RULE_IFNAME (default any device), SKL_A_RULE_PHASE (default
  *	SKL_PHASE_FIRST) are optional; SKL_A_RULE_ACTION is required.
+ *	SKL_A_RULE_IFNAME names the device the packet arrives on (the lookup's device or
+ *	its VRF's), as nftables' iifname does: the rule matches whichever device of the
+ *	namespace has that name at the time, follows a device deleted and made again, and
+ *	may name one that does not exist yet (it then matches nothing). A name shorter than
+ *	IFNAMSIZ that the kernel would accept for a device (no '/', ':' or white space, not
+ *	"." or ".."); an alternative name (ip link property) is not the device's name.
+ *	SKL_A_RULE_IFINDEX, a device's index fixed when the rule was added, is refused
+ *	since a rule no longer holds an index; name the device.
  *	SKL_ACTION_STEER needs SKL_A_RULE_LABEL; SKL_ACTION_REDIRECT needs
  *	SKL_A_RULE_REDIRECT_ADDR (an address of the rule's family) and takes
  *	SKL_A_RULE_REDIRECT_PORT (default 0: the packet's own port); each refuses the
@@ -239,7 +247,7 @@ enum skl_rule_attr {
 	SKL_A_RULE_SRC_PREFIXLEN,	/* u8 */
 	SKL_A_RULE_PORT_MIN,		/* u16, host order */
 	SKL_A_RULE_PORT_MAX,		/* u16, host order */
-	SKL_A_RULE_IFINDEX,		/* u32 */
+	SKL_A_RULE_IFINDEX,		/* u32, refused: see SKL_A_RULE_IFNAME */
 	SKL_A_RULE_PHASE,		/* u8, enum skl_phase */
 	SKL_A_RULE_ACTION,		/* u8, enum skl_action */
 	SKL_A_RULE_LABEL,		/* string */
@@ -252,6 +260,7 @@ enum skl_rule_attr {
 	SKL_A_RULE_MISSES,		/* u64, redirects that found no socket (dump only) */
 	SKL_A_RULE_GENERATION,		/* u64, of the rules: commit's check and reply */
 	SKL_A_RULE_COMMENT,		/* string, SKL_RULE_COMMENT_MAX with its NUL */
+	SKL_A_RULE_IFNAME,		/* string, a device name shorter than IFNAMSIZ */
 
 	__SKL_A_RULE_MAX,
 	SKL_A_RULE_MAX = __SKL_A_RULE_MAX - 1

@@ -31,8 +31,9 @@
  * The cost of a lookup therefore depends on the prefix lengths present near the
  * destination and on how rules share a prefix, not on how many rules there are.
  *
- * A table is one allocation and is never changed after it is built: lookups read it
- * under RCU without locks, and the caller replaces it whole.
+ * A table is one allocation and is never changed after it is built, but for the device
+ * index of a rule bound to a device by name, which follows the device (skl_match_set_ifindex()):
+ * lookups read it under RCU without locks, and the caller replaces it whole.
  */
 
 #include "match.h"
@@ -204,9 +205,11 @@ static bool skl_match_prefix6_has(const struct in6_addr *prefix, int len,
 static inline bool skl_match_rule_hits(const struct skl_match_rule *rule,
 				       const struct skl_match_key *key, bool v6)
 {
+	int ifindex = READ_ONCE(rule->ifindex);
+
 	if (key->dport < rule->port_lo || key->dport > rule->port_hi)
 		return false;
-	if (rule->ifindex && rule->ifindex != key->dif && rule->ifindex != key->sdif)
+	if (ifindex && ifindex != key->dif && ifindex != key->sdif)
 		return false;
 	if (!rule->src_len)
 		return true;
@@ -537,6 +540,24 @@ const struct skl_match_rule *skl_match_rules(const struct skl_match_table *table
 }
 
 /**
+ * skl_match_set_ifindex() - move a built table's rule to another device
+ * @table: a table, perhaps in use by lookups
+ * @index: the rule's position in skl_match_rules()
+ * @ifindex: its device's index now, or SKL_MATCH_IFINDEX_ABSENT; 0 (any device) only if
+ *	the rule had 0, and not 0 if it had not
+ *
+ * A rule that names a device follows whichever device has the name. The table orders a
+ * rule bound to a device before one that is not, but never by which device, so this one
+ * field may change under lookups, which see the old index or the new one.
+ */
+void skl_match_set_ifindex(struct skl_match_table *table, u32 index, int ifindex)
+{
+	struct skl_match_rule *rules = (struct skl_match_rule *)table->rules;
+
+	WRITE_ONCE(rules[index].ifindex, ifindex);
+}
+
+/**
  * skl_match_table_bytes() - memory a table takes
  * @table: a table, or NULL
  *
@@ -598,7 +619,7 @@ int skl_match_rule_validate(const struct skl_match_rule *rule, const char **why)
 			problem = "source address has bits set beyond the prefix length";
 		else if (rule->port_lo > rule->port_hi)
 			problem = "port range ends before it starts";
-		else if (rule->ifindex < 0)
+		else if (rule->ifindex < 0 && rule->ifindex != SKL_MATCH_IFINDEX_ABSENT)
 			problem = "negative device index";
 	}
 	if (why)

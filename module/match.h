@@ -12,7 +12,8 @@
  *  1. the longer destination prefix;
  *  2. the narrower port range (smaller port_hi - port_lo);
  *  3. the longer source prefix;
- *  4. a rule bound to a device over one that is not;
+ *  4. a rule bound to a device over one that is not (a rule whose device is absent,
+ *     SKL_MATCH_IFINDEX_ABSENT, is bound to one);
  *  5. the older rule (smaller id).
  */
 #ifndef SKL_MATCH_H
@@ -46,7 +47,9 @@ union skl_match_addr {
 /**
  * struct skl_match_rule - one steering rule
  * @src: source prefix; bits beyond @src_len must be zero
- * @ifindex: device the packet must arrive on (the lookup's dif or sdif), 0 for any
+ * @ifindex: device the packet must arrive on (the lookup's dif or sdif), 0 for any,
+ *	SKL_MATCH_IFINDEX_ABSENT for a device that does not exist: the rule matches nothing.
+ *	The only field that may change in a built table (skl_match_set_ifindex())
  * @port_lo: lowest destination port, host order; 0 is allowed so that 0-65535 means any
  * @port_hi: highest destination port, host order, at least @port_lo
  * @src_len: source prefix length, 0 for any source
@@ -93,6 +96,12 @@ struct skl_match_key {
 	int sdif;
 };
 
+/*
+ * skl_match_rule.ifindex of a rule bound to a device that is not there (a name no device
+ * has): a bound rule, ranked as one, that no lookup's device can match.
+ */
+#define SKL_MATCH_IFINDEX_ABSENT	(-1)
+
 struct skl_match_table;
 
 /**
@@ -133,5 +142,6 @@ int skl_match_visit_matches(const struct skl_match_table *table,
 			    int (*visit)(const struct skl_match_rule *rule, void *arg), void *arg);
 const struct skl_match_rule *skl_match_rules(const struct skl_match_table *table, u32 *count);
 size_t skl_match_table_bytes(const struct skl_match_table *table);
+void skl_match_set_ifindex(struct skl_match_table *table, u32 index, int ifindex);
 
 #endif /* SKL_MATCH_H */

@@ -86,6 +86,8 @@ typedef __u64 u64;
 #define be32_to_cpu(x) ntohl((__force u32)(x))
 #define be64_to_cpu(x) be64toh((__force u64)(x))
 #define likely(x) __builtin_expect(!!(x), 1)
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, val) __atomic_store_n(&(x), (val), __ATOMIC_RELAXED)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 static inline unsigned int skl_match_ffs64(u64 word)

@@ -136,6 +136,8 @@ static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT },
 	/* Checked in skl_parse_comment(), whose refusals say what is wrong with it. */
 	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY },
+	/* Checked by skl_parse_ifname(), whose refusals name it. */
+	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY },
 };
 
 /* A rule to delete: its id, or its words as RULE_ADD takes them. */
@@ -160,6 +162,9 @@ static const struct nla_policy skl_rule_del_policy[SKL_A_RULE_MAX + 1] = {
 	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
 	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 },
 	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT },
+	/* As for RULE_ADD; a comment is checked but is not one of the rule's words. */
+	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY },
+	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY },
 };
 
 static const struct nla_policy skl_rule_none_policy[SKL_A_RULE_MAX + 1] = {
@@ -225,6 +230,32 @@ static bool skl_dev_exists(struct net *net, int ifindex)
 	exists = ifindex > 0 && dev_get_by_index_rcu(net, ifindex);
 	rcu_read_unlock();
 	return exists;
+}
+
+/*
+ * The device a rule names, kept as a name (the rules follow the device that has it). The
+ * kernel's own rules for a name: shorter than IFNAMSIZ, and what dev_valid_name() takes.
+ */
+static int skl_parse_ifname(struct genl_info *info, struct skl_rule *rule)
+{
+	const struct nlattr *attr = info->attrs[SKL_A_RULE_IFNAME];
+	const char *name = nla_data(attr);
+	int len = nla_len(attr);
+
+	if (len < 1 || len > IFNAMSIZ || name[len - 1] || strnlen(name, len) != len - 1) {
+		skl_reject(info->extack, attr,
+			   "SKL_A_RULE_IFNAME must be one NUL-terminated name shorter than IFNAMSIZ (16)");
+		return -EINVAL;
+	}
+	if (!dev_valid_name(name)) {
+		skl_reject(info->extack, attr,
+			   "SKL_A_RULE_IFNAME is not a device name: empty, \".\", \"..\", or with '/', ':' or white space");
+		return -EINVAL;
+	}
+	strscpy(rule->ifname, name, sizeof(rule->ifname));
+	/* Bound to a device; skl_rules_add() and _replace() find which one is there. */
+	rule->match.ifindex = SKL_MATCH_IFINDEX_ABSENT;
+	return 0;
 }
 
 /* A prefix attribute into @addr, checked against @family and @plen. */
@@ -390,13 +421,19 @@ static int skl_parse_rule(struct genl_info *info, struct skl_rule *rule)
 			   "port 0 only as part of any port (0-65535): ports are 1 to 65535");
 		return -EINVAL;
 	}
+	/*
+	 * An index named one device for good, gone with it; a rule now names a device.
+	 * Refused rather than read as a name, so an old client learns of it.
+	 */
 	if (tb[SKL_A_RULE_IFINDEX]) {
-		m->ifindex = nla_get_u32(tb[SKL_A_RULE_IFINDEX]);
-		if (!skl_dev_exists(genl_info_net(info), m->ifindex)) {
-			skl_reject(info->extack, tb[SKL_A_RULE_IFINDEX],
-				   "no such device in this network namespace");
-			return -ENODEV;
-		}
+		skl_reject(info->extack, tb[SKL_A_RULE_IFINDEX],
+			   "SKL_A_RULE_IFINDEX is no longer taken: name the device with SKL_A_RULE_IFNAME");
+		return -EINVAL;
+	}
+	if (tb[SKL_A_RULE_IFNAME]) {
+		err = skl_parse_ifname(info, rule);
+		if (err)
+			return err;
 	}
 	m->phase = tb[SKL_A_RULE_PHASE] ? nla_get_u8(tb[SKL_A_RULE_PHASE]) : SKL_PHASE_FIRST;
 	rule->flags = tb[SKL_A_RULE_FLAGS] ? nla_get_u32(tb[SKL_A_RULE_FLAGS]) : 0;
@@ -706,7 +743,7 @@ int skl_nl_put_rule_attrs(struct sk_buff *skb, const struct skl_rule *rule)
 			    nla_put_u8(skb, SKL_A_RULE_SRC_PREFIXLEN, m->src_len))) ||
 	    nla_put_u16(skb, SKL_A_RULE_PORT_MIN, m->port_lo) ||
 	    nla_put_u16(skb, SKL_A_RULE_PORT_MAX, m->port_hi) ||
-	    (m->ifindex && nla_put_u32(skb, SKL_A_RULE_IFINDEX, m->ifindex)) ||
+	    (rule->ifname[0] && nla_put_string(skb, SKL_A_RULE_IFNAME, rule->ifname)) ||
 	    nla_put_u8(skb, SKL_A_RULE_PHASE, m->phase) ||
 	    nla_put_u8(skb, SKL_A_RULE_ACTION, m->action) ||
 	    (rule->label && nla_put_string(skb, SKL_A_RULE_LABEL, rule->label->name)) ||

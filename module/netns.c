@@ -63,6 +63,7 @@ static int __net_init skl_net_init(struct net *net)
 	struct skl_net *sn = skl_net(net);
 
 	mutex_init(&sn->lock);
+	mutex_init(&sn->dev_lock);
 	sn->net = net;
 	INIT_LIST_HEAD(&sn->labels);
 	INIT_LIST_HEAD(&sn->with_socks);
@@ -118,7 +119,15 @@ static struct pernet_operations skl_net_ops = {
  */
 int skl_netns_register(void)
 {
-	return register_pernet_subsys(&skl_net_ops);
+	int err = register_pernet_subsys(&skl_net_ops);
+
+	/* After the pernet state exists: the notifier's first calls replay every device. */
+	if (!err) {
+		err = skl_rules_netdev_register();
+		if (err)
+			unregister_pernet_subsys(&skl_net_ops);
+	}
+	return err;
 }
 
 /**
@@ -126,6 +135,7 @@ int skl_netns_register(void)
  */
 void skl_netns_unregister(void)
 {
+	skl_rules_netdev_unregister();
 	unregister_pernet_subsys(&skl_net_ops);
 	/*
 	 * Labels are freed by RCU callbacks, which are module code, and so are the callbacks

@@ -26,7 +26,13 @@ extern struct skl_totals skl_totals;
  * struct skl_net - sklookup's state in one network namespace
  * @lock: serialises every change to this namespace's rules and labels
  * @net: the namespace this state belongs to
- * @rules: the rule set lookups see; NULL when there are no rules
+ * @rules: the rule set lookups see; NULL when there are no rules. Replaced under @lock
+ *	and @dev_lock both: either keeps it alive
+ * @dev_lock: serialises bringing the rules' device indexes up to date (the netdevice
+ *	notifier, under RTNL, and publishing a set, under @lock); taken after both, and
+ *	held for no more than that
+ * @dev_events: devices of the namespace registered, unregistered or renamed, under
+ *	@dev_lock: a set resolved before the count moved is resolved again
  * @labels: all labels, under @lock, in the order they were made (for dumps)
  * @label_hash: the same labels by name, under @lock; NULL while there are none
  * @label_buckets: size of @label_hash, a power of two
@@ -49,6 +55,8 @@ struct skl_net {
 	struct mutex lock;	/* see above: serialises changes, never taken by lookups */
 	struct net *net;
 	struct skl_ruleset __rcu *rules;
+	struct mutex dev_lock;	/* see above: device indexes, after @lock and RTNL */
+	unsigned long dev_events;
 	struct list_head labels;
 	struct hlist_head *label_hash;
 	unsigned int label_buckets;

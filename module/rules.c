@@ -3,9 +3,15 @@
  * A namespace's rule set. Every change builds a new skl_ruleset, recompiling only the
  * tables whose kind of rule changed, publishes it and frees the old one after a grace
  * period: a lookup sees either the old rules or the new ones, never a mix.
+ *
+ * A rule may name the device the packet arrives on. It holds the name; the compiled tables
+ * hold the index of the device that has the name now, which a netdevice notifier changes in
+ * place when a device of that name comes, goes or is renamed, so that a lookup compares
+ * an int as for any rule.
  */
 #include <linux/jhash.h>
 #include <linux/log2.h>
+#include <linux/netdevice.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/static_key.h>
@@ -32,7 +38,7 @@ struct skl_rule_words {
 	union skl_match_addr src;
 	union skl_match_addr dst;
 	union skl_match_addr redirect_addr;
-	u32 ifindex;
+	char ifname[IFNAMSIZ];
 	u32 flags;
 	u32 action;
 	u16 port_lo;
@@ -58,7 +64,7 @@ static void skl_rule_words(const struct skl_rule *rule, struct skl_rule_words *w
 		memcpy(&w->redirect_addr, &rule->redirect_addr, alen);
 		w->redirect_port = rule->redirect_port;
 	}
-	w->ifindex = m->ifindex;
+	strscpy(w->ifname, rule->ifname, sizeof(w->ifname));
 	w->flags = rule->flags;
 	w->action = m->action;
 	w->port_lo = m->port_lo;
@@ -123,6 +129,72 @@ struct skl_rule *skl_rules_find_words(struct skl_net *sn, const struct skl_rule 
 	return skl_ruleset_find_words(rcu_dereference_protected(sn->rules,
 								lockdep_is_held(&sn->lock)),
 				      &w, label ?: "");
+}
+
+/* The index of the device of @net whose name is @name, now. */
+static int skl_dev_resolve(struct net *net, const char *name)
+{
+	int ifindex = SKL_MATCH_IFINDEX_ABSENT;
+	struct net_device *dev;
+
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(net, name);
+	/* It also finds alternative names: a rule, like nftables' iifname, names the name. */
+	if (dev && !strncmp(dev->name, name, IFNAMSIZ))
+		ifindex = dev->ifindex;
+	rcu_read_unlock();
+	return ifindex;
+}
+
+/*
+ * The namespace's device events so far. Taken before a change resolves its new rules and
+ * copies the others' indexes, and handed to skl_ruleset_publish(), which resolves the set
+ * again if a device came, went or was renamed since.
+ */
+static unsigned long skl_dev_events(struct skl_net *sn)
+{
+	unsigned long events;
+
+	mutex_lock(&sn->dev_lock);
+	events = sn->dev_events;
+	mutex_unlock(&sn->dev_lock);
+	return events;
+}
+
+/*
+ * Bring the device indexes of @rs's rules that name a device up to date, in its tables
+ * (which lookups may be using) and in the rules the next compile copies. Only the rules
+ * naming @dev (by its name, or by its index: its old name) when @dev is given; only the
+ * tables of the kinds in @kinds when that is given.
+ */
+static void skl_ruleset_resolve(struct skl_net *sn, struct skl_ruleset *rs,
+				const struct net_device *dev, const bool *kinds)
+{
+	const struct skl_match_rule *rules;
+	struct skl_rule *rule;
+	int kind, ifindex;
+	u32 i, n;
+
+	lockdep_assert_held(&sn->dev_lock);
+	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
+		if (kinds && !kinds[kind])
+			continue;
+		rules = skl_match_rules(rs->tables[kind], &n);
+		for (i = 0; i < n; i++) {
+			rule = rules[i].priv;
+			if (!rule->ifname[0])
+				continue;
+			if (dev && strncmp(rule->ifname, dev->name, IFNAMSIZ) &&
+			    rules[i].ifindex != dev->ifindex)
+				continue;
+			ifindex = skl_dev_resolve(sn->net, rule->ifname);
+			if (rules[i].ifindex != ifindex)
+				skl_match_set_ifindex(rs->tables[kind], i, ifindex);
+			WRITE_ONCE(rule->match.ifindex, ifindex);
+			if (!(i & 1023))
+				cond_resched();
+		}
+	}
 }
 
 static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
@@ -257,14 +329,19 @@ static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset 
 	buf = skl_alloc_charged(max_t(u32, rs->count, 1), sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
+	for (i = 0; i < rs->count; i++)
+		rs->ndev += !!rs->rules[i]->ifname[0];
 	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
 		if (!changed[kind]) {
 			rs->tables[kind] = old ? old->tables[kind] : NULL;
 			continue;
 		}
 		for (i = 0, n = 0; i < rs->count; i++) {
-			if (skl_rule_kind(rs->rules[i]) == kind)
-				buf[n++] = rs->rules[i]->match;
+			if (skl_rule_kind(rs->rules[i]) != kind)
+				continue;
+			buf[n] = rs->rules[i]->match;
+			/* The notifier may be changing it (under dev_lock). */
+			buf[n++].ifindex = READ_ONCE(rs->rules[i]->match.ifindex);
 		}
 		rs->tables[kind] = NULL;
 		if (!n)
@@ -288,10 +365,11 @@ static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset 
  * Publish @rs (NULL when empty) in place of the current set. The old set is handed back
  * in *@retiredp: the caller may still read it (to collect its dead rules and labels) and
  * then passes it to skl_ruleset_retire(), which frees it after a grace period.
+ * @dev_events: skl_dev_events() before the new rules were resolved and the set compiled.
  */
 static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
 			       const bool changed[SKL_MATCH_NR_TABLES],
-			       struct skl_ruleset_retired **retiredp)
+			       struct skl_ruleset_retired **retiredp, unsigned long dev_events)
 {
 	struct skl_ruleset_retired *retired = NULL;
 	struct skl_ruleset *old;
@@ -305,7 +383,15 @@ static int skl_ruleset_publish(struct skl_net *sn, struct skl_ruleset *rs,
 	}
 	if (rs && !old)
 		skl_steer_ruleset_added();
+	mutex_lock(&sn->dev_lock);
+	/*
+	 * A device event since then may have missed the tables compiled here; the tables
+	 * taken over from @old followed it. Events from now on find the new set.
+	 */
+	if (rs && rs->ndev && sn->dev_events != dev_events)
+		skl_ruleset_resolve(sn, rs, NULL, changed);
 	rcu_assign_pointer(sn->rules, rs);
+	mutex_unlock(&sn->dev_lock);
 	if (!rs && old)
 		skl_steer_ruleset_removed();
 	atomic_add((int)(rs ? rs->count : 0) - (int)sn->nr_rules, &skl_totals.rules);
@@ -345,6 +431,7 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 	bool changed[SKL_MATCH_NR_TABLES] = { false };
 	struct skl_ruleset_retired *retired;
 	struct skl_ruleset *old, *rs;
+	unsigned long dev_events;
 	struct skl_rule *rule;
 	u32 count;
 	int err;
@@ -376,6 +463,9 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 			goto err_rule;
 		}
 	}
+	dev_events = skl_dev_events(sn);
+	if (rule->ifname[0])
+		rule->match.ifindex = skl_dev_resolve(sn->net, rule->ifname);
 	rs = skl_ruleset_alloc(count + 1);
 	if (!rs) {
 		err = -ENOMEM;
@@ -398,7 +488,7 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 	err = skl_ruleset_compile(rs, old, changed);
 	if (err)
 		goto err_label;
-	err = skl_ruleset_publish(sn, rs, changed, &retired);
+	err = skl_ruleset_publish(sn, rs, changed, &retired, dev_events);
 	if (err)
 		goto err_compiled;
 	skl_ruleset_retire(retired);
@@ -431,9 +521,11 @@ int skl_rules_del(struct skl_net *sn, u64 id)
 	struct skl_ruleset_retired *retired;
 	struct skl_ruleset *old, *rs = NULL;
 	struct skl_rule *rule = NULL;
+	unsigned long dev_events;
 	u32 i, n;
 	int err;
 
+	dev_events = skl_dev_events(sn);
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	for (i = 0; old && i < old->count; i++) {
 		if (old->rules[i]->match.id == id) {
@@ -465,7 +557,7 @@ int skl_rules_del(struct skl_net *sn, u64 id)
 		err = -ENOMEM;
 		goto err_compiled;
 	}
-	err = skl_ruleset_publish(sn, rs, changed, &retired);
+	err = skl_ruleset_publish(sn, rs, changed, &retired, dev_events);
 	if (err)
 		goto err_dead;
 	old->dead[0] = rule;
@@ -606,11 +698,13 @@ int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 co
 	struct skl_ruleset_retired *retired;
 	struct skl_ruleset *old, *rs = NULL;
 	struct skl_rules_match m;
+	unsigned long dev_events;
 	struct skl_rule *rule;
 	u32 i, n, nold, made = 0, fresh = 0, ndead;
 	long kept;
 	int err = -ENOMEM;
 
+	dev_events = skl_dev_events(sn);
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	nold = old ? old->count : 0;
 	kept = skl_rules_match(&m, old, staged, count);
@@ -637,6 +731,8 @@ int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 co
 			rule = skl_rule_new(&staged[i].rule);
 			if (!rule)
 				goto err_rules;
+			if (rule->ifname[0])
+				rule->match.ifindex = skl_dev_resolve(sn->net, rule->ifname);
 			if (staged[i].rule.match.action == SKL_ACTION_STEER) {
 				rule->label = skl_label_get(sn, staged[i].label);
 				if (!rule->label) {
@@ -672,7 +768,7 @@ int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 co
 		if (!old->dead)
 			goto err_compiled;
 	}
-	err = skl_ruleset_publish(sn, rs, changed, &retired);
+	err = skl_ruleset_publish(sn, rs, changed, &retired, dev_events);
 	if (err)
 		goto err_dead;
 	sn->next_rule_id += fresh;
@@ -763,7 +859,7 @@ void skl_rules_flush(struct skl_net *sn)
 	if (!old)
 		return;
 	memset(changed, true, sizeof(changed));
-	if (!skl_ruleset_publish(sn, NULL, changed, &retired)) {
+	if (!skl_ruleset_publish(sn, NULL, changed, &retired, 0)) {
 		for (i = 0; i < old->count; i++) {
 			if (old->rules[i]->label)
 				skl_label_put(sn, old->rules[i]->label);
@@ -774,7 +870,9 @@ void skl_rules_flush(struct skl_net *sn)
 		skl_ruleset_retire(retired);
 		return;
 	}
+	mutex_lock(&sn->dev_lock);
 	rcu_replace_pointer(sn->rules, NULL, lockdep_is_held(&sn->lock));
+	mutex_unlock(&sn->dev_lock);
 	skl_steer_ruleset_removed();
 	atomic_sub(sn->nr_rules, &skl_totals.rules);
 	sn->nr_rules = 0;
@@ -787,4 +885,59 @@ void skl_rules_flush(struct skl_net *sn)
 	}
 	skl_rules_free_reached(old->rules, old->count);
 	skl_ruleset_free(old, NULL);
+}
+
+/*
+ * A device came, went or was renamed: the rules of its namespace that name it, by its
+ * name now or (its old name, or a device going away) by its index, follow it. The device
+ * is already listed under its new name, or no longer listed, when this is called.
+ */
+static int skl_rules_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct skl_ruleset *rs;
+	struct skl_net *sn;
+
+	if (event != NETDEV_REGISTER && event != NETDEV_UNREGISTER &&
+	    event != NETDEV_CHANGENAME)
+		return NOTIFY_DONE;
+	/*
+	 * The namespace's state lives from before its first device registers until after
+	 * its last one is gone: the pernet core runs devices' exits before ours.
+	 */
+	sn = skl_net(dev_net(dev));
+	mutex_lock(&sn->dev_lock);
+	sn->dev_events++;
+	rs = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->dev_lock));
+	if (rs && rs->ndev)
+		skl_ruleset_resolve(sn, rs, dev, NULL);
+	mutex_unlock(&sn->dev_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block skl_rules_netdev_notifier = {
+	.notifier_call = skl_rules_netdev_event,
+};
+
+/**
+ * skl_rules_netdev_register() - make rules that name a device follow it
+ *
+ * Call once every namespace has its state.
+ *
+ * Return: 0 or a negative error.
+ */
+int skl_rules_netdev_register(void)
+{
+	return register_netdevice_notifier(&skl_rules_netdev_notifier);
+}
+
+/**
+ * skl_rules_netdev_unregister() - stop following devices
+ *
+ * Unregistering replays every device's removal: rules naming one then match nothing, so
+ * call it once lookups no longer consult the rules.
+ */
+void skl_rules_netdev_unregister(void)
+{
+	unregister_netdevice_notifier(&skl_rules_netdev_notifier);
 }

@@ -2,6 +2,7 @@
 #ifndef SKL_RULES_H
 #define SKL_RULES_H
 
+#include <linux/if.h>
 #include <linux/rcupdate.h>
 
 #include "counters.h"
@@ -21,6 +22,8 @@ struct skl_label;
  * @redirect_port: and to which port, host order; 0 keeps the packet's
  * @misses: a redirect rule's lookups that found no socket there
  * @comment: the user's note, owned and freed with the rule, or NULL; no lookup reads it
+ * @ifname: the device the packet must arrive on, by name, "" for any; @match.ifindex
+ *	is that device's index now (skl_ruleset_publish(), skl_rules_netdev_event())
  */
 struct skl_rule {
 	struct skl_match_rule match;
@@ -31,6 +34,7 @@ struct skl_rule {
 	u16 redirect_port;
 	struct skl_counter misses;
 	const char *comment;
+	char ifname[IFNAMSIZ];
 };
 
 /**
@@ -40,6 +44,7 @@ struct skl_rule {
  * @count: number of rules
  * @dead: rules this set was the last to hold, freed with it
  * @ndead: number of @dead rules
+ * @ndev: number of rules that name a device
  * @rules: all rules, oldest first
  */
 struct skl_ruleset {
@@ -48,6 +53,7 @@ struct skl_ruleset {
 	u32 count;
 	struct skl_rule **dead;
 	u32 ndead;
+	u32 ndev;
 	struct skl_rule *rules[];
 };
 
@@ -57,6 +63,8 @@ int skl_rules_del(struct skl_net *sn, u64 id);
 void skl_rules_flush(struct skl_net *sn);
 int skl_rules_init(void);
 void skl_rules_exit(void);
+int skl_rules_netdev_register(void);
+void skl_rules_netdev_unregister(void);
 struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id);
 struct skl_rule *skl_rules_find_words(struct skl_net *sn, const struct skl_rule *tmpl,
 				      const char *label);

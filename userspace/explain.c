@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,12 @@ static int parse_query(int argc, char **argv, struct explain_query *q)
 	q->proto = r.proto;
 	q->dst = r.dst;
 	q->port = r.port_lo == r.port_hi ? r.port_lo : 0;
-	q->ifindex = r.ifindex;
+	/* A query asks about a device there is: its index now. */
+	if (r.dev[0]) {
+		q->ifindex = if_nametoindex(r.dev);
+		if (!q->ifindex)
+			return skl_usage_error("explain", "dev", r.dev, "no such device");
+	}
 	if (!q->proto)
 		return skl_usage_error("explain", "", NULL, "missing proto tcp|udp");
 	if (!q->dst.family)

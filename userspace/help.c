@@ -28,7 +28,7 @@ const struct skl_command skl_commands[] = {
 	  "dst PREFIX          its destination: an IPv4 or IPv6 address, with /LEN or not\n"
 	  "port N|LO-HI|any    its destination port or ports (default: any)\n"
 	  "src PREFIX          its source address\n"
-	  "dev IFNAME          the device it came in on\n"
+	  "dev IFNAME          the device it came in on, by name: it need not exist yet\n"
 	  "phase PHASE         first: before the kernel's own lookup (default); specific: when\n"
 	  "                    no socket is bound to the exact address; fallback: when none at all\n"
 	  "label NAME          steer it to a socket registered under NAME\n"

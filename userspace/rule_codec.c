@@ -186,35 +186,44 @@ static void get_src(const struct nlattr *const *tb, struct skl_rule *r)
 	r->src.len = get_u8(tb[SKL_A_RULE_SRC_PREFIXLEN], addr_len(r->src.family) * 8);
 }
 
-/* dev IFNAME, resolved to its index when the rule is parsed */
+/*
+ * dev IFNAME, kept as a name: the module matches whichever device has the name, also one
+ * made after the rule. Names are checked as the kernel's dev_valid_name() checks them.
+ */
 static const char *parse_dev(struct skl_rule *r, const char *value)
 {
-	r->ifindex = if_nametoindex(value);
-	return r->ifindex ? NULL : "no such device";
+	size_t len = strlen(value);
+
+	if (!len || len >= sizeof(r->dev))
+		return "a device name is 1 to 15 characters";
+	if (!strcmp(value, ".") || !strcmp(value, ".."))
+		return "'.' and '..' are not device names";
+	if (strpbrk(value, "/: \t\n\v\f\r\xa0"))
+		return "a device name has no '/', ':' or white space";
+	memcpy(r->dev, value, len + 1);
+	return NULL;
 }
 
 static const char *format_dev(const struct skl_rule *r, char *buf, size_t size)
 {
-	char name[IF_NAMESIZE];
-
-	if (!r->ifindex)
-		return NULL;
-	if (if_indextoname(r->ifindex, name))
-		snprintf(buf, size, "%s", name);
-	else
-		snprintf(buf, size, "#%u", r->ifindex);
-	return buf;
+	(void)buf;
+	(void)size;
+	return r->dev[0] ? r->dev : NULL;
 }
 
 static void put_dev(struct nlmsghdr *nlh, const struct skl_rule *r)
 {
-	if (r->ifindex)
-		mnl_attr_put_u32(nlh, SKL_A_RULE_IFINDEX, r->ifindex);
+	if (r->dev[0])
+		mnl_attr_put_strz(nlh, SKL_A_RULE_IFNAME, r->dev);
 }
 
 static void get_dev(const struct nlattr *const *tb, struct skl_rule *r)
 {
-	r->ifindex = tb[SKL_A_RULE_IFINDEX] ? mnl_attr_get_u32(tb[SKL_A_RULE_IFINDEX]) : 0;
+	const struct nlattr *attr = tb[SKL_A_RULE_IFNAME];
+
+	memset(r->dev, 0, sizeof(r->dev));
+	if (attr && mnl_attr_get_payload_len(attr) <= sizeof(r->dev))
+		strncpy(r->dev, mnl_attr_get_str(attr), sizeof(r->dev) - 1);
 }
 
 /* The action words: each prints, in JSON, the action before its own member. */
@@ -432,7 +441,7 @@ static const struct rule_key rule_keys[] = {
 	  .put = put_port, .get = get_port },
 	{ .word = "src", .attr = SKL_A_RULE_SRC, .takes_value = true, .parse = parse_src,
 	  .format = format_src, .json = "src", .put = put_src, .get = get_src },
-	{ .word = "dev", .attr = SKL_A_RULE_IFINDEX, .takes_value = true, .parse = parse_dev,
+	{ .word = "dev", .attr = SKL_A_RULE_IFNAME, .takes_value = true, .parse = parse_dev,
 	  .format = format_dev, .json = "dev", .put = put_dev, .get = get_dev },
 	{ .word = "phase", .names = phase_names, .nnames = NAMES(phase_names),
 	  .field = offsetof(struct skl_rule, phase), .attr = SKL_A_RULE_PHASE,

@@ -23,7 +23,7 @@ struct skl_rule {
 	struct skl_prefix src;
 	bool has_src;
 	uint16_t port_lo, port_hi;
-	unsigned int ifindex;
+	char dev[16];		/* a device name, IFNAMSIZ with its NUL; "" for any */
 	uint8_t phase;
 	uint8_t action;
 	char label[SKL_LABEL_NAME_MAX];

@@ -90,6 +90,10 @@ class Mutator:
         if kind == "u64":
             return struct.pack("=Q", r.choice([0, 1, 2, 3, 10, 100, 2**63, 2**64 - 1,
                                                r.getrandbits(64)]))
+        if kind == "string" and name == "ifname":
+            text = r.choice([b"lo", b"dummy0", b"x" * 15, b"x" * 16, b"", b".", b"..",
+                             b"a/b", b"a:b", b"a b", b"\xa0", b"lo\0x"])
+            return text + (b"\0" if r.random() < 0.8 else b"")
         if kind == "string":
             text = r.choice([b"web", b"a", b"x" * 63, b"x" * 64, b"", b"we\0b", b"\xff\xfe",
                              bytes(r.randrange(1, 256) for _ in range(r.randrange(80)))])

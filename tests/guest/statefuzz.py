@@ -151,7 +151,8 @@ class Sender(Mutator):
         return (num("proto", "=B", 0), num("family", "=B", 0), a.get(self.num["dst"]),
                 num("dst-prefixlen", "=B", 0), a.get(self.num["src"]) if src_len else None,
                 src_len, num("port-min", "=H", 0), num("port-max", "=H", 65535),
-                num("ifindex", "=I", 0), num("phase", "=B", 0), action, label,
+                (a.get(self.num["ifname"]) or b"").split(b"\0")[0], num("phase", "=B", 0),
+                action, label,
                 num("flags", "=I", 0), redirect)
 
     # What the sequences send.

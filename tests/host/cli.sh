@@ -196,8 +196,23 @@ row 1 "$not_loaded" \
 	add-rule proto tcp dst 203.0.113.0/24 port 1000-2000 redirect 127.0.0.1
 row 1 "$not_loaded" \
 	add-rule proto udp dst 2001:db8::/64 redirect ::1
-row 2 "sklookupctl: add-rule: dev 'nosuchdev0': no such device" \
+# dev names a device, kept as a name: one that does not exist yet is taken (the module
+# matches it once it appears), so a boot's rules load before the network is up.
+row 1 "$not_loaded" \
 	add-rule proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web
+# Names the kernel would never give a device are refused here, as the module refuses them.
+row 2 "sklookupctl: add-rule: dev 'abcdefghijklmnop': a device name is 1 to 15 characters" \
+	add-rule proto tcp dst 192.0.2.0/24 dev abcdefghijklmnop label web
+row 2 "sklookupctl: add-rule: dev '': a device name is 1 to 15 characters" \
+	add-rule proto tcp dst 192.0.2.0/24 dev '' label web
+row 2 "sklookupctl: add-rule: dev 'eth/0': a device name has no '/', ':' or white space" \
+	add-rule proto tcp dst 192.0.2.0/24 dev eth/0 label web
+row 2 "sklookupctl: add-rule: dev 'eth 0': a device name has no '/', ':' or white space" \
+	add-rule proto tcp dst 192.0.2.0/24 dev 'eth 0' label web
+row 2 "sklookupctl: add-rule: dev 'eth0:1': a device name has no '/', ':' or white space" \
+	add-rule proto tcp dst 192.0.2.0/24 dev eth0:1 label web
+row 2 "sklookupctl: add-rule: dev '..': '.' and '..' are not device names" \
+	add-rule proto tcp dst 192.0.2.0/24 dev .. label web
 row 1 "$not_loaded" \
 	add-rule proto udp dst 2001:db8::/64 port 53 label dns
 # A keyword given twice is refused, naming it: before, the last one silently won.
@@ -441,6 +456,11 @@ fmt_row "proto udp dst 2001:db8::/64 src 2001:db8:1::/48 phase fallback drop" \
 	"phase fallback src 2001:db8:1::/48 proto udp dst 2001:db8::/64 drop"
 fmt_row "proto tcp dst 0.0.0.0/0 dev lo phase specific label web noreuseport" \
 	"noreuseport proto tcp dst 0.0.0.0/0 dev lo phase specific label web"
+# A device that does not exist (yet) prints as the name it was given: dump | apply - keeps it.
+fmt_row "proto tcp dst 192.0.2.0/24 dev nosuchdev0 label web" \
+	"dev nosuchdev0 proto tcp dst 192.0.2.0/24 label web"
+fmt_row "proto tcp dst 192.0.2.0/24 dev abcdefghijklmno label web" \
+	"proto tcp dst 192.0.2.0/24 dev abcdefghijklmno label web"
 fmt_row "proto udp dst 2001:db8::/64 port 53 redirect [::1]:5353" \
 	"proto udp dst 2001:db8::/64 port 53 redirect [::1]:5353"
 fmt_row "proto tcp dst 198.51.100.1 redirect 127.0.0.1:9000" \

@@ -76,7 +76,7 @@ static int rule_eq(const struct skl_rule *a, const struct skl_rule *b)
 	return a->proto == b->proto && prefix_eq(&a->dst, &b->dst) &&
 	       a->has_src == b->has_src && (!a->has_src || prefix_eq(&a->src, &b->src)) &&
 	       a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
-	       a->ifindex == b->ifindex && a->phase == b->phase && a->action == b->action &&
+	       !strcmp(a->dev, b->dev) && a->phase == b->phase && a->action == b->action &&
 	       !strcmp(a->label, b->label) &&
 	       a->redirect.family == b->redirect.family && a->redirect.port == b->redirect.port &&
 	       !memcmp(a->redirect.addr.bytes, b->redirect.addr.bytes,

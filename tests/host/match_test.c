@@ -213,8 +213,10 @@ static void test_validate(void)
 	CHECK(skl_match_rule_validate(&r, &why) == -EINVAL && why, "src host bits accepted");
 	r = r4("10.0.0.0/8", 2, 1, NULL, 0);
 	CHECK(skl_match_rule_validate(&r, NULL) == -EINVAL, "reversed port range accepted");
-	r = r4("10.0.0.0/8", 1, 1, NULL, -1);
+	r = r4("10.0.0.0/8", 1, 1, NULL, -2);
 	CHECK(skl_match_rule_validate(&r, NULL) == -EINVAL, "negative ifindex accepted");
+	r = r4("10.0.0.0/8", 1, 1, NULL, SKL_MATCH_IFINDEX_ABSENT);
+	CHECK(skl_match_rule_validate(&r, &why) == 0, "absent device refused: %s", why);
 	r = r4("10.0.0.0/8", 1, 1, NULL, 0);
 	r.dst_len = 33;
 	CHECK(skl_match_rule_validate(&r, NULL) == -EINVAL, "dst /33 accepted");
@@ -387,6 +389,38 @@ static void test_prec_device(void)
 	EXPECT(t, k4("10.0.0.1", 80, "198.51.100.1", 3, 2), rules[1].id);
 	EXPECT(t, k4("10.0.0.1", 80, "198.51.100.1", 1, 0), rules[0].id);
 	EXPECT(t, k4("10.0.0.1", 80, "192.0.2.1", 2, 0), rules[3].id);
+	skl_match_free(t);
+}
+
+/*
+ * A rule naming a device that is absent matches no lookup, ranks as bound to a device,
+ * and follows the device when its index changes in the built table.
+ */
+static void test_device_follows(void)
+{
+	struct skl_match_rule rules[] = {
+		r4("10.0.0.0/24", 80, 80, NULL, 0),
+		r4("10.0.0.0/24", 80, 80, NULL, SKL_MATCH_IFINDEX_ABSENT),
+	};
+	struct skl_match_table *t = build(rules, 2);
+	const struct skl_match_rule *built;
+	u32 n, i;
+
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 0, 0), rules[0].id);
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 7, 0), rules[0].id);
+	built = skl_match_rules(t, &n);
+	for (i = 0; i < n && built[i].id != rules[1].id; i++)
+		;
+	CHECK(i < n, "rule not in the table");
+	skl_match_set_ifindex(t, i, 7);
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 7, 0), rules[1].id);
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 1, 7), rules[1].id);
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 8, 0), rules[0].id);
+	skl_match_set_ifindex(t, i, 9);
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 7, 0), rules[0].id);
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 9, 0), rules[1].id);
+	skl_match_set_ifindex(t, i, SKL_MATCH_IFINDEX_ABSENT);
+	EXPECT(t, k4("10.0.0.1", 80, NULL, 9, 0), rules[0].id);
 	skl_match_free(t);
 }
 
@@ -1042,6 +1076,7 @@ int main(int argc, char **argv)
 	run("matcher: precedence by port range width", test_prec_port_width);
 	run("matcher: precedence by source prefix length", test_prec_src_len);
 	run("matcher: precedence by device", test_prec_device);
+	run("matcher: a device absent, then followed", test_device_follows);
 	run("matcher: precedence by age", test_prec_age);
 	run("matcher: every field must match", test_fields);
 	run("matcher: ipv6 /0 /32 /48 /64 /65 /127 /128", test_ipv6);
