@@ -75,7 +75,7 @@ def printers():
                  "label", "nginx", "comment", WEB)
     second = must("add-rule", "proto", "udp", "dst", "192.0.2.0/24", "port", "53", "drop",
                   "comment", ODD)
-    third = must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "81",
+    must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "81",
                  "label", "plain")
     text, doc = mons[0].added(), mons[1].added()
     report(text == f'rule added {first} proto tcp dst 192.0.2.0/24 port 80 label nginx '
@@ -105,13 +105,33 @@ def printers():
     report([m["rule"] for m in doc["matches"]] == [want[1]],
            "explain -j names the matching rule in its words, comment included", doc)
 
+    ids_before = [r["id"] for r in json.loads(must("-j", "show"))["rules"]]
     res = subprocess.run("sklookupctl dump | sklookupctl apply -", shell=True, text=True,
                          capture_output=True, check=False)
     after = must("dump").splitlines()
     report(res.returncode == 0 and after == want,
            "dump | apply - keeps every comment", f"{res.stderr}\n{after}")
     ids = [r["id"] for r in json.loads(must("-j", "show"))["rules"]]
-    report(int(third) not in ids, "the apply made new rules (new ids)", ids)
+    report(ids == ids_before, "the apply kept the rules (the same ids)",
+           f"before {ids_before}, after {ids}")
+
+    # A comment is not one of a rule's words: changing only it keeps the rule (its id),
+    # takes the new comment, and is a change that apply --check reports.
+    renamed = "\n".join(want).replace(f'comment "{WEB}"', 'comment "web tier 2"') + "\n"
+    res = subprocess.run(["sklookupctl", "apply", "--check", "-"], input=renamed, text=True,
+                         capture_output=True, check=False)
+    report(res.returncode == 1 and res.stdout.splitlines() == [
+        f'-proto tcp dst 192.0.2.0/24 port 80 label nginx comment "{WEB}"',
+        '+proto tcp dst 192.0.2.0/24 port 80 label nginx comment "web tier 2"'],
+        "apply --check reports a changed comment as the rule's old and new lines, exit 1",
+        f"exit {res.returncode}\n{res.stdout}{res.stderr}")
+    res = subprocess.run(["sklookupctl", "apply", "-"], input=renamed, text=True,
+                         capture_output=True, check=False)
+    rules = json.loads(must("-j", "show"))["rules"]
+    report(res.returncode == 0 and [r["id"] for r in rules] == ids_before and
+           [r.get("comment") for r in rules] == ["web tier 2", ODD, None],
+           "apply of a changed comment keeps the rule's id and takes the new comment",
+           f"{res.stderr}\n{rules}")
     must("flush")
 
 
@@ -172,7 +192,7 @@ def series(prom):
 
 
 def prometheus():
-    """The series of a rule is its comment, or else its words: not the id apply renews."""
+    """The series of a rule is its comment, or else its words: not its id."""
     rules = [("proto", "tcp", "dst", "192.0.2.0/24", "port", "80", "label", "nginx",
               "comment", WEB),
              ("proto", "tcp", "dst", "192.0.2.0/24", "port", "443", "label", "nginx",
@@ -192,7 +212,7 @@ def prometheus():
     report(res.returncode == 0, "dump | apply - of the same rules", res.stderr)
     after, unique = series(must("stats", "--prometheus"))
     report(set(after) == set(before) and unique,
-           "the series are the same after the apply gave the rules new ids",
+           "the series are the same after an apply of the same rules",
            f"before {sorted(before, key=str)}\nafter {sorted(after, key=str)}")
     raw = must("stats", "--prometheus")
     line = next((l for l in raw.splitlines() if "drop" not in l and "say" in l), "")
