@@ -76,7 +76,7 @@ def printers():
     second = must("add-rule", "proto", "udp", "dst", "192.0.2.0/24", "port", "53", "drop",
                   "comment", ODD)
     must("add-rule", "proto", "tcp", "dst", "192.0.2.0/24", "port", "81",
-                 "label", "plain")
+         "label", "plain")
     text, doc = mons[0].added(), mons[1].added()
     report(text == f'rule added {first} proto tcp dst 192.0.2.0/24 port 80 label nginx '
            f'comment "{WEB}"', "monitor prints the rule added with its comment", text)
