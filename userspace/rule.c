@@ -244,10 +244,17 @@ static void diff_print(const struct diff_side *d, const void *first, size_t stri
 	out_close_array();
 }
 
+static bool same_comment(const struct skl_rule *a, const struct skl_rule *b)
+{
+	return a->comment && b->comment ? !strcmp(a->comment, b->comment) :
+					  a->comment == b->comment;
+}
+
 /*
  * What replacing the rules @old with the file's @rules changes: "-RULE" for each rule
  * that goes, then "+RULE" for each that comes, as multisets of rules (ids and counters
- * aside). Returns how many lines, or -1 when out of memory.
+ * aside; a rule whose comment changed both goes and comes). Returns how many lines, or
+ * -1 when out of memory.
  */
 static long print_diff(const struct rule_list *old, const struct apply_rule *rules, size_t count)
 {
@@ -264,7 +271,11 @@ static long print_diff(const struct rule_list *old, const struct apply_rule *rul
 	changes = old->count + count;
 	while (i < o.count && j < n.count) {
 		c = rule_cmp(o.sorted[i], n.sorted[j]);
-		if (c == 0) {
+		/*
+		 * The module keeps a rule whose comment alone changed (its id and counters)
+		 * and gives it the new comment: shown as the old line and the new one.
+		 */
+		if (c == 0 && same_comment(o.sorted[i], n.sorted[j])) {
 			o.kept[o.sorted[i] - old->rules] = true;
 			n.kept[(const struct apply_rule *)((const char *)n.sorted[j] -
 				offsetof(struct apply_rule, args)) - rules] = true;
