@@ -12,6 +12,7 @@
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/netdevice.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/static_key.h>
@@ -88,9 +89,9 @@ static bool skl_rule_words_equal(const struct skl_rule_words *a, const char *ala
 	return !memcmp(a, b, sizeof(*a)) && !strcmp(alabel, blabel);
 }
 
-static u32 skl_rule_words_hash(const struct skl_rule_words *w, const char *label)
+static u32 skl_rule_words_hash(const struct skl_rule_words *w, const char *label, u32 seed)
 {
-	return jhash(label, strlen(label), jhash(w, sizeof(*w), 0));
+	return jhash(label, strlen(label), jhash(w, sizeof(*w), seed));
 }
 
 /* The rule in force in @rs with the words of @w and @label, or NULL. */
@@ -181,18 +182,20 @@ static void skl_ruleset_resolve(struct skl_net *sn, struct skl_ruleset *rs,
 			continue;
 		rules = skl_match_rules(rs->tables[kind], &n);
 		for (i = 0; i < n; i++) {
-			rule = rules[i].priv;
-			if (!rule->ifname[0])
+			/* Called under RTNL for each device event: a million rules are read. */
+			if (!(i & 1023))
+				cond_resched();
+			/* A rule naming no device holds 0, one naming a device never does. */
+			if (!rules[i].ifindex)
 				continue;
-			if (dev && strncmp(rule->ifname, dev->name, IFNAMSIZ) &&
-			    rules[i].ifindex != dev->ifindex)
+			rule = rules[i].priv;
+			if (dev && rules[i].ifindex != dev->ifindex &&
+			    strncmp(rule->ifname, dev->name, IFNAMSIZ))
 				continue;
 			ifindex = skl_dev_resolve(sn->net, rule->ifname);
 			if (rules[i].ifindex != ifindex)
 				skl_match_set_ifindex(rs->tables[kind], i, ifindex);
 			WRITE_ONCE(rule->match.ifindex, ifindex);
-			if (!(i & 1023))
-				cond_resched();
 		}
 	}
 }
@@ -585,8 +588,10 @@ err_rs:
 struct skl_rules_match {
 	u32 nold;
 	u32 mask;
+	u32 seed;	/* a set built offline to share one bucket costs its builder only */
 	u32 *bucket;	/* mask + 1 heads */
 	u32 *next;	/* per entry */
+	u32 *hash;	/* per entry, so that most of a chain is passed over unread */
 	u32 *kept_by;	/* per old rule: the staged rule that keeps it, or U32_MAX */
 	u32 *keeps;	/* per staged rule: the old rule it keeps, or U32_MAX */
 };
@@ -597,12 +602,14 @@ static void skl_rules_match_free(struct skl_rules_match *m)
 {
 	kvfree(m->bucket);
 	kvfree(m->next);
+	kvfree(m->hash);
 	kvfree(m->kept_by);
 	kvfree(m->keeps);
 }
 
 static void skl_rules_match_link(struct skl_rules_match *m, u32 entry, u32 hash)
 {
+	m->hash[entry] = hash;
 	m->next[entry] = m->bucket[hash & m->mask];
 	m->bucket[hash & m->mask] = entry;
 }
@@ -626,17 +633,19 @@ static long skl_rules_match(struct skl_rules_match *m, const struct skl_ruleset 
 	m->mask = buckets - 1;
 	m->bucket = skl_alloc_charged(buckets, sizeof(*m->bucket));
 	m->next = skl_alloc_charged(max_t(u32, nold + count, 1), sizeof(*m->next));
+	m->hash = skl_alloc_charged(max_t(u32, nold + count, 1), sizeof(*m->hash));
 	m->kept_by = skl_alloc_charged(max_t(u32, nold, 1), sizeof(*m->kept_by));
 	m->keeps = skl_alloc_charged(max_t(u32, count, 1), sizeof(*m->keeps));
-	if (!m->bucket || !m->next || !m->kept_by || !m->keeps) {
+	if (!m->bucket || !m->next || !m->hash || !m->kept_by || !m->keeps) {
 		skl_rules_match_free(m);
 		return -ENOMEM;
 	}
+	m->seed = get_random_u32();
 	memset(m->bucket, 0xff, buckets * sizeof(*m->bucket));
 	memset(m->kept_by, 0xff, max_t(u32, nold, 1) * sizeof(*m->kept_by));
 	for (i = 0; i < nold; i++) {
 		skl_rule_words(old->rules[i], &w);
-		hash = skl_rule_words_hash(&w, skl_rule_label_name(old->rules[i]));
+		hash = skl_rule_words_hash(&w, skl_rule_label_name(old->rules[i]), m->seed);
 		skl_rules_match_link(m, i, hash);
 		if (!(i & 0xffff))
 			cond_resched();
@@ -644,8 +653,11 @@ static long skl_rules_match(struct skl_rules_match *m, const struct skl_ruleset 
 	for (i = 0; i < count; i++) {
 		m->keeps[i] = SKL_NO_ENTRY;
 		skl_rule_words(&staged[i].rule, &w);
-		hash = skl_rule_words_hash(&w, staged[i].label);
+		hash = skl_rule_words_hash(&w, staged[i].label, m->seed);
 		for (e = m->bucket[hash & m->mask]; e != SKL_NO_ENTRY; e = m->next[e]) {
+			cond_resched();
+			if (m->hash[e] != hash)
+				continue;
 			if (e < nold) {
 				skl_rule_words(old->rules[e], &other);
 				label = skl_rule_label_name(old->rules[e]);
@@ -906,6 +918,9 @@ static int skl_rules_netdev_event(struct notifier_block *nb, unsigned long event
 	 * its last one is gone: the pernet core runs devices' exits before ours.
 	 */
 	sn = skl_net(dev_net(dev));
+	/* Unless a subsystem made a device in a namespace's init before ours ran. */
+	if (!sn)
+		return NOTIFY_DONE;
 	mutex_lock(&sn->dev_lock);
 	sn->dev_events++;
 	rs = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->dev_lock));
