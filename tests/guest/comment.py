@@ -2,16 +2,15 @@
 """A rule's comment, end to end: add-rule keeps it with the rule; show, dump, -j, monitor
 and explain print it; "dump | apply -" keeps it; the module refuses a bad one sent raw,
 naming the attribute; and Prometheus' series of a rule stay the same across an apply of
-the same rules, which gives every rule a new id."""
+the same rules."""
 import json
-import os
-import select
 import subprocess
 import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from genl import C, Genl, NetlinkError, attr, flag, rule_attrs
+from monitor import Monitor as MonitorReader
 from testlib import ctl, local_routes, must, report, run
 
 WEB = "web tier"
@@ -20,36 +19,19 @@ ODD = 'say "hi" \\ # not a line comment, café → ウェブ'
 ODD_WORDS = 'comment "say \\"hi\\" \\\\ # not a line comment, café → ウェブ"'
 
 
-class Monitor:
-    """A running sklookupctl [-j] monitor, read line by line with a deadline."""
+class Monitor(MonitorReader):
+    """A running sklookupctl [-j] monitor of this namespace: 72-monitor's reader."""
 
     def __init__(self, json_mode):
-        self.json = json_mode
-        self.proc = subprocess.Popen(["sklookupctl", *(["-j"] if json_mode else []),
-                                      "monitor"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.pending = b""
-
-    def line(self, wait):
-        while b"\n" not in self.pending:
-            if not select.select([self.proc.stdout], [], [], wait)[0]:
-                return None
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
-            if not chunk:
-                return None
-            self.pending += chunk
-        raw, self.pending = self.pending.split(b"\n", 1)
-        return json.loads(raw) if self.json else raw.decode()
+        super().__init__(None, json_mode)
 
     def listening(self):
-        """Flush the (empty) rules until the monitor tells of it."""
-        for _ in range(60):
-            must("flush")
-            if self.line(1) is not None:
-                while self.line(0.2) is not None:
-                    pass
-                return True
-        return False
+        """Listening once a flush shows; the flushes' other lines are read and dropped."""
+        if not super().listening(None):
+            return False
+        while self.line(0.2) is not None:
+            pass
+        return True
 
     def added(self, wait=20):
         """The next "rule added" event: the flushes that found it listening may still be
@@ -60,10 +42,6 @@ class Monitor:
                                got.startswith("rule added ")):
                 return got
         return None
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.communicate(timeout=10)
 
 
 def printers():
