@@ -113,58 +113,45 @@ err_free:
 	return err;
 }
 
+/*
+ * A rule's attributes, as RULE_ADD takes them and RULE_DEL takes them to name a rule by
+ * its words: one list for both, so that the two cannot come to disagree. The comment and
+ * the device's name are checked by skl_parse_comment() and skl_parse_ifname(), whose
+ * refusals say what is wrong; a comment is not one of the rule's words.
+ */
+#define SKL_RULE_WORDS_POLICY \
+	[SKL_A_RULE_PROTO] = { .type = NLA_U8 }, \
+	[SKL_A_RULE_FAMILY] = { .type = NLA_U8 }, \
+	[SKL_A_RULE_DST] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) }, \
+	[SKL_A_RULE_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128), \
+	[SKL_A_RULE_SRC] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) }, \
+	[SKL_A_RULE_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128), \
+	[SKL_A_RULE_PORT_MIN] = { .type = NLA_U16 }, \
+	[SKL_A_RULE_PORT_MAX] = { .type = NLA_U16 }, \
+	[SKL_A_RULE_IFINDEX] = { .type = NLA_U32 }, \
+	[SKL_A_RULE_PHASE] = NLA_POLICY_MAX(NLA_U8, SKL_PHASE_MAX), \
+	[SKL_A_RULE_ACTION] = NLA_POLICY_RANGE(NLA_U8, SKL_ACTION_STEER, SKL_ACTION_MAX), \
+	[SKL_A_RULE_LABEL] = { .type = NLA_NUL_STRING, .len = SKL_LABEL_NAME_MAX - 1 }, \
+	[SKL_A_RULE_FLAGS] = { .type = NLA_U32 }, \
+	[SKL_A_RULE_HITS] = { .type = NLA_REJECT }, \
+	[SKL_A_RULE_COUNT] = { .type = NLA_REJECT }, \
+	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) }, \
+	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 }, \
+	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT }, \
+	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY }, \
+	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY }
+
 static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
+	SKL_RULE_WORDS_POLICY,
 	[SKL_A_RULE_ID] = { .type = NLA_REJECT },
-	[SKL_A_RULE_PROTO] = { .type = NLA_U8 },
-	[SKL_A_RULE_FAMILY] = { .type = NLA_U8 },
-	[SKL_A_RULE_DST] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[SKL_A_RULE_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[SKL_A_RULE_SRC] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[SKL_A_RULE_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[SKL_A_RULE_PORT_MIN] = { .type = NLA_U16 },
-	[SKL_A_RULE_PORT_MAX] = { .type = NLA_U16 },
-	[SKL_A_RULE_IFINDEX] = { .type = NLA_U32 },
-	[SKL_A_RULE_PHASE] = NLA_POLICY_MAX(NLA_U8, SKL_PHASE_MAX),
-	[SKL_A_RULE_ACTION] = NLA_POLICY_RANGE(NLA_U8, SKL_ACTION_STEER, SKL_ACTION_MAX),
-	[SKL_A_RULE_LABEL] = { .type = NLA_NUL_STRING, .len = SKL_LABEL_NAME_MAX - 1 },
-	[SKL_A_RULE_FLAGS] = { .type = NLA_U32 },
-	[SKL_A_RULE_HITS] = { .type = NLA_REJECT },
 	[SKL_A_RULE_STAGE] = { .type = NLA_FLAG },
-	[SKL_A_RULE_COUNT] = { .type = NLA_REJECT },
-	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 },
-	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT },
-	/* Checked in skl_parse_comment(), whose refusals say what is wrong with it. */
-	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY },
-	/* Checked by skl_parse_ifname(), whose refusals name it. */
-	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY },
 };
 
 /* A rule to delete: its id, or its words as RULE_ADD takes them. */
 static const struct nla_policy skl_rule_del_policy[SKL_A_RULE_MAX + 1] = {
+	SKL_RULE_WORDS_POLICY,
 	[SKL_A_RULE_ID] = { .type = NLA_U64 },
-	[SKL_A_RULE_PROTO] = { .type = NLA_U8 },
-	[SKL_A_RULE_FAMILY] = { .type = NLA_U8 },
-	[SKL_A_RULE_DST] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[SKL_A_RULE_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[SKL_A_RULE_SRC] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[SKL_A_RULE_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[SKL_A_RULE_PORT_MIN] = { .type = NLA_U16 },
-	[SKL_A_RULE_PORT_MAX] = { .type = NLA_U16 },
-	[SKL_A_RULE_IFINDEX] = { .type = NLA_U32 },
-	[SKL_A_RULE_PHASE] = NLA_POLICY_MAX(NLA_U8, SKL_PHASE_MAX),
-	[SKL_A_RULE_ACTION] = NLA_POLICY_RANGE(NLA_U8, SKL_ACTION_STEER, SKL_ACTION_MAX),
-	[SKL_A_RULE_LABEL] = { .type = NLA_NUL_STRING, .len = SKL_LABEL_NAME_MAX - 1 },
-	[SKL_A_RULE_FLAGS] = { .type = NLA_U32 },
-	[SKL_A_RULE_HITS] = { .type = NLA_REJECT },
 	[SKL_A_RULE_STAGE] = { .type = NLA_REJECT },
-	[SKL_A_RULE_COUNT] = { .type = NLA_REJECT },
-	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 },
-	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT },
-	/* As for RULE_ADD; a comment is checked but is not one of the rule's words. */
-	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY },
-	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY },
 };
 
 static const struct nla_policy skl_rule_none_policy[SKL_A_RULE_MAX + 1] = {
