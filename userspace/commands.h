@@ -39,6 +39,7 @@ int show_main(int argc, char **argv);
 int flush_main(int argc, char **argv);
 int register_main(int argc, char **argv);
 int unregister_main(int argc, char **argv);
+int restore_main(int argc, char **argv);
 int apply_main(int argc, char **argv);
 int dump_main(int argc, char **argv);
 int fmt_main(int argc, char **argv);

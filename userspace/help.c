@@ -88,6 +88,11 @@ const struct skl_command skl_commands[] = {
 	  "release every socket registered under a label",
 	  "label NAME          the label whose sockets are released\n",
 	  "sklookupctl unregister label web" },
+	{ "restore", restore_main, "[FILE]",
+	  "register again, after the module was reloaded, the sockets\n"
+	  "registered by pid that their processes still hold",
+	  "FILE                the record to read (default /run/sklookup/registered)\n",
+	  "sklookupctl restore" },
 	{ "status", status_main, "", "module version, hooks and what each hook has seen", "",
 	  "sklookupctl status" },
 	{ "explain", explain_main,

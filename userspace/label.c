@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include "pidfd.h"
 #include "register_pid.h"
 #include "rule_parse.h"
+#include "state.h"
 #include "util.h"
 
 static int parse_number(const char *text, long max, long *value)
@@ -72,6 +74,7 @@ int register_main(int argc, char **argv)
 	char what[64], printable[256];
 	struct skl_nl nl;
 	int systemd = 0, ret = 0, own;
+	struct stat st;
 
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "systemd")) {
@@ -160,6 +163,11 @@ int register_main(int argc, char **argv)
 	if (register_fd(&nl, label, own, what))
 		ret = SKL_EXIT_FAIL;
 	skl_nl_close(&nl);
+	if (pid && !ret && fstat(own, &st) == 0) {
+		uint64_t inode = st.st_ino;
+
+		state_record(label, pid, &inode, 1);
+	}
 	if (pid)
 		close(own);
 	return ret;
@@ -192,5 +200,8 @@ int unregister_main(int argc, char **argv)
 		ret = SKL_EXIT_FAIL;
 	}
 	skl_nl_close(&nl);
+	/* Released by hand: restore must not take it again. */
+	if (!ret)
+		state_forget_label(argv[1]);
 	return ret;
 }

@@ -29,6 +29,7 @@
 #include "pidfd.h"
 #include "register_pid.h"
 #include "sockdiag.h"
+#include "state.h"
 #include "util.h"
 
 /* A socket of the process: its descriptor there, and ours once copied. */
@@ -378,6 +379,22 @@ static int register_all(struct skl_nl *nl, const char *label, long pid,
 	return SKL_EXIT_FAIL;
 }
 
+/* Keep what was registered for "sklookupctl restore" (state.c). */
+static void record(const char *label, long pid, const struct pid_sock *v, size_t n)
+{
+	uint64_t *inodes = calloc(n, sizeof(*inodes));
+	size_t i;
+
+	if (!inodes) {
+		skl_err("register: warning: not recorded for restore: out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		inodes[i] = v[i].inode;
+	state_record(label, pid, inodes, n);
+	free(inodes);
+}
+
 /*
  * The process that thread @pid belongs to, or 0 if unknown. pidfd_open refuses a thread
  * that does not lead its process, with an errno that differs between kernels.
@@ -450,6 +467,8 @@ int register_pid(const char *label, long pid, const struct skl_sock_filter *filt
 	if (scan_labels(&nl, pid, &scan) == 0)
 		ret = register_all(&nl, label, pid, &scan, chosen, nchosen);
 	skl_nl_close(&nl);
+	if (!ret)
+		record(label, pid, chosen, nchosen);
 out:
 	for (i = 0; i < nchosen; i++) {
 		if (chosen[i].copy >= 0)

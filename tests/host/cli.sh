@@ -84,7 +84,7 @@ row 0 "Usage: sklookupctl [OPTIONS] COMMAND [ARGUMENTS]" help
 row 2 "sklookupctl: help: unknown command 'frob'; try 'sklookupctl help'" help frob
 row 2 "sklookupctl: help: unexpected argument 'show'; try 'sklookupctl help COMMAND'" help add-rule show
 # Every command of --help's list, in order (a command missing from this line fails).
-commands="add-rule del-rule show flush apply dump fmt register unregister status explain monitor stats version help"
+commands="add-rule del-rule show flush apply dump fmt register unregister restore status explain monitor stats version help"
 got=$("$ctl" --help | sed -n '/^Commands:/,/^$/p' | grep -oE '^  [a-z-]+' | tr -d ' ' | tr '\n' ' ')
 verdict "sklookupctl --help lists every command" "commands" 0 "$commands " 0 "$got"
 for c in $commands; do
@@ -556,3 +556,41 @@ whole 1 "sklookupctl: write error: Bad file descriptor" \
 whole 1 "$not_loaded" \
 	"sklookupctl dump >/dev/full" sh -c '"$ctl" dump >/dev/full'
 row 2 "sklookupctl: dump: unexpected argument 'all'" dump all
+
+# restore: the record of registrations by pid (sklookup.service runs it after loading the
+# module). Its file is read, and every line checked, before the module is asked anything.
+rec=$(mktemp -d)
+row 2 "sklookupctl: restore: usage: restore [FILE]" restore "$rec/a" "$rec/b"
+row 2 "sklookupctl: restore: unknown option '--all'" restore --all
+# No record (nothing was ever registered by pid): nothing to do, and no module needed.
+whole 0 "" "sklookupctl restore (no record)" "$ctl" restore "$rec/none"
+whole 0 "[]" "sklookupctl -j restore (no record)" "$ctl" -j restore "$rec/none"
+printf '# only a comment\n\n' >"$rec/empty"
+whole 0 "" "sklookupctl restore (a record with no lines)" "$ctl" restore "$rec/empty"
+# restore_bad WANT LINE: a record whose only line is LINE is refused with WANT, whole.
+restore_bad() {
+	printf '%s\n' "$2" >"$rec/bad"
+	whole 1 "sklookupctl: restore: $rec/bad line 1: $1" "sklookupctl restore: $2" \
+		"$ctl" restore "$rec/bad"
+}
+restore_bad "expected 'label' as word 1" "lbl web pid 1 start 5 netns 7 inode 9"
+restore_bad "expected 'inode' as word 9" "label web pid 1 start 5 netns 7"
+restore_bad "missing value after 'inode'" "label web pid 1 start 5 netns 7 inode"
+restore_bad "label 'w#b': must not contain white space or '#'" \
+	"label w#b pid 1 start 5 netns 7 inode 9"
+restore_bad "pid '0': must be a process id" "label web pid 0 start 5 netns 7 inode 9"
+restore_bad "pid '2147483648': must be a process id" \
+	"label web pid 2147483648 start 5 netns 7 inode 9"
+restore_bad "start 'x': must be a decimal number" "label web pid 1 start x netns 7 inode 9"
+restore_bad "netns '-7': must be a decimal number" "label web pid 1 start 5 netns -7 inode 9"
+restore_bad "unexpected word 'fd' after the inode" \
+	"label web pid 1 start 5 netns 7 inode 9 fd 3"
+# A bad line anywhere refuses the whole record, before the module is asked.
+printf 'label web pid 1 start 5 netns 7 inode 9\nlabel web pid 1 start 5 netns 7 inode 9z\n' >"$rec/bad"
+whole 1 "sklookupctl: restore: $rec/bad line 2: inode '9z': must be a decimal number" \
+	"sklookupctl restore: a bad second line" "$ctl" restore "$rec/bad"
+whole 1 "sklookupctl: restore: $rec: Is a directory" "sklookupctl restore DIR" "$ctl" restore "$rec"
+# A well-formed record needs the module.
+printf 'label web pid 1 start 5 netns 7 inode 9\n' >"$rec/good"
+whole 1 "$not_loaded" "sklookupctl restore: a well-formed record" "$ctl" restore "$rec/good"
+rm -rf "$rec" "$rec.lock"

@@ -90,7 +90,7 @@ row() {
 	fi
 }
 
-commands="add-rule apply del-rule dump explain flush fmt help monitor register show stats status unregister version"
+commands="add-rule apply del-rule dump explain flush fmt help monitor register restore show stats status unregister version"
 # shellcheck disable=SC2086,SC2046 # word lists
 {
 row "sklookupctl " $commands
@@ -165,6 +165,8 @@ row "sklookupctl apply --generation 7 rules.conf "
 row "sklookupctl apply rules.conf "
 row "sklookupctl fmt r" rules.conf rules.d
 row "sklookupctl fmt rules.conf "
+row "sklookupctl restore r" rules.conf rules.d
+row "sklookupctl restore rules.conf "
 row "sklookupctl dump " --generation
 row "sklookupctl dump --generation "
 row "sklookupctl status "
