@@ -253,6 +253,24 @@ static int state_dir(void)
 	return 0;
 }
 
+/* Whether this process is in the initial user namespace: its uid_map maps every id. */
+static bool initial_userns(void)
+{
+	char line[128];
+	unsigned long long inside, outside, count;
+	bool initial = false;
+	FILE *f;
+
+	f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f) &&
+	    sscanf(line, "%llu %llu %llu", &inside, &outside, &count) == 3)
+		initial = !inside && !outside && count == 4294967295ULL;
+	fclose(f);
+	return initial;
+}
+
 void state_record(const char *label, long pid, const uint64_t *inodes, size_t n)
 {
 	unsigned long long netns = own_netns(), start = state_start_time(pid);
@@ -262,10 +280,11 @@ void state_record(const char *label, long pid, const uint64_t *inodes, size_t n)
 	int lock;
 
 	/*
-	 * Only root's registrations are recorded: /run/sklookup is root's, and restore runs
-	 * as root (sklookup.service).
+	 * Only the host's root's registrations are recorded: /run/sklookup is its, and
+	 * restore runs as it (sklookup.service). Root of another user namespace could not
+	 * write there, and must not be warned about it at each registration.
 	 */
-	if (geteuid())
+	if (geteuid() || !initial_userns())
 		return;
 	if (state_dir() < 0) {
 		fprintf(stderr, "sklookupctl: warning: register: not recorded for restore: /run/sklookup: %s\n",
@@ -406,6 +425,7 @@ static int restore_one(struct skl_nl *nl, struct state_entry *e, char *why, size
 		       int *fd_out)
 {
 	int pidfd, fd, copy, ret = 0;
+	unsigned long long start;
 	struct nlmsghdr *nlh;
 	struct stat st;
 
@@ -420,9 +440,10 @@ static int restore_one(struct skl_nl *nl, struct state_entry *e, char *why, size
 		snprintf(why, size, "pid %ld: %s", e->pid, strerror(errno));
 		return -1;
 	}
-	if (state_start_time(e->pid) != e->start) {
-		snprintf(why, size, "process %ld has exited (its pid is another process's now)",
-			 e->pid);
+	start = state_start_time(e->pid);
+	if (start != e->start) {
+		snprintf(why, size, "process %ld has exited%s", e->pid,
+			 start ? " (its pid is another process's now)" : "");
 		e->drop = true;
 		goto out;
 	}
