@@ -35,7 +35,8 @@ skl_chroot "$root" sh -ec "
 	# What the configuration below added last time, enablement links included.
 	cd /etc/systemd/system
 	rm -rf web-[ab].socket web-[ab].service web-[ab].socket.wants sockets.target.wants/web-[ab].socket \
-		multi-user.target.wants/sklookup-register@*.service /etc/modprobe.d/sklookup.conf
+		multi-user.target.wants/sklookup-register@*.service sklookup.service.wants \
+		/etc/modprobe.d/sklookup.conf
 	cd /
 	apt-get install -y -q --no-install-recommends /tmp/sklookup-debs/*.deb
 	rm -rf /tmp/sklookup-debs
