@@ -199,6 +199,13 @@ steering "steered by the boot's rules"
 expect "$b web-a.service was started by its socket" active "$(systemctl is-active web-a.service 2>&1)"
 
 if [ "$boot" = 1 ]; then
+	# The upgrade path: the package's postinst restarts the unit (below: what that does),
+	# after the debhelper snippets, DKMS's among them, have installed the new module.
+	check "$b postinst try-restarts sklookup.service after DKMS installed the module" sh -c '
+f=/var/lib/dpkg/info/sklookup-dkms.postinst
+last_dkms=$(grep -n dkms "$f" | tail -n 1 | cut -d: -f1)
+restart=$(grep -n "deb-systemd-invoke try-restart sklookup.service" "$f" | cut -d: -f1)
+[ -n "$last_dkms" ] && [ -n "$restart" ] && [ "$last_dkms" -lt "$restart" ]'
 	restart_keeps
 
 	cp /etc/sklookup/rules.conf /tmp/rules.conf.orig
