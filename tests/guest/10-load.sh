@@ -16,6 +16,12 @@ else
 	check "modinfo finds the DKMS build and its version" \
 		sh -c "modinfo -F filename sklookup | grep -q '/updates/dkms/sklookup.ko' &&
 		       [ \"\$(modinfo -F version sklookup)\" = '$version' ]"
+	# What a user's dkms build printed (install.sh keeps it): no compiler, modpost or
+	# objtool warning, the last of which would mean an unwind or return thunk gone wrong.
+	check "the DKMS build log is kept, and it linked sklookup.ko" \
+		grep -q 'sklookup\.ko' /opt/sklookup/dkms-make.log
+	expect "the DKMS build log has no warning" "" \
+		"$(grep -i -e 'warning' /opt/sklookup/dkms-make.log 2>&1)"
 fi
 check "modinfo describes every module parameter" \
 	sh -c "for p in hook_tcp hook_udp hook_ipv6 max_rules max_sockets allow_userns; do
