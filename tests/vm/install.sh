@@ -42,6 +42,9 @@ skl_chroot "$root" sh -ec "
 	dkms add -m sklookup -v $version
 	dkms build -m sklookup -v $version -k $kver
 	dkms install -m sklookup -v $version -k $kver
+	# The build's output, for 10-load: dkms 3.0 keeps it in build/, later ones per kernel.
+	log=\$(find /var/lib/dkms/sklookup/$version -name make.log -path '*/$kver/*' | head -n 1)
+	cp \"\${log:-/var/lib/dkms/sklookup/$version/build/make.log}\" /opt/sklookup/dkms-make.log || true
 	make -C /opt/sklookup/src/userspace
 	install -m 0755 /opt/sklookup/src/userspace/sklookupctl /usr/local/sbin/sklookupctl
 	# A test build with fault injection, which the guest tests 58-faults and 59-refusal
