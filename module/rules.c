@@ -441,13 +441,12 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	count = old ? old->count : 0;
-	if (count >= READ_ONCE(skl_max_rules)) {
-		NL_SET_ERR_MSG(extack, SKL_MAX_RULES_REACHED);
-		return -ENOSPC;
-	}
+	/*
+	 * As ip route add: the same rule twice is a mistake, and says which rule. Checked
+	 * before the limit: at the limit too, the rule is there already, nothing is missing.
+	 */
 	rule = skl_rules_find_words(sn, tmpl, label);
 	if (rule) {
-		/* As ip route add: the same rule twice is a mistake, and says which rule. */
 		NL_SET_ERR_MSG(extack, SKL_RULE_EXISTS);
 		BUILD_BUG_ON(sizeof(rule->match.id) > NETLINK_MAX_COOKIE_LEN);
 		if (extack) {
@@ -455,6 +454,10 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 			extack->cookie_len = sizeof(rule->match.id);
 		}
 		return -EEXIST;
+	}
+	if (count >= READ_ONCE(skl_max_rules)) {
+		NL_SET_ERR_MSG(extack, SKL_MAX_RULES_REACHED);
+		return -ENOSPC;
 	}
 	rule = skl_rule_new(tmpl);
 	if (!rule)
