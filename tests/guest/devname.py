@@ -151,7 +151,9 @@ def event_cost():
         took[n] = min(rename_time(rounds) for _ in range(3))
     print(f"# {2 * rounds} renames: {took[1]:.2f} s beside 1 rule, "
           f"{took[many]:.2f} s beside {many} rules")
-    report(took[many] < 1.2 * took[1] + 0.1,
+    # Room for noise: 7.3 renames in 2.6 ms and once took 0.17 s more of 200 beside the
+    # rules; reading them all cost 1.6 s more.
+    report(took[many] < 1.2 * took[1] + 0.3,
            f"renames of a device cost about the same beside {many} rules as beside one",
            f"{took[1]:.2f} s, {took[many]:.2f} s")
     must("flush")
