@@ -54,7 +54,9 @@
  *	network byte order and as long as the family's addresses; bits beyond the prefix
  *	length must be zero. SKL_A_RULE_COMMENT (optional) is the user's note on the rule:
  *	1 to SKL_RULE_COMMENT_MAX - 1 bytes of UTF-8 text without control characters (as
- *	a label's name), NUL-terminated. It is kept with the rule and sent back with it,
+ *	a label's name), NUL-terminated; the policy bounds it at SKL_RULE_COMMENT_MAX
+ *	bytes, and generic netlink refuses a longer one itself (-ERANGE, the attribute
+ *	and its bound in the extended ack). It is kept with the rule and sent back with it,
  *	but is not part of what the rule matches or does, nor of what makes two rules the
  *	same.
  *	Reply: SKL_A_RULE_ID, the new rule's id.

@@ -145,7 +145,9 @@ struct skl_match_level {
  * @outside: filter for the other destinations
  * @common: the prefix common to the largest level, as a 128-bit number (IPv4 in the top)
  * @common_mask: its mask
- * @rules: copies of the rules, in precedence order (and grouped by destination prefix)
+ * @rules: copies of the rules, in precedence order (and grouped by destination prefix);
+ *	after them, the number of those that name a device (ifindex not 0) and their
+ *	positions, u32s (skl_match_dev_rules()), kept out of the fields lookups read
  * @bytes: size of the allocation
  * @nrules: number of rules
  * @nlevels: number of prefix lengths present
@@ -540,6 +542,28 @@ const struct skl_match_rule *skl_match_rules(const struct skl_match_table *table
 }
 
 /**
+ * skl_match_dev_rules() - which of a table's rules name a device
+ * @table: a table, or NULL
+ * @count: set to the number of them
+ *
+ * A device event need not read the other rules, however many.
+ *
+ * Return: their positions in skl_match_rules(), ascending.
+ */
+const u32 *skl_match_dev_rules(const struct skl_match_table *table, u32 *count)
+{
+	const u32 *devs;
+
+	if (!table) {
+		*count = 0;
+		return NULL;
+	}
+	devs = (const u32 *)(table->rules + table->nrules);
+	*count = devs[0];
+	return devs + 1;
+}
+
+/**
  * skl_match_set_ifindex() - move a built table's rule to another device
  * @table: a table, perhaps in use by lookups
  * @index: the rule's position in skl_match_rules()
@@ -691,6 +715,7 @@ static int skl_match_u64_cmp(const void *pa, const void *pb)
 struct skl_match_builder {
 	const struct skl_match_rule **order;
 	u32 count;
+	u32 ndevs;
 	u8 family;
 	u32 *points;
 	u64 *starts;
@@ -1087,12 +1112,16 @@ static void skl_match_fill(struct skl_match_builder *b, struct skl_match_table *
 {
 	struct skl_match_seg *segs = (void *)table->segs;
 	struct skl_match_rule *rules = (void *)table->rules;
-	u32 *cands = (void *)table->cands;
+	u32 *cands = (void *)table->cands, *devs = (void *)(rules + b->count);
 	u32 i, k, nseg = 0, ncand = 0, taken, n, c;
 	struct skl_match_entry e;
 
-	for (i = 0; i < b->count; i++)
+	for (i = 0, n = 0; i < b->count; i++) {
 		rules[i] = *b->order[i];
+		if (rules[i].ifindex)
+			devs[1 + n++] = i;
+	}
+	devs[0] = n;
 	for (i = 0; i < b->count; i += k) {
 		k = skl_match_group(b, i);
 		e.parent = SKL_MATCH_NONE;
@@ -1155,7 +1184,8 @@ static struct skl_match_table *skl_match_alloc_table(struct skl_match_builder *b
 	at = sizeof(*table) + nlevels * sizeof(table->levels[0]);
 	bytes = at + 64 + (size_t)nslots * slot_size + nbuckets * sizeof(u64) +
 		(size_t)nseg * sizeof(struct skl_match_seg) + (size_t)ncand * sizeof(u32) + 8 +
-		(size_t)b->count * sizeof(struct skl_match_rule);
+		(size_t)b->count * sizeof(struct skl_match_rule) +
+		(1 + (size_t)b->ndevs) * sizeof(u32);
 	table = skl_match_alloc_array(1, bytes);
 	if (!table)
 		return NULL;
@@ -1257,6 +1287,7 @@ int skl_match_build(const struct skl_match_rule *rules, u32 count,
 		goto out;
 	for (i = 0; i < count; i++) {
 		b->order[i] = &rules[i];
+		b->ndevs += !!rules[i].ifindex;
 		if (i && sorted && skl_match_order_cmp(&b->order[i - 1], &b->order[i]) > 0)
 			sorted = false;
 	}

@@ -141,6 +141,7 @@ int skl_match_visit_matches(const struct skl_match_table *table,
 			    const struct skl_match_key *key,
 			    int (*visit)(const struct skl_match_rule *rule, void *arg), void *arg);
 const struct skl_match_rule *skl_match_rules(const struct skl_match_table *table, u32 *count);
+const u32 *skl_match_dev_rules(const struct skl_match_table *table, u32 *count);
 size_t skl_match_table_bytes(const struct skl_match_table *table);
 void skl_match_set_ifindex(struct skl_match_table *table, u32 index, int ifindex);
 

@@ -117,7 +117,9 @@ err_free:
  * A rule's attributes, as RULE_ADD takes them and RULE_DEL takes them to name a rule by
  * its words: one list for both, so that the two cannot come to disagree. The comment and
  * the device's name are checked by skl_parse_comment() and skl_parse_ifname(), whose
- * refusals say what is wrong; a comment is not one of the rule's words.
+ * refusals say what is wrong; a comment is not one of the rule's words. The comment's
+ * bound is also the policy's, so that a policy dump shows it: the kernel refuses a longer
+ * one itself, naming the attribute and the bound in the extended ack.
  */
 #define SKL_RULE_WORDS_POLICY \
 	[SKL_A_RULE_PROTO] = { .type = NLA_U8 }, \
@@ -138,7 +140,7 @@ err_free:
 	[SKL_A_RULE_REDIRECT_ADDR] = { .type = NLA_BINARY, .len = sizeof(struct in6_addr) }, \
 	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 }, \
 	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT }, \
-	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY }, \
+	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY, .len = SKL_RULE_COMMENT_MAX }, \
 	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY }
 
 static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
@@ -327,12 +329,10 @@ static int skl_parse_comment(struct genl_info *info, struct skl_rule *rule)
 	const struct nlattr *attr = info->attrs[SKL_A_RULE_COMMENT];
 	const char *text = nla_data(attr), *why = NULL;
 	int len = nla_len(attr);
-	enum skl_text_fault bad_text = len > 1 && len <= SKL_RULE_COMMENT_MAX ?
-					 skl_text_check(text, len - 1) : SKL_TEXT_OK;
+	enum skl_text_fault bad_text = len > 1 ? skl_text_check(text, len - 1) : SKL_TEXT_OK;
 
-	if (len > SKL_RULE_COMMENT_MAX)
-		why = "SKL_A_RULE_COMMENT longer than 127 bytes";
-	else if (!len || text[len - 1])
+	/* The policy refused more than SKL_RULE_COMMENT_MAX bytes. */
+	if (!len || text[len - 1])
 		why = "SKL_A_RULE_COMMENT not NUL-terminated";
 	else if (strnlen(text, len) != len - 1)
 		why = "SKL_A_RULE_COMMENT with a NUL byte before its end";

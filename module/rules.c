@@ -174,20 +174,20 @@ static void skl_ruleset_resolve(struct skl_net *sn, struct skl_ruleset *rs,
 	const struct skl_match_rule *rules;
 	struct skl_rule *rule;
 	int kind, ifindex;
-	u32 i, n;
+	const u32 *devs;
+	u32 d, i, n, ndevs;
 
 	lockdep_assert_held(&sn->dev_lock);
 	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
 		if (kinds && !kinds[kind])
 			continue;
 		rules = skl_match_rules(rs->tables[kind], &n);
-		for (i = 0; i < n; i++) {
-			/* Called under RTNL for each device event: a million rules are read. */
-			if (!(i & 1023))
+		/* Called under RTNL for each device event: only the rules naming a device. */
+		devs = skl_match_dev_rules(rs->tables[kind], &ndevs);
+		for (d = 0; d < ndevs; d++) {
+			if (!(d & 1023))
 				cond_resched();
-			/* A rule naming no device holds 0, one naming a device never does. */
-			if (!rules[i].ifindex)
-				continue;
+			i = devs[d];
 			rule = rules[i].priv;
 			if (dev && rules[i].ifindex != dev->ifindex &&
 			    strncmp(rule->ifname, dev->name, IFNAMSIZ))
@@ -441,13 +441,12 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 
 	old = rcu_dereference_protected(sn->rules, lockdep_is_held(&sn->lock));
 	count = old ? old->count : 0;
-	if (count >= READ_ONCE(skl_max_rules)) {
-		NL_SET_ERR_MSG(extack, SKL_MAX_RULES_REACHED);
-		return -ENOSPC;
-	}
+	/*
+	 * As ip route add: the same rule twice is a mistake, and says which rule. Checked
+	 * before the limit: at the limit too, the rule is there already, nothing is missing.
+	 */
 	rule = skl_rules_find_words(sn, tmpl, label);
 	if (rule) {
-		/* As ip route add: the same rule twice is a mistake, and says which rule. */
 		NL_SET_ERR_MSG(extack, SKL_RULE_EXISTS);
 		BUILD_BUG_ON(sizeof(rule->match.id) > NETLINK_MAX_COOKIE_LEN);
 		if (extack) {
@@ -455,6 +454,10 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 			extack->cookie_len = sizeof(rule->match.id);
 		}
 		return -EEXIST;
+	}
+	if (count >= READ_ONCE(skl_max_rules)) {
+		NL_SET_ERR_MSG(extack, SKL_MAX_RULES_REACHED);
+		return -ENOSPC;
 	}
 	rule = skl_rule_new(tmpl);
 	if (!rule)

@@ -3,13 +3,17 @@
 and explain print it; "dump | apply -" keeps it; the module refuses a bad one sent raw,
 naming the attribute; and Prometheus' series of a rule stay the same across an apply of
 the same rules."""
+import errno
 import json
+import struct
 import subprocess
 import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from genl import C, Genl, NetlinkError, attr, flag, rule_attrs
+from genl import (C, NL_ATTR_TYPE_BINARY, NL_POLICY_TYPE_ATTR_MAX_LENGTH,
+                  NL_POLICY_TYPE_ATTR_TYPE, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY, Genl,
+                  NetlinkError, attr, flag, number_attrs, rule_attrs)
 from monitor import Monitor as MonitorReader
 from testlib import ctl, local_routes, must, report, run
 
@@ -123,12 +127,45 @@ def refused(g, name, attrs, want):
     report(False, name, "accepted")
 
 
+def policy_bound():
+    """The comment's bound is in the policy, which the kernel dumps and checks itself: a
+    longer comment is refused before the module runs, with the offending attribute and
+    its bound in the extended ack."""
+    g = Genl()
+    for cmd in ("SKL_CMD_RULE_ADD", "SKL_CMD_RULE_DEL"):
+        got = g.policy(C[cmd]).get(C["SKL_A_RULE_COMMENT"], {})
+        report(got.get(NL_POLICY_TYPE_ATTR_TYPE) == NL_ATTR_TYPE_BINARY and
+               got.get(NL_POLICY_TYPE_ATTR_MAX_LENGTH) == C["SKL_RULE_COMMENT_MAX"],
+               f"the policy dump of {cmd} gives SKL_A_RULE_COMMENT a maximum length of "
+               f"{C['SKL_RULE_COMMENT_MAX']} bytes", got)
+    rule = rule_attrs(6, "192.0.2.0", 24, 80, "web")
+    for stage in (b"", flag(C["SKL_A_RULE_STAGE"])):
+        if stage:
+            g.request(C["SKL_CMD_RULE_BEGIN"])
+        try:
+            g.request(C["SKL_CMD_RULE_ADD"],
+                      rule + stage + attr(C["SKL_A_RULE_COMMENT"], b"x" * 128 + b"\0"))
+            report(False, "a comment of 128 bytes is refused", "accepted")
+            continue
+        except NetlinkError as err:
+            offs = struct.unpack("=I", err.tlvs.get(NLMSGERR_ATTR_OFFS, b"\0" * 4))[0]
+            bound = number_attrs(err.tlvs.get(NLMSGERR_ATTR_POLICY, b""))
+            report(err.errno == errno.ERANGE and
+                   err.strerror == "Attribute failed policy validation" and
+                   offs == 20 + len(rule + stage) and
+                   bound.get(NL_POLICY_TYPE_ATTR_MAX_LENGTH) == C["SKL_RULE_COMMENT_MAX"],
+                   f"a{' staged' if stage else ''} comment of 128 bytes is refused by the "
+                   "policy, which names the attribute and its bound",
+                   f"errno {err.errno}, {err.strerror!r}, offset {offs}, policy {bound}")
+    g.close()
+    report(must("dump") == "", "no refused rule was put in force", must("dump"))
+
+
 def raw_refusals():
     """What sklookupctl never sends: the module's own checks, on RULE_ADD and staged."""
     g = Genl()
     rule = rule_attrs(6, "192.0.2.0", 24, 80, "web")
-    bad = ((b"x" * 128 + b"\0", "SKL_A_RULE_COMMENT longer than 127 bytes"),
-           (b"web tier", "SKL_A_RULE_COMMENT not NUL-terminated"),
+    bad = ((b"web tier", "SKL_A_RULE_COMMENT not NUL-terminated"),
            (b"", "SKL_A_RULE_COMMENT not NUL-terminated"),
            (b"web\0tier\0", "SKL_A_RULE_COMMENT with a NUL byte before its end"),
            (b"\0", "SKL_A_RULE_COMMENT empty"),
@@ -141,7 +178,7 @@ def raw_refusals():
         refused(g, f"RULE_ADD with the comment {payload[:24]!r} is refused: {want}",
                 rule + attr(C["SKL_A_RULE_COMMENT"], payload), want)
     g.request(C["SKL_CMD_RULE_BEGIN"])
-    for payload, want in bad[:1] + bad[5:6]:
+    for payload, want in bad[4:5]:
         refused(g, f"a staged rule with the comment {payload[:24]!r} is refused: {want}",
                 rule + attr(C["SKL_A_RULE_COMMENT"], payload) + flag(C["SKL_A_RULE_STAGE"]),
                 want)
@@ -203,6 +240,7 @@ def prometheus():
 def main():
     printers()
     raw_refusals()
+    policy_bound()
     prometheus()
 
 

@@ -26,6 +26,17 @@ CTRL_ATTR_FAMILY_NAME = 2
 CTRL_ATTR_MCAST_GROUPS = 7
 CTRL_ATTR_MCAST_GRP_NAME = 1
 CTRL_ATTR_MCAST_GRP_ID = 2
+CTRL_CMD_GETPOLICY = 10
+CTRL_ATTR_POLICY = 8
+CTRL_ATTR_OP_POLICY = 9
+CTRL_ATTR_OP = 10
+CTRL_ATTR_POLICY_DO = 1
+NLMSGERR_ATTR_MSG = 1
+NLMSGERR_ATTR_OFFS = 2
+NLMSGERR_ATTR_POLICY = 4
+NL_POLICY_TYPE_ATTR_TYPE = 1
+NL_POLICY_TYPE_ATTR_MAX_LENGTH = 7
+NL_ATTR_TYPE_BINARY = 10
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1
 
@@ -102,6 +113,7 @@ class Genl:
         self.sock.setsockopt(270, 11, 1)    # SOL_NETLINK, NETLINK_EXT_ACK
         self.sock.bind((0, 0))
         self.seq = 0
+        self.family = family
         self.family_id = GENL_ID_CTRL
         reply = self.request(CTRL_CMD_GETFAMILY, string(CTRL_ATTR_FAMILY_NAME, family))
         self.family_id = struct.unpack("=H", reply[0][CTRL_ATTR_FAMILY_ID][:2])[0]
@@ -110,6 +122,26 @@ class Genl:
             grp = parse_attrs(grp)
             name = grp[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()
             self.groups[name] = struct.unpack("=I", grp[CTRL_ATTR_MCAST_GRP_ID][:4])[0]
+
+    def policy(self, cmd):
+        """What the kernel's policy dump says of the attributes of command cmd's requests:
+        {attribute: {NL_POLICY_TYPE_ATTR_*: value}}, as `genl ctrl policy` prints it."""
+        family_id, self.family_id = self.family_id, GENL_ID_CTRL
+        try:
+            replies = self.request(CTRL_CMD_GETPOLICY,
+                                   string(CTRL_ATTR_FAMILY_NAME, self.family) +
+                                   u32(CTRL_ATTR_OP, cmd), NLM_F_REQUEST | NLM_F_DUMP)
+        finally:
+            self.family_id = family_id
+        policies, do = {}, None
+        for reply in replies:
+            if CTRL_ATTR_OP_POLICY in reply:
+                op = parse_attrs(next(iter(parse_attrs(reply[CTRL_ATTR_OP_POLICY]).values())))
+                do = struct.unpack("=I", op[CTRL_ATTR_POLICY_DO][:4])[0]
+            for index, types in parse_attrs(reply.get(CTRL_ATTR_POLICY, b"")).items():
+                for kind, props in parse_attrs(types).items():
+                    policies.setdefault(index, {})[kind] = number_attrs(props)
+        return policies.get(do, {})
 
     def join(self, group):
         """Receive the family's multicast group called group from now on."""
@@ -140,7 +172,9 @@ class Genl:
                     err = struct.unpack_from("=i", msg)[0]
                     if err == 0:
                         return replies
-                    raise NetlinkError(-err, error_text(mflags, msg))
+                    refusal = NetlinkError(-err, error_text(mflags, msg))
+                    refusal.tlvs = error_tlvs(mflags, msg)
+                    raise refusal
                 replies.append(parse_attrs(msg[4:]))
 
 
@@ -155,15 +189,27 @@ def messages(data):
         data = data[(length + 3) & ~3:]
 
 
-def error_text(mflags, msg):
-    """The extack message of an NLMSG_ERROR's payload msg, whose header had mflags: after
+def number_attrs(data):
+    """{type: number} of a run of attributes of 1, 2, 4 or 8 bytes, unsigned."""
+    forms = {1: "=B", 2: "=H", 4: "=I", 8: "=Q"}
+    return {kind: struct.unpack(forms[len(value)], value)[0]
+            for kind, value in parse_attrs(data).items() if len(value) in forms}
+
+
+def error_tlvs(mflags, msg):
+    """The extack TLVs of an NLMSG_ERROR's payload msg, whose header had mflags: after
     the error code comes the request echoed (its header alone when NLM_F_CAPPED), then the
     TLVs when NLM_F_ACK_TLVS."""
     if not mflags & 0x200 or len(msg) < 20:
-        return ""
+        return {}
     echoed = struct.unpack_from("=I", msg, 4)[0] if not mflags & 0x100 else 16
-    tlvs = parse_attrs(msg[4 + echoed:])
-    return tlvs.get(1, b"").rstrip(b"\0").decode(errors="replace")
+    return parse_attrs(msg[4 + echoed:])
+
+
+def error_text(mflags, msg):
+    """The extack message of an NLMSG_ERROR's payload msg, whose header had mflags."""
+    text = error_tlvs(mflags, msg).get(NLMSGERR_ATTR_MSG, b"")
+    return text.rstrip(b"\0").decode(errors="replace")
 
 
 def rule_attrs(proto, dst, prefixlen, port, label):

@@ -31,6 +31,25 @@ def main():
     report(res.returncode == 1 and res.stderr.strip() == f"sklookupctl: add-rule: {RULES_FULL}",
            "add-rule beyond max_rules is refused and says why", res.stderr)
 
+    # A rule already in force is the same mistake at the limit as below it: say which.
+    first = json.loads(must("-j", "show"))["rules"][0]["id"]
+    res = ctl("add-rule", *rules(1).split())
+    report(res.returncode == 1 and res.stderr.strip() ==
+           f"sklookupctl: add-rule: the same rule exists as rule {first} (File exists)",
+           "add-rule of a rule in force at max_rules names that rule", res.stderr)
+    # A file that only repeats the rules in force makes nothing grow: taken at the limit.
+    ids = [r["id"] for r in json.loads(must("-j", "show"))["rules"]]
+    again = "".join(reversed(rules(100).splitlines(keepends=True)))
+    again = again.replace("label web\n", 'label web comment "last"\n', 1)
+    res = apply(again)
+    shown = json.loads(must("-j", "show"))["rules"]
+    report(res.returncode == 0 and sorted(r["id"] for r in shown) == sorted(ids)
+           and [r.get("comment") for r in shown].count("last") == 1,
+           "apply of the rules in force, one comment changed, at max_rules keeps every id",
+           res.stderr)
+    apply(rules(100))
+    report(must("dump") == before, "apply of the first file again restores it")
+
     # apply sends its rules in batches; the refusal still names the first line over.
     res = apply(rules(150, port=81))
     report(res.returncode == 1

@@ -14,6 +14,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 
 from testlib import local_routes, must, report, run, settled_counters
 
@@ -129,7 +130,61 @@ def refused_row(svc, limit, name, want_err):
     return current, percpu
 
 
+# From inside the cgroup argv[2], stages argv[3] rules three times, each time in a new set
+# (which drops the one before): once to warm up, then without a comment and with the
+# comment argv[4]. Prints how much the cgroup's slab memory (memory.stat
+# slab_unreclaimable) grew the second and the third time: memory.current also moves with
+# the stager's own memory (khugepaged collapsing its heap into a huge page, 2 MiB).
+STAGER = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from genl import C, Genl, attr, flag, rule_attrs
+cg, n, note = sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
+with open(cg + "/cgroup.procs", "w", encoding="ascii") as f:
+    f.write(str(os.getpid()))
+def slab():
+    with open(cg + "/memory.stat", encoding="ascii") as f:
+        return dict((k, int(v)) for k, v in (l.split() for l in f))["slab_unreclaimable"]
+g = Genl()
+grew = []
+for extra in (b"", b"", attr(C["SKL_A_RULE_COMMENT"], note + b"\\0")):
+    g.request(C["SKL_CMD_RULE_BEGIN"])
+    before = slab()
+    for i in range(n):
+        g.request(C["SKL_CMD_RULE_ADD"], rule_attrs(6, f"10.0.{i >> 8}.{i & 255}", 32, 80,
+                  "web") + flag(C["SKL_A_RULE_STAGE"]) + extra)
+    grew.append(slab() - before)
+print(grew[1], grew[2])
+g.close()
+"""
+
+
+def staged_comments():
+    """The comments of staged rules are charged to the caller's cgroup, as the rules are:
+    n rules with a comment of 127 bytes (a 128-byte allocation each) cost the cgroup
+    about n * 128 bytes of slab more than the same rules without."""
+    n = 8000
+    make_cgroup("max")
+    res = subprocess.run([sys.executable, "-c", STAGER, os.path.dirname(
+        os.path.abspath(__file__)), CG, str(n), "c" * 127], capture_output=True, text=True,
+                         timeout=300)
+    os.rmdir(CG)
+    try:
+        without, with_comments = (int(w) for w in res.stdout.split())
+    except ValueError:
+        report(False, "staging rules from inside a cgroup", res.stdout + res.stderr)
+        return
+    extra = with_comments - without
+    report(n * 128 * 9 // 10 <= extra <= n * 128 * 2,
+           f"{n} staged comments of 127 bytes are charged to the caller's cgroup "
+           f"(about {n * 128} bytes of slab)",
+           f"slab_unreclaimable grew {with_comments} with comments, {without} without")
+    print(f"# staged comments: {extra} bytes of slab charged for {n} comments of 127 bytes "
+          f"({without} for the rules without)")
+
+
 def main():
+    staged_comments()
     local_routes("192.0.2.0/24")
     svc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     svc.bind(("127.0.0.1", 0))

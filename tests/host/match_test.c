@@ -174,12 +174,37 @@ static const char *fmt_key(u8 family, const struct skl_match_key *k, char *buf, 
 }
 
 /* Builds a table from @n rules, failing the test if that fails. */
+/*
+ * A table lists the positions of exactly its rules that name a device, ascending: a device
+ * event reads those and no other rule.
+ */
+static void check_devs(const struct skl_match_table *t)
+{
+	const struct skl_match_rule *rules;
+	const u32 *devs;
+	u32 n, ndevs, i, d = 0;
+
+	rules = skl_match_rules(t, &n);
+	devs = skl_match_dev_rules(t, &ndevs);
+	for (i = 0; i < n; i++) {
+		if (!rules[i].ifindex)
+			continue;
+		if (d >= ndevs || devs[d] != i) {
+			CHECK(0, "rule %u names a device, not listed", i);
+			return;
+		}
+		d++;
+	}
+	CHECK(d == ndevs, "%u rules name a device, %u listed", d, ndevs);
+}
+
 static struct skl_match_table *build(const struct skl_match_rule *rules, u32 n)
 {
 	struct skl_match_table *t = NULL;
 	int err = skl_match_build(rules, n, &t);
 
 	CHECK(err == 0, "build of %u rules: error %d\n", n, err);
+	check_devs(t);
 	return t;
 }
 
@@ -1024,6 +1049,7 @@ static void test_fuzz(void)
 		for (j = 0; j < nkinds; j++) {
 			err = fuzz_build(&c, kinds[j][0], kinds[j][1], kinds[j][2], &tables[j]);
 			CHECK(!err, "set %llu: build failed: %d", (unsigned long long)sets, err);
+			check_devs(tables[j]);
 		}
 		for (i = 0; i < 1000 && !test_failed; i++) {
 			j = below(nkinds);
