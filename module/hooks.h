@@ -29,6 +29,10 @@ struct skl_hook_info {
 	u64 calls;
 };
 
+/* The lookups are hooked by ftrace direct calls (hook=direct), not ftrace_ops. */
+extern bool skl_hook_direct;
+
+int skl_hooks_mode(void);
 int skl_hooks_install(bool tcp, bool udp, bool ipv6);
 void skl_hooks_remove(void);
 void skl_hook_info(enum skl_hook_id id, struct skl_hook_info *info);
