@@ -5,14 +5,14 @@ Traffic steered by rules to registered sockets (TCP and UDP, IPv4 and IPv6) runs
 threads while rmmod removes the direct calls: rmmod must succeed, the kernel must keep
 working (the kernel's own sockets answer afterwards) and log no warning, and ftrace must
 be left with none of the module's functions. A second load with hook=direct registers
-the same call sites again and steers. Prints one "ok - ..."/"not ok - ..." line per check.
+the same call sites again and steers, also with a kretprobe on the lookups. Prints one "ok - ..."/"not ok - ..." line per check.
 """
 import socket
 import subprocess
 import threading
 import time
 
-from testlib import deliver, kernel_socket, local_routes, must, report, run
+from testlib import ctl, deliver, kernel_socket, local_routes, must, report, run
 
 OURS = ("__inet_lookup_listener", "inet6_lookup_listener", "__udp4_lib_lookup",
         "__udp6_lib_lookup")
@@ -88,6 +88,40 @@ def dmesg():
     return subprocess.run(["dmesg"], capture_output=True, text=True).stdout.splitlines()
 
 
+def tracefs(name, text, mode="w"):
+    with open(f"/sys/kernel/tracing/{name}", mode) as f:
+        f.write(text)
+
+
+def return_probe_scenario():
+    """A kretprobe on a hooked lookup rewrites its caller's return address in the ftrace
+    callback, before ftrace calls the direct trampoline: the trampoline then sees the
+    kprobe's trampoline as the caller, also when the caller is the module's own wrapper
+    calling the kernel's lookup. Rules in the phases after the kernel's lookup divert
+    every lookup into such a wrapper; the module must still recognise its own call (a
+    second decision would divert it again, without end)."""
+    flows = [("udp", "192.0.2.95", 7105, "__udp4_lib_lookup"),
+             ("tcp", "192.0.2.96", 7106, "__inet_lookup_listener")]
+    socks = {}
+    for proto, dst, port, fn in flows:
+        socks[proto] = service(proto, dst)
+        must("add-rule", "proto", proto, "dst", dst, "port", str(port), "phase", "fallback",
+             "label", "svc")
+        tracefs("kprobe_events", f"r:skl_direct_ret_{proto} {fn}\n", "a")
+        tracefs(f"events/kprobes/skl_direct_ret_{proto}/enable", "1")
+    try:
+        for proto, dst, port, fn in flows:
+            got = deliver(proto, dst, port, {"svc": socks[proto]})[0]
+            report(got == "svc", f"{proto}: a fallback rule steers while a kretprobe is on {fn}",
+                   f"reached: {got}")
+    finally:
+        for proto, _, _, _ in flows:
+            tracefs(f"events/kprobes/skl_direct_ret_{proto}/enable", "0")
+            tracefs("kprobe_events", f"-:skl_direct_ret_{proto}\n", "a")
+        for s in socks.values():
+            s.close()
+
+
 def main():
     logged = len(dmesg())
     local_routes("192.0.2.0/24", "2001:db8:1::/64")
@@ -140,6 +174,9 @@ def main():
            f"reached: {got}")
     for s in socks.values():
         s.close()
+    must("flush")
+    ctl("unregister", "label", "svc")  # its sockets are closed: it may be gone already
+    return_probe_scenario()
 
 
 if __name__ == "__main__":
