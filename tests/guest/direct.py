@@ -7,6 +7,7 @@ working (the kernel's own sockets answer afterwards) and log no warning, and ftr
 be left with none of the module's functions. A second load with hook=direct registers
 the same call sites again and steers, also with a kretprobe on the lookups. Prints one "ok - ..."/"not ok - ..." line per check.
 """
+import os
 import socket
 import subprocess
 import threading
@@ -89,8 +90,14 @@ def dmesg():
 
 
 def tracefs(name, text, mode="w"):
-    with open(f"/sys/kernel/tracing/{name}", mode) as f:
-        f.write(text)
+    """Write to a tracefs file; mode "a" adds to it. Not through Python's append mode:
+    that seeks to the end, which tracefs refuses (EINVAL)."""
+    flags = os.O_WRONLY | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    fd = os.open(f"/sys/kernel/tracing/{name}", flags)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 
 
 def return_probe_scenario():
