@@ -80,3 +80,18 @@ check "a UDP lookup reaches the direct hook ($before, then $after)" test "$after
 python3 $T/steer.py
 python3 $T/direct.py
 unload
+
+# A kretprobe already on a lookup when the module loads: it replaces the return address
+# the check's call would be known by, so the check must know its own call otherwise.
+kprobes=/sys/kernel/tracing/kprobe_events
+echo 'r:skl_preload_ret __udp4_lib_lookup' >>$kprobes
+echo 1 >/sys/kernel/tracing/events/kprobes/skl_preload_ret/enable
+mark
+check "modprobe sklookup hook=direct with a kretprobe already on __udp4_lib_lookup" \
+	modprobe sklookup hook=direct
+expect "with the kretprobe: the layout line" \
+	"sklookup: argument layout of 4 lookups verified $how" \
+	"$(since_mark | grep -E '^sklookup: (argument layout|kernel .* not supported)')"
+unload
+echo 0 >/sys/kernel/tracing/events/kprobes/skl_preload_ret/enable
+echo '-:skl_preload_ret' >>$kprobes
