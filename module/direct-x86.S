@@ -48,8 +48,13 @@
 .endm
 #endif
 
-/* The pt_regs, and 8 bytes that keep %rsp 16-byte aligned for the C call. */
-#define SKL_DIRECT_FRAME	(FRAME_SIZE + 8)
+/*
+ * The pt_regs. Entered 16-byte aligned where the kernel's caller was (the fentry call
+ * pushed a second return address), so after push %rbp an odd number of 8-byte words
+ * (FRAME_SIZE is 21 of them) aligns %rsp again for the C call; the kernel itself
+ * promises only 8 (-mpreferred-stack-boundary=3).
+ */
+#define SKL_DIRECT_FRAME	FRAME_SIZE
 
 .macro SKL_DIRECT_TRAMPOLINE name:req, decide:req, id:req
 SYM_FUNC_START(\name)

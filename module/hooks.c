@@ -54,13 +54,6 @@ MODULE_PARM_DESC(hook,
 bool skl_hook_direct;
 DEFINE_PER_CPU(unsigned long, skl_module_call_sp);
 
-/*
- * How far below the module's noted stack pointer the lookup's return address slot may
- * lie: the call's stack arguments (up to four) and the return address, with room for
- * the compiler's own adjustments.
- */
-#define SKL_MODULE_CALL_SLACK	256
-
 static struct skl_hook skl_hooks[SKL_HOOK_COUNT] = {
 	[SKL_HOOK_TCP4] = {
 		.name = "__inet_lookup_listener",
@@ -123,11 +116,8 @@ static void notrace skl_hook_callback(unsigned long ip, unsigned long parent_ip,
  */
 void notrace skl_direct_hook(struct pt_regs *regs, unsigned int id)
 {
-	unsigned long slot = kernel_stack_pointer(regs);
-	unsigned long noted = this_cpu_read(skl_module_call_sp);
-
 	/* Our own call, whatever its return address now says (see hooks.h). */
-	if (slot < noted && noted - slot <= SKL_MODULE_CALL_SLACK)
+	if (skl_module_call_noted(kernel_stack_pointer(regs)))
 		return;
 	skl_hook_run(&skl_hooks[id], skl_direct_parent_ip(regs), regs);
 }

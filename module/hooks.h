@@ -3,6 +3,7 @@
 #define SKL_HOOKS_H
 
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 
 /* The kernel lookup functions sklookup hooks, in the order status reports them. */
@@ -45,17 +46,45 @@ extern bool skl_hook_direct;
  */
 DECLARE_PER_CPU(unsigned long, skl_module_call_sp);
 
-/* Around the module's own call of a hooked lookup. */
-static __always_inline void skl_module_call_begin(void)
+/*
+ * How far below the module's noted stack pointer the lookup's return address slot may
+ * lie: the call's stack arguments (up to four) and the return address, with room for
+ * the compiler's own adjustments.
+ */
+#define SKL_MODULE_CALL_SLACK	256
+
+/*
+ * Around the module's own call of a hooked lookup. The CPU stays the same from note to
+ * lookup, so that no note is left behind on another CPU (explain calls from a task that
+ * could migrate; on PREEMPT_RT softirqs are preemptible too), and a call nested in an
+ * interrupt puts back the note of the call it interrupted.
+ */
+static __always_inline unsigned long skl_module_call_begin(void)
 {
-	if (skl_hook_direct)
+	unsigned long outer = 0;
+
+	if (skl_hook_direct) {
+		preempt_disable_notrace();
+		outer = this_cpu_read(skl_module_call_sp);
 		this_cpu_write(skl_module_call_sp, current_stack_pointer);
+	}
+	return outer;
 }
 
-static __always_inline void skl_module_call_end(void)
+static __always_inline void skl_module_call_end(unsigned long outer)
 {
-	if (skl_hook_direct)
-		this_cpu_write(skl_module_call_sp, 0);
+	if (skl_hook_direct) {
+		this_cpu_write(skl_module_call_sp, outer);
+		preempt_enable_notrace();
+	}
+}
+
+/* Whether a lookup whose return address is at @slot is the module's own noted call. */
+static __always_inline bool skl_module_call_noted(unsigned long slot)
+{
+	unsigned long noted = this_cpu_read(skl_module_call_sp);
+
+	return slot < noted && noted - slot <= SKL_MODULE_CALL_SLACK;
 }
 
 int skl_hooks_mode(void);

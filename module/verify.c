@@ -466,8 +466,8 @@ static struct {
 	unsigned long got[SKL_VERIFY_MAX_ARGS];
 } skl_verify_seen;
 
-static __always_inline void skl_verify_regs(unsigned long parent_ip,
-					    struct skl_hook_regs *regs)
+/* @ours: the lookup was called by this module (the hook's test of its caller). */
+static __always_inline void skl_verify_regs(bool ours, struct skl_hook_regs *regs)
 {
 	unsigned int n;
 
@@ -475,8 +475,7 @@ static __always_inline void skl_verify_regs(unsigned long parent_ip,
 	 * Only the loading task's own calls, not a lookup of an interrupt or softirq that
 	 * runs on its stack: those come from the kernel, not from this module.
 	 */
-	if (READ_ONCE(skl_verify_seen.task) != current ||
-	    !within_module(parent_ip, THIS_MODULE))
+	if (READ_ONCE(skl_verify_seen.task) != current || !ours)
 		return;
 	for (n = 0; n < skl_verify_seen.nargs; n++)
 		skl_verify_seen.got[n] = skl_hook_arg(regs, n + skl_verify_seen.skew);
@@ -487,7 +486,7 @@ static __always_inline void skl_verify_regs(unsigned long parent_ip,
 static void notrace skl_verify_callback(unsigned long ip, unsigned long parent_ip,
 					struct ftrace_ops *ops, struct skl_ftrace_regs *fregs)
 {
-	skl_verify_regs(parent_ip, skl_regs(fregs));
+	skl_verify_regs(within_module(parent_ip, THIS_MODULE), skl_regs(fregs));
 }
 
 #ifdef SKL_HAVE_DIRECT_HOOK
@@ -498,7 +497,9 @@ static void notrace skl_verify_callback(unsigned long ip, unsigned long parent_i
  */
 void notrace skl_verify_direct(struct pt_regs *regs, unsigned int id)
 {
-	skl_verify_regs(skl_direct_parent_ip(regs), regs);
+	/* As skl_direct_hook(): a kretprobe may have replaced the return address. */
+	skl_verify_regs(within_module(skl_direct_parent_ip(regs), THIS_MODULE) ||
+			skl_module_call_noted(kernel_stack_pointer(regs)), regs);
 }
 #endif
 
@@ -540,7 +541,7 @@ static void __init skl_verify_harmless(const struct skl_verify_fn *fn, unsigned 
 /* Call @fn with @v through the check's hook. Return: whether the hook answered. */
 static bool __init skl_verify_call(const struct skl_verify_fn *fn, const unsigned long *v)
 {
-	unsigned long answer;
+	unsigned long answer, outer;
 
 	memset(skl_verify_seen.got, 0, sizeof(skl_verify_seen.got));
 	skl_verify_seen.nargs = fn->nargs;
@@ -548,7 +549,9 @@ static bool __init skl_verify_call(const struct skl_verify_fn *fn, const unsigne
 	skl_verify_seen.seen = false;
 	/* The lookups run inside their callers' RCU read sections. */
 	rcu_read_lock();
+	outer = skl_module_call_begin();
 	answer = fn->call(v);
+	skl_module_call_end(outer);
 	rcu_read_unlock();
 	if (skl_verify_seen.seen && answer == SKL_VERIFY_ANSWER)
 		return true;
