@@ -46,6 +46,9 @@ static int __init skl_init(void)
 	err = skl_selftest();
 	if (err)
 		return err;
+	err = skl_hooks_mode();
+	if (err)
+		return err;
 	/* Before anything is hooked: a kernel whose lookups the hooks would misread is refused. */
 	err = skl_verify_layout(hook_tcp, hook_udp, hook_ipv6);
 	if (err)
@@ -77,6 +80,8 @@ static int __init skl_init(void)
 
 	pr_info("version %s loaded (tcp %s, udp %s, ipv6 %s)\n", SKL_VERSION,
 		skl_on_off(hook_tcp), skl_on_off(hook_udp), skl_on_off(hook_ipv6));
+	if (skl_hook_direct)
+		pr_info("lookups hooked by ftrace direct calls to the module's trampolines (hook=direct)\n");
 	return 0;
 
 err_hooks:

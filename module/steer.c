@@ -29,6 +29,7 @@
 #include <net/udp.h>
 
 #include "compat/compat.h"
+#include "hooks.h"
 #include "label.h"
 #include "netns.h"
 #include "rules.h"
@@ -140,7 +141,9 @@ static struct sock *skl_kernel_lookup(const struct skl_lookup *l,
 				      const union skl_match_addr *to, u16 port)
 {
 	struct sock *found;
+	unsigned long outer;
 
+	outer = skl_module_call_begin();
 	if (l->proto == IPPROTO_TCP && l->family == AF_INET)
 		found = __inet_lookup_listener(l->net, SKL_TCP_HASHINFO_FROM(l->table)
 					       l->skb, l->doff, l->key.src.ip, l->sport,
@@ -157,6 +160,7 @@ static struct sock *skl_kernel_lookup(const struct skl_lookup *l,
 		found = __udp6_lib_lookup(l->net, &l->key.src.ip6, l->sport, &to->ip6,
 					  htons(port), l->key.dif, l->key.sdif,
 					  SKL_UDP_TABLE_FROM(l->table) l->skb);
+	skl_module_call_end(outer);
 	return IS_ERR(found) ? NULL : found;
 }
 
@@ -377,14 +381,17 @@ static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_P
 {
 	struct skl_lookup l;
 	struct sock *found;
+	unsigned long outer;
 
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
 	if (skl_decide_first(&l, true, &found))
 		return found;
+	outer = skl_module_call_begin();
 	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				       daddr, hnum, dif, sdif);
+	skl_module_call_end(outer);
 	return skl_decide_after(&l, found, true);
 }
 
@@ -396,14 +403,17 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 {
 	struct skl_lookup l;
 	struct sock *found;
+	unsigned long outer;
 
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
 	if (skl_decide_first(&l, true, &found))
 		return found;
+	outer = skl_module_call_begin();
 	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				      daddr, hnum, dif, sdif);
+	skl_module_call_end(outer);
 	return skl_decide_after(&l, found, true);
 }
 
@@ -465,9 +475,12 @@ static __always_inline struct sock *skl_udp4(bool first_done, struct net *net, _
 {
 	struct skl_lookup l;
 	struct sock *found;
+	unsigned long outer;
 
+	outer = skl_module_call_begin();
 	found = __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
 				  SKL_UDP_TABLE_ARG skb);
+	skl_module_call_end(outer);
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;
@@ -481,9 +494,12 @@ static __always_inline struct sock *skl_udp6(bool first_done, struct net *net,
 {
 	struct skl_lookup l;
 	struct sock *found;
+	unsigned long outer;
 
+	outer = skl_module_call_begin();
 	found = __udp6_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
 				  SKL_UDP_TABLE_ARG skb);
+	skl_module_call_end(outer);
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;

@@ -37,6 +37,7 @@
 #include <uapi/linux/btf.h>
 
 #include "compat/compat.h"
+#include "hooks.h"
 #include "verify.h"
 #include "version.h"
 
@@ -465,25 +466,44 @@ static struct {
 	unsigned long got[SKL_VERIFY_MAX_ARGS];
 } skl_verify_seen;
 
-static void notrace skl_verify_callback(unsigned long ip, unsigned long parent_ip,
-					struct ftrace_ops *ops, struct skl_ftrace_regs *fregs)
+/* @ours: the lookup was called by this module (the hook's test of its caller). */
+static __always_inline void skl_verify_regs(bool ours, struct skl_hook_regs *regs)
 {
-	struct skl_hook_regs *regs;
 	unsigned int n;
 
 	/*
 	 * Only the loading task's own calls, not a lookup of an interrupt or softirq that
 	 * runs on its stack: those come from the kernel, not from this module.
 	 */
-	if (READ_ONCE(skl_verify_seen.task) != current ||
-	    !within_module(parent_ip, THIS_MODULE))
+	if (READ_ONCE(skl_verify_seen.task) != current || !ours)
 		return;
-	regs = skl_regs(fregs);
 	for (n = 0; n < skl_verify_seen.nargs; n++)
 		skl_verify_seen.got[n] = skl_hook_arg(regs, n + skl_verify_seen.skew);
 	skl_verify_seen.seen = true;
 	skl_hook_return(regs, SKL_VERIFY_ANSWER);
 }
+
+static void notrace skl_verify_callback(unsigned long ip, unsigned long parent_ip,
+					struct ftrace_ops *ops, struct skl_ftrace_regs *fregs)
+{
+	skl_verify_regs(within_module(parent_ip, THIS_MODULE), skl_regs(fregs));
+}
+
+#ifdef SKL_HAVE_DIRECT_HOOK
+/**
+ * skl_verify_direct() - the check's decision, called by its direct trampoline
+ * @regs: as the trampoline saved them (see skl_direct_hook())
+ * @id: unused: one trampoline serves the check of every lookup, one at a time
+ */
+void notrace skl_verify_direct(struct pt_regs *regs, unsigned int id)
+{
+	/* As skl_direct_hook(): a kretprobe may have replaced the return address. */
+	skl_verify_regs(within_module(skl_direct_parent_ip(regs), THIS_MODULE) ||
+			skl_module_call_noted(kernel_stack_pointer(regs)), regs);
+}
+#endif
+
+static struct skl_direct skl_verify_direct_call;
 
 static struct ftrace_ops skl_verify_ops = {
 	.func = skl_verify_callback,
@@ -521,7 +541,7 @@ static void __init skl_verify_harmless(const struct skl_verify_fn *fn, unsigned 
 /* Call @fn with @v through the check's hook. Return: whether the hook answered. */
 static bool __init skl_verify_call(const struct skl_verify_fn *fn, const unsigned long *v)
 {
-	unsigned long answer;
+	unsigned long answer, outer;
 
 	memset(skl_verify_seen.got, 0, sizeof(skl_verify_seen.got));
 	skl_verify_seen.nargs = fn->nargs;
@@ -529,7 +549,9 @@ static bool __init skl_verify_call(const struct skl_verify_fn *fn, const unsigne
 	skl_verify_seen.seen = false;
 	/* The lookups run inside their callers' RCU read sections. */
 	rcu_read_lock();
+	outer = skl_module_call_begin();
 	answer = fn->call(v);
+	skl_module_call_end(outer);
 	rcu_read_unlock();
 	if (skl_verify_seen.seen && answer == SKL_VERIFY_ANSWER)
 		return true;
@@ -582,6 +604,25 @@ static int __init skl_call_check_one(const struct skl_verify_fn *fn)
 {
 	int err;
 
+	/* hook=direct: through the same trampoline code and registration as the hooks. */
+	if (skl_hook_direct) {
+		WRITE_ONCE(skl_verify_seen.task, current);
+		err = skl_direct_register(&skl_verify_direct_call, (unsigned long)fn->target,
+					  (unsigned long)SKL_DIRECT_FN(skl_direct_verify));
+		if (err == -EBUSY) {
+			pr_err("cannot hook %s with hook=direct: another direct caller (a BPF fentry/fexit program or another module's trampoline) or a livepatch holds it; load with hook=ops to share it with BPF programs\n",
+			       fn->name);
+		} else if (err) {
+			pr_err("cannot hook %s with hook=direct: ftrace refused the direct call (%d)\n",
+			       fn->name, err);
+		} else {
+			err = skl_call_check_fn(fn);
+			skl_direct_unregister(&skl_verify_direct_call);
+		}
+		WRITE_ONCE(skl_verify_seen.task, NULL);
+		return err;
+	}
+
 	err = ftrace_set_filter_ip(&skl_verify_ops, (unsigned long)fn->target, 0, 0);
 	if (err) {
 		pr_err("cannot hook %s: ftrace has no call site for it (%d)\n", fn->name, err);
@@ -632,7 +673,7 @@ static int __init skl_call_check(const struct skl_verify_fn *const *fns, unsigne
 int __init skl_verify_layout(bool tcp, bool udp, bool ipv6)
 {
 	const struct skl_verify_fn *fns[ARRAY_SIZE(skl_verify_fns)];
-	const char *note = NULL;
+	const char *note = NULL, *how;
 	unsigned int i, count = 0;
 	int err;
 
@@ -654,11 +695,12 @@ int __init skl_verify_layout(bool tcp, bool udp, bool ipv6)
 	err = skl_call_check(fns, count);
 	if (err)
 		return err;
+	how = skl_hook_direct ? "a direct hook" : "a hook";
 	if (note)
-		pr_info("argument layout of %u lookups verified by a call through a hook; parameter names not checked: %s\n",
-			count, note);
+		pr_info("argument layout of %u lookups verified by a call through %s; parameter names not checked: %s\n",
+			count, how, note);
 	else
-		pr_info("argument layout of %u lookups verified by a call through a hook and against the kernel's BTF\n",
-			count);
+		pr_info("argument layout of %u lookups verified by a call through %s and against the kernel's BTF\n",
+			count, how);
 	return 0;
 }

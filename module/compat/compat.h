@@ -10,6 +10,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/ptrace.h>
+#include <linux/string.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 #include <net/tcp.h>
@@ -224,6 +225,127 @@ static __always_inline void skl_hook_return(struct skl_hook_regs *regs, unsigned
 	skl_hook_set_first_arg(regs, val);
 	skl_hook_set_ip(regs, (unsigned long)skl_return_stub);
 }
+
+/*
+ * The direct hook (hook=direct): ftrace calls a trampoline of the module's own
+ * (module/direct-$(SRCARCH).S) at the function's entry instead of its ops trampoline and
+ * callback. The trampoline saves the argument registers in a struct pt_regs, as ftrace's
+ * does, so that the hooks and the check at load use the same accessors above in both
+ * modes. Written for x86-64 only so far; arm64 keeps the ops hook. The API to register
+ * one came in three forms: by the function's address (5.10, 6.1), by an ftrace_ops
+ * under the name _multi (6.1), and by an ftrace_ops under the plain name (6.3 on).
+ */
+#if defined(CONFIG_X86_64) && defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && \
+	(defined(HAVE_FTRACE_DIRECT_OPS) || defined(HAVE_FTRACE_DIRECT_MULTI) || \
+	 defined(HAVE_FTRACE_DIRECT_IP))
+#define SKL_HAVE_DIRECT_HOOK	1
+#endif
+
+#ifdef SKL_HAVE_DIRECT_HOOK
+/* One function's direct call: its ftrace_ops (unused by the address form). Elsewhere stubs. */
+struct skl_direct {
+	struct ftrace_ops ops;
+	unsigned long ip;
+	unsigned long tramp;
+};
+
+/**
+ * skl_direct_register() - make @ip's ftrace call site call @tramp
+ * @d: zeroed, or unregistered since it was last registered
+ * @ip: the function
+ * @tramp: the trampoline
+ *
+ * Return: 0, -EBUSY when another direct caller (a BPF trampoline, another module) or an
+ * IP-modifying ftrace user holds @ip, or another error of ftrace's.
+ */
+static inline int skl_direct_register(struct skl_direct *d, unsigned long ip,
+				      unsigned long tramp)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->ip = ip;
+	d->tramp = tramp;
+#if defined(HAVE_FTRACE_DIRECT_OPS) || defined(HAVE_FTRACE_DIRECT_MULTI)
+	err = ftrace_set_filter_ip(&d->ops, ip, 0, 0);
+	if (err)
+		return err;
+#ifdef HAVE_FTRACE_DIRECT_OPS
+	err = register_ftrace_direct(&d->ops, tramp);
+#else
+	err = register_ftrace_direct_multi(&d->ops, tramp);
+#endif
+	if (err)
+		ftrace_free_filter(&d->ops);
+#else
+	err = register_ftrace_direct(ip, tramp);
+#endif
+	return err;
+}
+
+/*
+ * Undo skl_direct_register(). ftrace returns once no task can be inside the trampoline
+ * or what it called: the ops forms shut the module's (dynamic) ops down with the
+ * RCU-tasks waits, the address form waits for RCU-tasks when the trampoline's last site
+ * goes, which each of ours is.
+ */
+static inline void skl_direct_unregister(struct skl_direct *d)
+{
+#if defined(HAVE_FTRACE_DIRECT_OPS)
+	unregister_ftrace_direct(&d->ops, d->tramp, true);
+#elif defined(HAVE_FTRACE_DIRECT_MULTI)
+	unregister_ftrace_direct_multi(&d->ops, d->tramp);
+	ftrace_free_filter(&d->ops);
+#else
+	unregister_ftrace_direct(d->ip, d->tramp);
+#endif
+}
+
+/* In direct-$(SRCARCH).S: one trampoline per hooked function, one for the check. */
+void skl_direct_tcp4(void);
+void skl_direct_tcp6(void);
+void skl_direct_udp4(void);
+void skl_direct_udp6(void);
+void skl_direct_verify(void);
+
+/* What they call, with the saved registers and the trampoline's id. */
+void skl_direct_hook(struct pt_regs *regs, unsigned int id);
+void skl_verify_direct(struct pt_regs *regs, unsigned int id);
+
+/* A trampoline, where they are built. */
+#define SKL_DIRECT_FN(fn)	(fn)
+
+/* The address the hooked function returns to its caller through: the caller's. */
+static __always_inline unsigned long skl_direct_parent_ip(struct pt_regs *regs)
+{
+	return *(unsigned long *)kernel_stack_pointer(regs);
+}
+#else
+#define SKL_DIRECT_FN(fn)	NULL
+
+struct skl_direct {
+	int unused;
+};
+
+static inline int skl_direct_register(struct skl_direct *d, unsigned long ip,
+				      unsigned long tramp)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void skl_direct_unregister(struct skl_direct *d)
+{
+}
+#endif /* SKL_HAVE_DIRECT_HOOK */
+
+/* Why hook=direct cannot work on this kernel, for the refusal to load. */
+#if defined(SKL_HAVE_DIRECT_HOOK)
+#define SKL_DIRECT_MISSING	NULL
+#elif !defined(CONFIG_X86_64)
+#define SKL_DIRECT_MISSING	"sklookup has no direct-call trampoline for this architecture yet"
+#else
+#define SKL_DIRECT_MISSING	"the kernel has no ftrace direct calls (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
+#endif
 
 /*
  * Positions of the arguments of the hooked lookups (x86-64: the seventh and later are on

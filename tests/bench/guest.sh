@@ -33,9 +33,16 @@ skl1	skl1	yes	bind $steered register bench
 skl10k	skl10k	yes	bind $steered register bench
 skl1m	skl1m	yes	bind $steered register bench
 sklr1	sklr1	yes	bind $steered
+dmod0	base	direct	bind $dst
+dskl1	dskl1	direct	bind $steered register bench
+dsklr1	dsklr1	direct	bind $steered
 "
 
-wanted() { [ "$want" = all ] || case "+$want+" in *"+$1+"*) return 0 ;; *) return 1 ;; esac; }
+# The hook=direct configurations (d*) only when named: "all" stays what it was.
+wanted() {
+	case "$1" in d*) ;; *) [ "$want" = all ] && return 0 ;; esac
+	case "+$want+" in *"+$1+"*) return 0 ;; *) return 1 ;; esac
+}
 info() { echo "info $*"; }
 elapsed() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$(date +%s.%N)"; }
 
@@ -65,10 +72,10 @@ rules_file() {
 
 rules_of() {
 	case "$1" in
-	skl1) echo 2 ;;
+	skl1 | dskl1) echo 2 ;;
 	skl10k) echo 10000 ;;
 	skl1m) echo 1000000 ;;
-	sklr1) echo r2 ;;
+	sklr1 | dsklr1) echo r2 ;;
 	esac
 }
 
@@ -102,7 +109,7 @@ while IFS=$'\t' read -r name ns mod server; do
 		}
 		EOF
 		;;
-	skl*) rules_file "$(rules_of "$name")" >/dev/null ;;
+	skl* | dskl*) rules_file "$(rules_of "$name")" >/dev/null ;;
 	esac
 done <<<"$configs"
 
@@ -117,7 +124,7 @@ run() {
 	fi
 }
 
-measure() {	# $1: "yes" for the configurations with the module loaded
+measure() {	# $1: "yes" for the configurations with the module loaded, "direct" with hook=direct
 	local wl name ns mod server
 	for wl in $workloads; do
 		while IFS=$'\t' read -r name ns mod server; do
@@ -157,6 +164,23 @@ for round in $(seq 1 "$rounds"); do
 	t=$(date +%s.%N)
 	rmmod sklookup
 	[ "$round" = 1 ] && info rmmod_s "$(elapsed "$t")"
+	# The same with the hooks as ftrace direct calls, right after: hook=direct against
+	# hook=ops in one round.
+	if wanted dmod0 || wanted dskl1 || wanted dsklr1; then
+		if ! out=$(modprobe sklookup hook=direct 2>&1); then
+			echo "# hook=direct not available: $out $(dmesg | grep 'sklookup: hook=' | tail -n 1)"
+			continue
+		fi
+		for name in dskl1 dsklr1; do
+			wanted "$name" || continue
+			out=$(sklookupctl -n "$name" apply "$(rules_file "$(rules_of "$name")")" 2>&1) ||
+				echo "error $name: apply failed: $(echo "$out" | head -n 3)"
+		done
+		measure direct
+		t=$(date +%s.%N)
+		rmmod sklookup
+		[ "$round" = 1 ] && info rmmod_s_direct "$(elapsed "$t")"
+	fi
 done
 
 # The control plane: apply of 100,000 rules into a namespace of its own, three times.

@@ -18,6 +18,9 @@ CONFIGS = [
     ("skl10k", "sklookup, 10,000 rules"),
     ("skl1m", "sklookup, 1,000,000 rules"),
     ("sklr1", "sklookup, 1 redirect rule (to an unregistered socket)"),
+    ("dmod0", "sklookup hook=direct loaded, no rule in this namespace"),
+    ("dskl1", "sklookup hook=direct, 1 rule"),
+    ("dsklr1", "sklookup hook=direct, 1 redirect rule"),
     ("bpf1", "BPF sk_lookup, 1 LPM entry"),
     ("bpf10k", "BPF sk_lookup, 10,000 LPM entries"),
     ("bpf1m", "BPF sk_lookup, 1,000,000 LPM entries"),
@@ -106,6 +109,23 @@ def guest_table(figures, info, errors):
             row = "| %s |" % title
             for wl, _ in WORKLOADS:
                 mine, ref = figures.get((cfg, wl), {}), figures.get(("mod0", wl), {})
+                rs = [mine[r] / ref[r] for r in sorted(mine) if ref.get(r)]
+                row += " %.3f (%.2f-%.2f) |" % (statistics.median(rs), min(rs), max(rs)) if rs else " - |"
+            out.append(row)
+        out.append("")
+    # hook=direct against hook=ops: each round measures the direct block right after the
+    # ops block, the same configurations in the same namespaces.
+    pairs = [("dmod0", "mod0", "loaded, no rule"), ("dskl1", "skl1", "1 rule"),
+             ("dsklr1", "sklr1", "1 redirect rule")]
+    if any((d, wl) in figures for d, _, _ in pairs for wl, _ in WORKLOADS):
+        out.append("hook=direct over hook=ops, per round (above 1: direct is faster):")
+        out.append("")
+        out.append("| configuration |" + "".join(" %s |" % t for _, t in WORKLOADS))
+        out.append("|---|" + "---:|" * len(WORKLOADS))
+        for d, o, title in pairs:
+            row = "| %s |" % title
+            for wl, _ in WORKLOADS:
+                mine, ref = figures.get((d, wl), {}), figures.get((o, wl), {})
                 rs = [mine[r] / ref[r] for r in sorted(mine) if ref.get(r)]
                 row += " %.3f (%.2f-%.2f) |" % (statistics.median(rs), min(rs), max(rs)) if rs else " - |"
             out.append(row)
