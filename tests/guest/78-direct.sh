@@ -35,6 +35,13 @@ if [ "$(uname -m)" = aarch64 ]; then
 		"sklookup: hook=direct not available: sklookup has no direct-call trampoline for this architecture yet; load with hook=ops"
 	exit 0
 fi
+# On PREEMPT_RT the module's own lookups would have to run with preemption off to keep the
+# CPU their note is on, and the kernel's lookups may take sleeping locks there.
+if uname -v | grep -q PREEMPT_RT; then
+	refused "hook=direct on PREEMPT_RT" hook=direct \
+		"sklookup: hook=direct not available: the kernel is PREEMPT_RT, where the lookups sklookup calls itself would run with preemption off; load with hook=ops"
+	exit 0
+fi
 
 if [ -f /sys/kernel/btf/vmlinux ]; then
 	how="by a call through a direct hook and against the kernel's BTF"
