@@ -49,10 +49,8 @@
 #endif
 
 /*
- * The pt_regs. Entered 16-byte aligned where the kernel's caller was (the fentry call
- * pushed a second return address), so after push %rbp an odd number of 8-byte words
- * (FRAME_SIZE is 21 of them) aligns %rsp again for the C call; the kernel itself
- * promises only 8 (-mpreferred-stack-boundary=3).
+ * The pt_regs and nothing more: the kernel keeps the stack 8-byte aligned only
+ * (-mpreferred-stack-boundary=3), so no padding would make the C call better aligned.
  */
 #define SKL_DIRECT_FRAME	FRAME_SIZE
 

@@ -549,6 +549,10 @@ static bool __init skl_verify_call(const struct skl_verify_fn *fn, const unsigne
 	skl_verify_seen.seen = false;
 	/* The lookups run inside their callers' RCU read sections. */
 	rcu_read_lock();
+	/*
+	 * Noted one call above the lookup: fn->call's frame (saved registers, at most four
+	 * stack arguments) lies in between, about 100 bytes of SKL_MODULE_CALL_SLACK's 256.
+	 */
 	outer = skl_module_call_begin();
 	answer = fn->call(v);
 	skl_module_call_end(outer);

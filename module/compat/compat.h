@@ -339,7 +339,10 @@ static inline void skl_direct_unregister(struct skl_direct *d)
 #endif /* SKL_HAVE_DIRECT_HOOK */
 
 /* Why hook=direct cannot work on this kernel, for the refusal to load. */
-#if defined(SKL_HAVE_DIRECT_HOOK)
+#if defined(SKL_HAVE_DIRECT_HOOK) && defined(CONFIG_PREEMPT_RT)
+/* skl_module_call_begin() keeps the CPU by disabling preemption; RT's lookups may sleep. */
+#define SKL_DIRECT_MISSING	"the kernel is PREEMPT_RT, where the lookups sklookup calls itself would run with preemption off"
+#elif defined(SKL_HAVE_DIRECT_HOOK)
 #define SKL_DIRECT_MISSING	NULL
 #elif !defined(CONFIG_X86_64)
 #define SKL_DIRECT_MISSING	"sklookup has no direct-call trampoline for this architecture yet"
