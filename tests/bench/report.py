@@ -18,6 +18,7 @@ CONFIGS = [
     ("skl10k", "sklookup, 10,000 rules"),
     ("skl1m", "sklookup, 1,000,000 rules"),
     ("sklr1", "sklookup, 1 redirect rule (to an unregistered socket)"),
+    ("skl128", "sklookup, 1 rule, a label of 128 sockets"),
     ("bpf1", "BPF sk_lookup, 1 LPM entry"),
     ("bpf10k", "BPF sk_lookup, 10,000 LPM entries"),
     ("bpf1m", "BPF sk_lookup, 1,000,000 LPM entries"),
