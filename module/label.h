@@ -72,7 +72,9 @@ struct skl_label_stats {
  * @misses: matches with no live socket to answer
  *
  * The matches that chose the label are these two added: each match counts in exactly
- * one, so a lookup that hits the label moves one counter of it, not two.
+ * one. Lookups never count in them directly: the rules that steer here count their
+ * hits and misses, which feed these (skl_counter_feed()), so a lookup that hits the
+ * label moves one counter in all, the rule's.
  */
 struct skl_label {
 	struct list_head node;

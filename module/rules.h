@@ -17,10 +17,13 @@ struct skl_label;
  * @match: the rule as the matcher knows it; @match.priv points back here
  * @label: the label it steers to (a reference is held), or NULL for drop and redirect
  * @flags: SKL_RULE_F_*
- * @hits: lookups this rule matched and decided
+ * @hits: lookups this rule matched and decided, but for @misses (skl_rule_hits() adds
+ *	them): each lookup counts in one counter. A steer rule's feeds its label's
+ *	delivered
  * @redirect_addr: where a redirect rule sends the kernel's lookup
  * @redirect_port: and to which port, host order; 0 keeps the packet's
- * @misses: a redirect rule's lookups that found no socket there
+ * @misses: a redirect rule's lookups that found no socket there; a steer rule's that
+ *	found no live socket of its label, feeding the label's misses
  * @comment: the user's note, owned and freed with the rule, or NULL; no lookup reads it
  * @ifname: the device the packet must arrive on, by name, "" for any; @match.ifindex
  *	is that device's index now (skl_ruleset_publish(), skl_rules_netdev_event())
@@ -66,6 +69,7 @@ void skl_rules_exit(void);
 int skl_rules_netdev_register(void);
 void skl_rules_netdev_unregister(void);
 struct skl_rule *skl_rules_find(struct skl_net *sn, u64 id);
+u64 skl_rule_hits(const struct skl_rule *rule);
 struct skl_rule *skl_rules_find_words(struct skl_net *sn, const struct skl_rule *tmpl,
 				      const char *label);
 

@@ -167,10 +167,9 @@ static bool skl_redirect(struct skl_rule *rule, const struct skl_lookup *l,
 	struct sock *found;
 
 	found = skl_kernel_lookup(l, &rule->redirect_addr, rule->redirect_port ?: l->key.dport);
-	if (!found) {
-		skl_count(l, &rule->misses);
+	skl_count(l, found ? &rule->hits : &rule->misses);
+	if (!found)
 		return false;
-	}
 	*sk = found;
 	return true;
 }
@@ -190,8 +189,9 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	struct sock *picked;
 	u32 hash;
 
-	skl_count(l, &rule->hits);
+	/* One counter per lookup: the rule's hits or misses, which feed its label's. */
 	if (rule->match.action == SKL_ACTION_DROP) {
+		skl_count(l, &rule->hits);
 		*sk = NULL;
 		return true;
 	}
@@ -205,7 +205,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	 */
 	picked = skl_label_pick(label, l->proto, l->family, hash_32(hash, 32));
 	if (!picked) {
-		skl_count(l, &label->misses);
+		skl_count(l, &rule->misses);
 		if (!(rule->flags & SKL_RULE_F_ELSE_DROP))
 			return false;
 		*sk = NULL;
@@ -221,7 +221,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 		else if (member)
 			picked = member;
 	}
-	skl_count(l, &label->delivered);
+	skl_count(l, &rule->hits);
 	*sk = picked;
 	return true;
 }
