@@ -9,11 +9,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hash.h>
 #include <linux/in.h>
 #include <linux/ipv6.h>
 #include <linux/jhash.h>
 #include <linux/mm.h>
 #include <linux/nls.h>
+#include <linux/random.h>
 #include <linux/reciprocal_div.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -42,6 +44,41 @@ static bool skl_sock_live(const struct sock *sk, u8 proto)
 	return state != TCP_ESTABLISHED && !sk_unhashed(sk) && !sock_flag(sk, SOCK_DEAD);
 }
 
+static u32 skl_flow_seed __read_mostly;
+
+/**
+ * skl_flow_init() - choose the flow hash's seed, before any lookup is steered
+ */
+void skl_flow_init(void)
+{
+	skl_flow_seed = get_random_u32();
+}
+
+/**
+ * skl_flow_hash() - a seeded hash of a flow, so that one flow always gets one socket
+ * @flow: the flow; the hash is computed once and kept there
+ *
+ * Return: the hash.
+ */
+u32 skl_flow_hash(struct skl_flow *flow)
+{
+	u32 src, dst;
+
+	if (flow->hashed)
+		return flow->hash;
+	if (flow->family == AF_INET) {
+		src = (__force u32)flow->src->ip;
+		dst = (__force u32)flow->dst->ip;
+	} else {
+		src = ipv6_addr_hash(&flow->src->ip6);
+		dst = ipv6_addr_hash(&flow->dst->ip6);
+	}
+	flow->hash = jhash_3words(src, dst, ((u32)(__force u16)flow->sport << 16) | flow->dport,
+				  skl_flow_seed);
+	flow->hashed = true;
+	return flow->hash;
+}
+
 static unsigned int skl_group_of(u8 proto, u8 family)
 {
 	unsigned int group = proto == IPPROTO_UDP ? SKL_GROUP_UDP4 : SKL_GROUP_TCP4;
@@ -57,16 +94,22 @@ static unsigned int skl_group_of(u8 proto, u8 family)
  * size of the label.
  */
 static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int group, u8 proto,
-				u32 hash)
+				struct skl_flow *flow)
 {
 	unsigned int first = socks->group[group];
 	unsigned int n = socks->group[group + 1] - first;
-	unsigned int at, tried;
+	unsigned int at = 0, tried;
 	struct sock *sk;
 
 	if (!n)
 		return NULL;
-	at = reciprocal_scale(hash, n);
+	/*
+	 * The pick and the socket's reuseport group each scale a hash to their size: the
+	 * same hash for both would give a socket picked for a slice of the hashes only that
+	 * slice of its group's members. One socket needs no hash at all.
+	 */
+	if (n > 1)
+		at = reciprocal_scale(hash_32(skl_flow_hash(flow), 32), n);
 	for (tried = 0; tried < n; tried++) {
 		sk = socks->pick[first + at];
 		if (likely(skl_sock_live(sk, proto)))
@@ -81,8 +124,8 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  * skl_label_pick() - choose the socket of @label that answers a lookup
  * @label: the label a rule named
  * @proto: IPPROTO_TCP or IPPROTO_UDP
- * @family: the packet's family
- * @hash: a hash of the flow, so that one flow always gets the same socket
+ * @flow: the packet's flow, hashed only when the label has more than one socket to
+ *	choose from, so that one flow always gets the same socket
  *
  * Called under RCU from the lookup path. A socket of the packet's family is preferred;
  * an IPv4 packet goes to a dual-stack IPv6 socket only when the label has no live IPv4
@@ -91,17 +134,17 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  *
  * Return: a live socket, without a reference taken, or NULL.
  */
-struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash)
+struct sock *skl_label_pick(const struct skl_label *label, u8 proto, struct skl_flow *flow)
 {
 	const struct skl_socks *socks = rcu_dereference(label->socks);
-	unsigned int group = skl_group_of(proto, family);
+	unsigned int group = skl_group_of(proto, flow->family);
 	struct sock *sk;
 
 	if (!socks)
 		return NULL;
-	sk = skl_pick_in(socks, group, proto, hash);
-	if (!sk && family == AF_INET)
-		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, hash);
+	sk = skl_pick_in(socks, group, proto, flow);
+	if (!sk && flow->family == AF_INET)
+		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, flow);
 	return sk;
 }
 

@@ -15,10 +15,7 @@
  * kernel's lookup of another address: on a match the callback sends the lookup to a
  * wrapper that calls the kernel's lookup and then decides.
  */
-#include <linux/hash.h>
 #include <linux/ipv6.h>
-#include <linux/jhash.h>
-#include <linux/random.h>
 #include <linux/tcp.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
@@ -36,14 +33,12 @@
 
 DEFINE_STATIC_KEY_FALSE(skl_steer_any_rules);
 
-static u32 skl_flow_seed __read_mostly;
-
 /**
  * skl_steer_init() - prepare the receive path before the hooks go in
  */
 void skl_steer_init(void)
 {
-	skl_flow_seed = get_random_u32();
+	skl_flow_init();
 }
 
 /**
@@ -73,21 +68,6 @@ struct skl_lookup {
 	u8 proto;
 	u8 family;
 };
-
-static u32 skl_flow_hash(const struct skl_lookup *l)
-{
-	u32 src, dst;
-
-	if (l->family == AF_INET) {
-		src = (__force u32)l->key.src.ip;
-		dst = (__force u32)l->key.dst.ip;
-	} else {
-		src = ipv6_addr_hash(&l->key.src.ip6);
-		dst = ipv6_addr_hash(&l->key.dst.ip6);
-	}
-	return jhash_3words(src, dst, ((u32)(__force u16)l->sport << 16) | l->key.dport,
-			    skl_flow_seed);
-}
 
 static void skl_read_addr(union skl_match_addr *addr, u8 family, unsigned long arg)
 {
@@ -185,9 +165,14 @@ static bool skl_redirect(struct skl_rule *rule, const struct skl_lookup *l,
 static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
-	struct skl_label *label = rule->label;
+	struct skl_flow flow = {
+		.src = &l->key.src,
+		.dst = &l->key.dst,
+		.sport = l->sport,
+		.dport = l->key.dport,
+		.family = l->family,
+	};
 	struct sock *picked;
-	u32 hash;
 
 	/* One counter per lookup: the rule's hits or misses, which feed its label's. */
 	if (rule->match.action == SKL_ACTION_DROP) {
@@ -197,13 +182,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	hash = skl_flow_hash(l);
-	/*
-	 * The pick and the reuseport group below each scale a hash to their size: the same
-	 * hash for both would give a socket picked for a slice of the hashes only that slice
-	 * of its group's members.
-	 */
-	picked = skl_label_pick(label, l->proto, l->family, hash_32(hash, 32));
+	picked = skl_label_pick(rule->label, l->proto, &flow);
 	if (!picked) {
 		skl_count(l, &rule->misses);
 		if (!(rule->flags & SKL_RULE_F_ELSE_DROP))
@@ -214,7 +193,8 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	/* The socket's reuseport group (and its program) chooses among its members. */
 	if (rcu_access_pointer(picked->sk_reuseport_cb) &&
 	    !(rule->flags & SKL_RULE_F_NOREUSEPORT)) {
-		struct sock *member = reuseport_select_sock(picked, hash, l->skb, l->doff);
+		struct sock *member = reuseport_select_sock(picked, skl_flow_hash(&flow), l->skb,
+							    l->doff);
 
 		if (IS_ERR(member))
 			picked = NULL;	/* the group's program dropped it */
