@@ -353,8 +353,10 @@ static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset 
 	buf = skl_alloc_charged(max_t(u32, rs->count, 1), sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < rs->count; i++)
+	for (i = 0; i < rs->count; i++) {
 		rs->ndev += !!rs->rules[i]->ifname[0];
+		rs->nsrc += !!rs->rules[i]->match.src_len;
+	}
 	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
 		if (!changed[kind]) {
 			rs->tables[kind] = old ? old->tables[kind] : NULL;

@@ -48,6 +48,8 @@ struct skl_rule {
  * @dead: rules this set was the last to hold, freed with it
  * @ndead: number of @dead rules
  * @ndev: number of rules that name a device
+ * @nsrc: number of rules with a source prefix; with @ndev, what of a lookup's key the
+ *	matcher reads
  * @rules: all rules, oldest first
  */
 struct skl_ruleset {
@@ -57,6 +59,7 @@ struct skl_ruleset {
 	struct skl_rule **dead;
 	u32 ndead;
 	u32 ndev;
+	u32 nsrc;
 	struct skl_rule *rules[];
 };
 

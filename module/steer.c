@@ -57,9 +57,15 @@ void skl_steer_ruleset_removed(void)
 	static_branch_dec(&skl_steer_any_rules);
 }
 
+/*
+ * A lookup as the decision sees it. The hooks' callbacks fill only what the matcher
+ * reads (see skl_lookup_fill_key()), and the rest on a hit they decide; the wrappers and
+ * explain fill it all.
+ */
 struct skl_lookup {
 	struct net *net;
 	struct skl_match_key key;
+	const union skl_match_addr *src;	/* @key.src, or the lookup's own argument */
 	struct sk_buff *skb;	/* may be NULL */
 	int doff;		/* transport header length, for reuseport programs */
 	void *table;		/* the kernel lookup's table argument, for redirects */
@@ -166,7 +172,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
 	struct skl_flow flow = {
-		.src = &l->key.src,
+		.src = l->src,
 		.dst = &l->key.dst,
 		.sport = l->sport,
 		.dport = l->key.dport,
@@ -247,10 +253,58 @@ static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 
 	l->family = family;
 	skl_read_addr(&l->key.dst, family, daddr);
 	skl_read_addr(&l->key.src, family, saddr);
+	l->src = &l->key.src;
 	l->key.dport = dport;
 	l->sport = sport;
 	l->key.dif = dif;
 	l->key.sdif = sdif;
+}
+
+/*
+ * The callbacks' part of skl_lookup_fill(): what the matcher reads of @rs's rules. The
+ * source only when a rule has a source prefix, but for IPv4, where it is a register
+ * read (the flow hash takes an IPv6 one where the lookup's caller keeps it); the devices
+ * only when a rule names one: reading them takes the stack for TCP. The @dif and @sdif
+ * argument numbers are constants once inlined.
+ */
+static __always_inline void skl_lookup_fill_key(struct skl_lookup *l,
+						const struct skl_ruleset *rs,
+						struct skl_hook_regs *regs, u8 proto, u8 family,
+						unsigned long saddr, unsigned long daddr, u16 dport,
+						unsigned int dif, unsigned int sdif)
+{
+	l->trace = NULL;
+	l->proto = proto;
+	l->family = family;
+	skl_read_addr(&l->key.dst, family, daddr);
+	l->key.dport = dport;
+	if (family == AF_INET || rs->nsrc) {
+		skl_read_addr(&l->key.src, family, saddr);
+		l->src = &l->key.src;
+	} else {
+		l->src = (const union skl_match_addr *)saddr;
+	}
+	if (rs->ndev) {
+		l->key.dif = (int)skl_hook_arg(regs, dif);
+		l->key.sdif = (int)skl_hook_arg(regs, sdif);
+	} else {
+		/* No rule names a device: the matcher does not look. */
+		l->key.dif = 0;
+		l->key.sdif = 0;
+	}
+}
+
+/*
+ * The rest a callback's decision reads: the flow and the packet, for the pick and a
+ * reuseport group. Not the namespace or the table: a callback never redirects, which is
+ * the only kernel lookup skl_rule_act() makes.
+ */
+static void skl_lookup_fill_hit(struct skl_lookup *l, __be16 sport, struct sk_buff *skb,
+				int doff)
+{
+	l->sport = sport;
+	l->skb = skb;
+	l->doff = doff;
 }
 
 /*
@@ -420,19 +474,22 @@ void skl_steer_tcp(struct skl_hook_regs *regs, u8 family)
 	 */
 	if (!skl_hook_arg(regs, SKL_TCP_ARG_SKB))
 		goto out;
-	skl_lookup_fill(&l, net, IPPROTO_TCP, family,
-			skl_hook_arg(regs, SKL_TCP_ARG_SADDR),
-			(__force __be16)(u16)skl_hook_arg(regs, SKL_TCP_ARG_SPORT),
-			skl_hook_arg(regs, SKL_TCP_ARG_DADDR),
-			(u16)skl_hook_arg(regs, SKL_TCP_ARG_HNUM),
-			(int)skl_hook_arg(regs, SKL_TCP_ARG_DIF),
-			(int)skl_hook_arg(regs, SKL_TCP_ARG_SDIF),
-			(struct sk_buff *)skl_hook_arg(regs, SKL_TCP_ARG_SKB),
-			(int)skl_hook_arg(regs, SKL_TCP_ARG_DOFF));
+	skl_lookup_fill_key(&l, rs, regs, IPPROTO_TCP, family,
+			    skl_hook_arg(regs, SKL_TCP_ARG_SADDR),
+			    skl_hook_arg(regs, SKL_TCP_ARG_DADDR),
+			    (u16)skl_hook_arg(regs, SKL_TCP_ARG_HNUM),
+			    SKL_TCP_ARG_DIF, SKL_TCP_ARG_SDIF);
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
-	if (rule && rule->match.action != SKL_ACTION_REDIRECT && skl_rule_decide(rule, &l, &sk))
-		skl_return(regs, sk);
-	else if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
+	if (rule && rule->match.action != SKL_ACTION_REDIRECT) {
+		skl_lookup_fill_hit(&l, (__force __be16)(u16)skl_hook_arg(regs, SKL_TCP_ARG_SPORT),
+				    (struct sk_buff *)skl_hook_arg(regs, SKL_TCP_ARG_SKB),
+				    (int)skl_hook_arg(regs, SKL_TCP_ARG_DOFF));
+		if (skl_rule_decide(rule, &l, &sk)) {
+			skl_return(regs, sk);
+			goto out;
+		}
+	}
+	if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
 		skl_hook_set_ip(regs, family == AF_INET ? (unsigned long)skl_tcp4_lookup :
 				(unsigned long)skl_tcp6_lookup);
 out:
@@ -546,17 +603,16 @@ void skl_steer_udp(struct skl_hook_regs *regs, u8 family)
 	if (!skl_hook_arg(regs, SKL_UDP_ARG_SKB))
 		goto out;
 	dport = (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_DPORT);
-	skl_lookup_fill(&l, net, IPPROTO_UDP, family,
-			skl_hook_arg(regs, SKL_UDP_ARG_SADDR),
-			(__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
-			skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
-			(int)skl_hook_arg(regs, SKL_UDP_ARG_DIF),
-			(int)skl_hook_arg(regs, SKL_UDP_ARG_SDIF),
-			(struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
-			sizeof(struct udphdr));
+	skl_lookup_fill_key(&l, rs, regs, IPPROTO_UDP, family,
+			    skl_hook_arg(regs, SKL_UDP_ARG_SADDR),
+			    skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
+			    SKL_UDP_ARG_DIF, SKL_UDP_ARG_SDIF);
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
 	if (rule && rule->match.action != SKL_ACTION_REDIRECT &&
 	    !skl_udp_port_slot_count(net, l.key.dport)) {
+		skl_lookup_fill_hit(&l, (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
+				    (struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
+				    sizeof(struct udphdr));
 		if (skl_rule_decide(rule, &l, &sk))
 			skl_return(regs, sk);
 		else if (skl_match_later(rs, &l))
@@ -598,6 +654,7 @@ void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
 
 	memset(trace, 0, sizeof(*trace));
 	trace->key = q->key;
+	l.src = &l.key.src;
 	l.table = q->proto == IPPROTO_TCP ? skl_tcp_table_of(net) : skl_udp_table_of(net);
 
 	rcu_read_lock();
