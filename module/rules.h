@@ -43,23 +43,24 @@ struct skl_rule {
 /**
  * struct skl_ruleset - one namespace's rules, as lookups see them; never changed in place
  * @rcu: frees it once no lookup can be using it
- * @tables: the compiled rules of each kind, indexed by skl_match_table_index()
- * @count: number of rules
- * @dead: rules this set was the last to hold, freed with it
- * @ndead: number of @dead rules
  * @ndev: number of rules that name a device
  * @nsrc: number of rules with a source prefix; with @ndev, what of a lookup's key the
  *	matcher reads
+ * @tables: the compiled rules of each kind, indexed by skl_match_table_index()
+ * @count: number of rules
+ * @ndead: number of @dead rules
+ * @dead: rules this set was the last to hold, freed with it
  * @rules: all rules, oldest first
  */
 struct skl_ruleset {
 	struct rcu_head rcu;
-	struct skl_match_table *tables[SKL_MATCH_NR_TABLES];
-	u32 count;
-	struct skl_rule **dead;
-	u32 ndead;
+	/* A lookup reads these two, then its table: the first tables share their line. */
 	u32 ndev;
 	u32 nsrc;
+	struct skl_match_table *tables[SKL_MATCH_NR_TABLES];
+	u32 count;
+	u32 ndead;
+	struct skl_rule **dead;
 	struct skl_rule *rules[];
 };
 
