@@ -12,10 +12,8 @@
 #include <linux/hash.h>
 #include <linux/in.h>
 #include <linux/ipv6.h>
-#include <linux/jhash.h>
 #include <linux/mm.h>
 #include <linux/nls.h>
-#include <linux/random.h>
 #include <linux/reciprocal_div.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -30,6 +28,7 @@
 #include "label.h"
 #include "limits.h"
 #include "netns.h"
+#include "steer.h"
 
 /*
  * Whether @sk can still take what a lookup gives it. @sk_state is read once; the other
@@ -42,41 +41,6 @@ static bool skl_sock_live(const struct sock *sk, u8 proto)
 	if (proto == IPPROTO_TCP)
 		return state == TCP_LISTEN;
 	return state != TCP_ESTABLISHED && !sk_unhashed(sk) && !sock_flag(sk, SOCK_DEAD);
-}
-
-static u32 skl_flow_seed __read_mostly;
-
-/**
- * skl_flow_init() - choose the flow hash's seed, before any lookup is steered
- */
-void skl_flow_init(void)
-{
-	skl_flow_seed = get_random_u32();
-}
-
-/**
- * skl_flow_hash() - a seeded hash of a flow, so that one flow always gets one socket
- * @flow: the flow; the hash is computed once and kept there
- *
- * Return: the hash.
- */
-u32 skl_flow_hash(struct skl_flow *flow)
-{
-	u32 src, dst;
-
-	if (flow->hashed)
-		return flow->hash;
-	if (flow->family == AF_INET) {
-		src = (__force u32)flow->src->ip;
-		dst = (__force u32)flow->dst->ip;
-	} else {
-		src = ipv6_addr_hash(&flow->src->ip6);
-		dst = ipv6_addr_hash(&flow->dst->ip6);
-	}
-	flow->hash = jhash_3words(src, dst, ((u32)(__force u16)flow->sport << 16) | flow->dport,
-				  skl_flow_seed);
-	flow->hashed = true;
-	return flow->hash;
 }
 
 static unsigned int skl_group_of(u8 proto, u8 family)
@@ -94,7 +58,7 @@ static unsigned int skl_group_of(u8 proto, u8 family)
  * size of the label.
  */
 static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int group, u8 proto,
-				struct skl_flow *flow)
+				const struct skl_lookup *l)
 {
 	unsigned int first = socks->group[group];
 	unsigned int n = socks->group[group + 1] - first;
@@ -109,7 +73,7 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
 	 * slice of its group's members. One socket needs no hash at all.
 	 */
 	if (n > 1)
-		at = reciprocal_scale(hash_32(skl_flow_hash(flow), 32), n);
+		at = reciprocal_scale(hash_32(skl_lookup_hash(l), 32), n);
 	for (tried = 0; tried < n; tried++) {
 		sk = socks->pick[first + at];
 		if (likely(skl_sock_live(sk, proto)))
@@ -124,7 +88,8 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  * skl_label_pick() - choose the socket of @label that answers a lookup
  * @label: the label a rule named
  * @proto: IPPROTO_TCP or IPPROTO_UDP
- * @flow: the packet's flow, hashed only when the label has more than one socket to
+ * @family: the packet's family
+ * @l: the lookup, whose flow is hashed only when the label has more than one socket to
  *	choose from, so that one flow always gets the same socket
  *
  * Called under RCU from the lookup path. A socket of the packet's family is preferred;
@@ -134,17 +99,18 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  *
  * Return: a live socket, without a reference taken, or NULL.
  */
-struct sock *skl_label_pick(const struct skl_label *label, u8 proto, struct skl_flow *flow)
+struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
+			    const struct skl_lookup *l)
 {
 	const struct skl_socks *socks = rcu_dereference(label->socks);
-	unsigned int group = skl_group_of(proto, flow->family);
+	unsigned int group = skl_group_of(proto, family);
 	struct sock *sk;
 
 	if (!socks)
 		return NULL;
-	sk = skl_pick_in(socks, group, proto, flow);
-	if (!sk && flow->family == AF_INET)
-		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, flow);
+	sk = skl_pick_in(socks, group, proto, l);
+	if (!sk && family == AF_INET)
+		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, l);
 	return sk;
 }
 

@@ -10,9 +10,9 @@
 #include "sklookup.h"
 #include "counters.h"
 #include "events.h"
-#include "match.h"
 
 struct skl_net;
+struct skl_lookup;
 
 /*
  * Where a lookup looks for a socket of a label: one group per protocol and family, and a
@@ -90,32 +90,6 @@ struct skl_label {
 	struct skl_counter misses;
 };
 
-/**
- * struct skl_flow - what a lookup's flow hash is made of, hashed only if asked for
- * @src: the packet's source address
- * @dst: its destination address
- * @sport: its source port
- * @dport: its destination port, host order
- * @family: AF_INET or AF_INET6
- * @hashed: @hash is set
- * @hash: skl_flow_hash()'s answer, once asked for
- *
- * A label of one socket, the common case, needs no hash, nor does its socket unless it
- * is in a reuseport group.
- */
-struct skl_flow {
-	const union skl_match_addr *src;
-	const union skl_match_addr *dst;
-	__be16 sport;
-	u16 dport;
-	u8 family;
-	bool hashed;
-	u32 hash;
-};
-
-void skl_flow_init(void);
-u32 skl_flow_hash(struct skl_flow *flow);
-
 /* What skl_text_check() finds wrong with a text, if anything. */
 enum skl_text_fault {
 	SKL_TEXT_OK,
@@ -134,7 +108,8 @@ int skl_label_release(struct skl_net *sn, struct skl_label *label, u8 reason);
 bool skl_label_sweep(struct skl_net *sn);
 void skl_labels_unpublish(struct skl_net *sn);
 void skl_labels_destroy(struct skl_net *sn);
-struct sock *skl_label_pick(const struct skl_label *label, u8 proto, struct skl_flow *flow);
+struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
+			    const struct skl_lookup *l);
 void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum);
 void skl_labels_exit(void);
 

@@ -15,7 +15,10 @@
  * kernel's lookup of another address: on a match the callback sends the lookup to a
  * wrapper that calls the kernel's lookup and then decides.
  */
+#include <linux/hash.h>
 #include <linux/ipv6.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/tcp.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
@@ -33,12 +36,14 @@
 
 DEFINE_STATIC_KEY_FALSE(skl_steer_any_rules);
 
+static u32 skl_flow_seed __read_mostly;
+
 /**
  * skl_steer_init() - prepare the receive path before the hooks go in
  */
 void skl_steer_init(void)
 {
-	skl_flow_init();
+	skl_flow_seed = get_random_u32();
 }
 
 /**
@@ -74,6 +79,30 @@ struct skl_lookup {
 	u8 proto;
 	u8 family;
 };
+
+/**
+ * skl_lookup_hash() - a seeded hash of a lookup's flow, so that one flow gets one socket
+ * @l: the lookup
+ *
+ * Computed only where a choice needs it: a label's pick among two sockets or more, a
+ * reuseport group.
+ *
+ * Return: the hash.
+ */
+u32 skl_lookup_hash(const struct skl_lookup *l)
+{
+	u32 src, dst;
+
+	if (l->family == AF_INET) {
+		src = (__force u32)l->src->ip;
+		dst = (__force u32)l->key.dst.ip;
+	} else {
+		src = ipv6_addr_hash(&l->src->ip6);
+		dst = ipv6_addr_hash(&l->key.dst.ip6);
+	}
+	return jhash_3words(src, dst, ((u32)(__force u16)l->sport << 16) | l->key.dport,
+			    skl_flow_seed);
+}
 
 static void skl_read_addr(union skl_match_addr *addr, u8 family, unsigned long arg)
 {
@@ -171,13 +200,6 @@ static bool skl_redirect(struct skl_rule *rule, const struct skl_lookup *l,
 static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
-	struct skl_flow flow = {
-		.src = l->src,
-		.dst = &l->key.dst,
-		.sport = l->sport,
-		.dport = l->key.dport,
-		.family = l->family,
-	};
 	struct sock *picked;
 
 	/* One counter per lookup: the rule's hits or misses, which feed its label's. */
@@ -188,7 +210,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	picked = skl_label_pick(rule->label, l->proto, &flow);
+	picked = skl_label_pick(rule->label, l->proto, l->family, l);
 	if (!picked) {
 		skl_count(l, &rule->misses);
 		if (!(rule->flags & SKL_RULE_F_ELSE_DROP))
@@ -199,7 +221,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	/* The socket's reuseport group (and its program) chooses among its members. */
 	if (rcu_access_pointer(picked->sk_reuseport_cb) &&
 	    !(rule->flags & SKL_RULE_F_NOREUSEPORT)) {
-		struct sock *member = reuseport_select_sock(picked, skl_flow_hash(&flow), l->skb,
+		struct sock *member = reuseport_select_sock(picked, skl_lookup_hash(l), l->skb,
 							    l->doff);
 
 		if (IS_ERR(member))
