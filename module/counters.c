@@ -47,6 +47,27 @@ static u64 skl_counter_gap_ns = SKL_COUNTER_GAP_MIN_NS;
 /* When the last sync began: one that began after a call covers it. */
 static u64 skl_counter_synced_ns;
 
+/* Give @count counted in a CPU's cache to @counter, and to the counter it feeds. */
+static void skl_counter_hand_over(struct skl_counter *counter, u64 count)
+{
+	atomic64_add(count, &counter->total);
+	if (counter->also)
+		atomic64_add(count, &counter->also->total);
+}
+
+/*
+ * Whether a purge lets go of @counter: it is retired, or the counter it feeds is, which
+ * happens only once no lookup can reach @counter either (a label dies a grace period
+ * after the last rule that steers to it left the rules in force). Either way no slot
+ * refers to it after the purge, so that no hand-over reaches freed memory.
+ */
+static bool skl_counter_gone(const struct skl_counter *counter)
+{
+	const struct skl_counter *also = counter->also;
+
+	return READ_ONCE(counter->retired) || (also && READ_ONCE(also->retired));
+}
+
 /**
  * skl_counter_inc_slow() - count one where the slot is not the counter's yet
  * @counter: the counter a lookup counts one for
@@ -72,7 +93,7 @@ void skl_counter_inc_slow(struct skl_counter *counter, u32 set)
 	/* The first way keeps the first counter that came; the others take turns. */
 	way = s[0].counter ? SKL_COUNTER_WAYS - 1 : 0;
 	if (s[way].counter && s[way].count)
-		atomic64_add(s[way].count, &s[way].counter->total);
+		skl_counter_hand_over(s[way].counter, s[way].count);
 	s[way].counter = counter;
 	s[way].count = 1;
 out:
@@ -80,9 +101,11 @@ out:
 }
 
 /*
- * Hand @cache's counts over to the totals (@purge false), or let go of the retired
- * counters (@purge true: their counts go with them). With interrupts off on the cache's
- * own CPU, or for an offline CPU, under skl_counter_flush_lock.
+ * Hand @cache's counts over to the totals (@purge false), or let go of the counters that
+ * are gone (@purge true). A retired counter's count goes with it, but what it owes a
+ * counter that lives on (a deleted rule's, to its label) is handed over first. With
+ * interrupts off on the cache's own CPU, or for an offline CPU, under
+ * skl_counter_flush_lock.
  */
 static void skl_counter_cache_flush(struct skl_counter_cache *cache, bool purge)
 {
@@ -94,10 +117,13 @@ static void skl_counter_cache_flush(struct skl_counter_cache *cache, bool purge)
 		if (!counter)
 			continue;
 		if (purge) {
-			if (READ_ONCE(counter->retired))
-				s->counter = NULL;
+			if (!skl_counter_gone(counter))
+				continue;
+			if (s->count && counter->also && !READ_ONCE(counter->also->retired))
+				atomic64_add(s->count, &counter->also->total);
+			s->counter = NULL;
 		} else if (s->count) {
-			atomic64_add(s->count, &counter->total);
+			skl_counter_hand_over(counter, s->count);
 			s->count = 0;
 		}
 	}
@@ -112,7 +138,7 @@ static void skl_counter_cache_flush_local(void *purge)
  * Whether @cpu's cache holds anything for this flush. Read from another CPU while its
  * owner counts: a slot may change under it, but only to a live counter, and none is
  * freed while skl_counter_flush_lock is held. A hint, except that no slot can come to
- * hold a retired counter: what a purge finds nothing for stays so.
+ * hold a counter that is gone: what a purge finds nothing for stays so.
  */
 static bool skl_counter_cache_busy(int cpu, void *purge)
 {
@@ -124,7 +150,7 @@ static bool skl_counter_cache_busy(int cpu, void *purge)
 		counter = READ_ONCE(s[i].counter);
 		if (!counter)
 			continue;
-		if (purge ? READ_ONCE(counter->retired) : READ_ONCE(s[i].count) != 0)
+		if (purge ? skl_counter_gone(counter) : READ_ONCE(s[i].count) != 0)
 			return true;
 	}
 	return false;
@@ -204,7 +230,18 @@ void skl_counters_exit(void)
 void skl_counter_init(struct skl_counter *counter)
 {
 	atomic64_set(&counter->total, 0);
+	counter->also = NULL;
 	counter->retired = false;
+}
+
+/**
+ * skl_counter_feed() - make every count of @counter count for @also too
+ * @counter: not yet reachable by any lookup
+ * @also: lives until a grace period after @counter's last lookup
+ */
+void skl_counter_feed(struct skl_counter *counter, struct skl_counter *also)
+{
+	counter->also = also;
 }
 
 /**

@@ -10,12 +10,16 @@
 #include <linux/types.h>
 
 /**
- * struct skl_counter - a counter of a rule or a label, 16 bytes whatever the CPU count
+ * struct skl_counter - a counter of a rule or a label, 24 bytes whatever the CPU count
  * @total: what the CPUs' caches gave back so far (skl_counters_sync() adds the rest)
+ * @also: a counter whose total every count of this one goes to as well, or NULL: a
+ *	rule's counter feeds its label's, so that a lookup counts one, not two. It must
+ *	outlive this one's last lookup, and is set before any lookup can reach this one
  * @retired: no lookup can reach it any more; skl_counters_purge() lets go of it
  */
 struct skl_counter {
 	atomic64_t total;
+	struct skl_counter *also;
 	bool retired;
 };
 
@@ -76,6 +80,7 @@ out:
 int skl_counters_init(void);
 void skl_counters_exit(void);
 void skl_counter_init(struct skl_counter *counter);
+void skl_counter_feed(struct skl_counter *counter, struct skl_counter *also);
 void skl_counters_sync(void);
 u64 skl_counter_read(const struct skl_counter *counter);
 void skl_counter_retire(struct skl_counter *counter);

@@ -9,9 +9,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hash.h>
 #include <linux/in.h>
 #include <linux/ipv6.h>
-#include <linux/jhash.h>
 #include <linux/mm.h>
 #include <linux/nls.h>
 #include <linux/reciprocal_div.h>
@@ -28,6 +28,7 @@
 #include "label.h"
 #include "limits.h"
 #include "netns.h"
+#include "steer.h"
 
 /*
  * Whether @sk can still take what a lookup gives it. @sk_state is read once; the other
@@ -57,16 +58,22 @@ static unsigned int skl_group_of(u8 proto, u8 family)
  * size of the label.
  */
 static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int group, u8 proto,
-				u32 hash)
+				const struct skl_lookup *l)
 {
 	unsigned int first = socks->group[group];
 	unsigned int n = socks->group[group + 1] - first;
-	unsigned int at, tried;
+	unsigned int at = 0, tried;
 	struct sock *sk;
 
 	if (!n)
 		return NULL;
-	at = reciprocal_scale(hash, n);
+	/*
+	 * The pick and the socket's reuseport group each scale a hash to their size: the
+	 * same hash for both would give a socket picked for a slice of the hashes only that
+	 * slice of its group's members. One socket needs no hash at all.
+	 */
+	if (n > 1)
+		at = reciprocal_scale(hash_32(skl_lookup_hash(l), 32), n);
 	for (tried = 0; tried < n; tried++) {
 		sk = socks->pick[first + at];
 		if (likely(skl_sock_live(sk, proto)))
@@ -82,7 +89,8 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  * @label: the label a rule named
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  * @family: the packet's family
- * @hash: a hash of the flow, so that one flow always gets the same socket
+ * @l: the lookup, whose flow is hashed only when the label has more than one socket to
+ *	choose from, so that one flow always gets the same socket
  *
  * Called under RCU from the lookup path. A socket of the packet's family is preferred;
  * an IPv4 packet goes to a dual-stack IPv6 socket only when the label has no live IPv4
@@ -91,7 +99,8 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  *
  * Return: a live socket, without a reference taken, or NULL.
  */
-struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash)
+struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
+			    const struct skl_lookup *l)
 {
 	const struct skl_socks *socks = rcu_dereference(label->socks);
 	unsigned int group = skl_group_of(proto, family);
@@ -99,9 +108,9 @@ struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, 
 
 	if (!socks)
 		return NULL;
-	sk = skl_pick_in(socks, group, proto, hash);
+	sk = skl_pick_in(socks, group, proto, l);
 	if (!sk && family == AF_INET)
-		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, hash);
+		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, l);
 	return sk;
 }
 

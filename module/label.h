@@ -12,6 +12,7 @@
 #include "events.h"
 
 struct skl_net;
+struct skl_lookup;
 
 /*
  * Where a lookup looks for a socket of a label: one group per protocol and family, and a
@@ -72,7 +73,9 @@ struct skl_label_stats {
  * @misses: matches with no live socket to answer
  *
  * The matches that chose the label are these two added: each match counts in exactly
- * one, so a lookup that hits the label moves one counter of it, not two.
+ * one. Lookups never count in them directly: the rules that steer here count their
+ * hits and misses, which feed these (skl_counter_feed()), so a lookup that hits the
+ * label moves one counter in all, the rule's.
  */
 struct skl_label {
 	struct list_head node;
@@ -105,7 +108,8 @@ int skl_label_release(struct skl_net *sn, struct skl_label *label, u8 reason);
 bool skl_label_sweep(struct skl_net *sn);
 void skl_labels_unpublish(struct skl_net *sn);
 void skl_labels_destroy(struct skl_net *sn);
-struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family, u32 hash);
+struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
+			    const struct skl_lookup *l);
 void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum);
 void skl_labels_exit(void);
 

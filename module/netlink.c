@@ -753,8 +753,7 @@ static int skl_put_rule(struct sk_buff *skb, const struct skl_rule *rule, u32 po
 	if (!hdr)
 		return -EMSGSIZE;
 	if (skl_nl_put_rule_attrs(skb, rule) ||
-	    nla_put_u64_64bit(skb, SKL_A_RULE_HITS, skl_counter_read(&rule->hits),
-			      SKL_A_RULE_PAD))
+	    nla_put_u64_64bit(skb, SKL_A_RULE_HITS, skl_rule_hits(rule), SKL_A_RULE_PAD))
 		goto err_cancel;
 	if (rule->match.action == SKL_ACTION_REDIRECT &&
 	    nla_put_u64_64bit(skb, SKL_A_RULE_MISSES, skl_counter_read(&rule->misses),

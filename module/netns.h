@@ -24,10 +24,10 @@ extern struct skl_totals skl_totals;
 
 /**
  * struct skl_net - sklookup's state in one network namespace
- * @lock: serialises every change to this namespace's rules and labels
- * @net: the namespace this state belongs to
  * @rules: the rule set lookups see; NULL when there are no rules. Replaced under @lock
  *	and @dev_lock both: either keeps it alive
+ * @net: the namespace this state belongs to
+ * @lock: serialises every change to this namespace's rules and labels
  * @dev_lock: serialises bringing the rules' device indexes up to date (the netdevice
  *	notifier, under RTNL, and publishing a set, under @lock); taken after both, and
  *	held for no more than that
@@ -52,9 +52,14 @@ extern struct skl_totals skl_totals;
  * @gc: releases sockets their owners closed, so they do not pin the namespace
  */
 struct skl_net {
-	struct mutex lock;	/* see above: serialises changes, never taken by lookups */
+	/*
+	 * Every lookup of the namespace reads @rules: its cache line holds nothing that is
+	 * written but @rules itself, so that a writer taking the locks, or the counts and
+	 * the work below, never takes the line from the CPUs that read it.
+	 */
+	struct skl_ruleset __rcu *rules ____cacheline_aligned_in_smp;
 	struct net *net;
-	struct skl_ruleset __rcu *rules;
+	struct mutex lock ____cacheline_aligned_in_smp;	/* never taken by lookups */
 	struct mutex dev_lock;	/* see above: device indexes, after @lock and RTNL */
 	unsigned long dev_events;
 	struct list_head labels;

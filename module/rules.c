@@ -216,6 +216,27 @@ static struct skl_rule *skl_rule_new(const struct skl_rule *tmpl)
 }
 
 /*
+ * A steer rule's lookups count once, in the rule's counters, which feed its label's:
+ * hits the label's delivered, misses the label's misses (see struct skl_rule).
+ */
+static void skl_rule_feed_label(struct skl_rule *rule)
+{
+	skl_counter_feed(&rule->hits, &rule->label->delivered);
+	skl_counter_feed(&rule->misses, &rule->label->misses);
+}
+
+/**
+ * skl_rule_hits() - the lookups a rule matched and decided, as of the last sync
+ * @rule: the rule
+ *
+ * Return: its hits, which include its misses.
+ */
+u64 skl_rule_hits(const struct skl_rule *rule)
+{
+	return skl_counter_read(&rule->hits) + skl_counter_read(&rule->misses);
+}
+
+/*
  * The rule's label reference is the caller's business. A rule that lookups could reach
  * is freed only through skl_rules_free_reached().
  */
@@ -332,8 +353,10 @@ static int skl_ruleset_compile(struct skl_ruleset *rs, const struct skl_ruleset 
 	buf = skl_alloc_charged(max_t(u32, rs->count, 1), sizeof(*buf));
 	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < rs->count; i++)
+	for (i = 0; i < rs->count; i++) {
 		rs->ndev += !!rs->rules[i]->ifname[0];
+		rs->nsrc += !!rs->rules[i]->match.src_len;
+	}
 	for (kind = 0; kind < SKL_MATCH_NR_TABLES; kind++) {
 		if (!changed[kind]) {
 			rs->tables[kind] = old ? old->tables[kind] : NULL;
@@ -483,6 +506,7 @@ int skl_rules_add(struct skl_net *sn, const struct skl_rule *tmpl, const char *l
 			err = -ENOMEM;
 			goto err_rs;
 		}
+		skl_rule_feed_label(rule);
 	}
 	rule->match.id = sn->next_rule_id;
 	rule->match.priv = rule;
@@ -754,6 +778,7 @@ int skl_rules_replace(struct skl_net *sn, struct skl_staged_rule *staged, u32 co
 					skl_rule_free(rule);
 					goto err_rules;
 				}
+				skl_rule_feed_label(rule);
 			}
 			rule->comment = staged[i].rule.comment;
 			staged[i].rule.comment = NULL;

@@ -63,9 +63,15 @@ void skl_steer_ruleset_removed(void)
 	static_branch_dec(&skl_steer_any_rules);
 }
 
+/*
+ * A lookup as the decision sees it. The hooks' callbacks fill only what the matcher
+ * reads (see skl_lookup_fill_key()), and the rest on a hit they decide; the wrappers and
+ * explain fill it all.
+ */
 struct skl_lookup {
 	struct net *net;
 	struct skl_match_key key;
+	const union skl_match_addr *src;	/* @key.src, or the lookup's own argument */
 	struct sk_buff *skb;	/* may be NULL */
 	int doff;		/* transport header length, for reuseport programs */
 	void *table;		/* the kernel lookup's table argument, for redirects */
@@ -75,15 +81,24 @@ struct skl_lookup {
 	u8 family;
 };
 
-static u32 skl_flow_hash(const struct skl_lookup *l)
+/**
+ * skl_lookup_hash() - a seeded hash of a lookup's flow, so that one flow gets one socket
+ * @l: the lookup
+ *
+ * Computed only where a choice needs it: a label's pick among two sockets or more, a
+ * reuseport group.
+ *
+ * Return: the hash.
+ */
+u32 skl_lookup_hash(const struct skl_lookup *l)
 {
 	u32 src, dst;
 
 	if (l->family == AF_INET) {
-		src = (__force u32)l->key.src.ip;
+		src = (__force u32)l->src->ip;
 		dst = (__force u32)l->key.dst.ip;
 	} else {
-		src = ipv6_addr_hash(&l->key.src.ip6);
+		src = ipv6_addr_hash(&l->src->ip6);
 		dst = ipv6_addr_hash(&l->key.dst.ip6);
 	}
 	return jhash_3words(src, dst, ((u32)(__force u16)l->sport << 16) | l->key.dport,
@@ -171,10 +186,9 @@ static bool skl_redirect(struct skl_rule *rule, const struct skl_lookup *l,
 	struct sock *found;
 
 	found = skl_kernel_lookup(l, &rule->redirect_addr, rule->redirect_port ?: l->key.dport);
-	if (!found) {
-		skl_count(l, &rule->misses);
+	skl_count(l, found ? &rule->hits : &rule->misses);
+	if (!found)
 		return false;
-	}
 	*sk = found;
 	return true;
 }
@@ -190,26 +204,19 @@ static bool skl_redirect(struct skl_rule *rule, const struct skl_lookup *l,
 static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
-	struct skl_label *label = rule->label;
 	struct sock *picked;
-	u32 hash;
 
-	skl_count(l, &rule->hits);
+	/* One counter per lookup: the rule's hits or misses, which feed its label's. */
 	if (rule->match.action == SKL_ACTION_DROP) {
+		skl_count(l, &rule->hits);
 		*sk = NULL;
 		return true;
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	hash = skl_flow_hash(l);
-	/*
-	 * The pick and the reuseport group below each scale a hash to their size: the same
-	 * hash for both would give a socket picked for a slice of the hashes only that slice
-	 * of its group's members.
-	 */
-	picked = skl_label_pick(label, l->proto, l->family, hash_32(hash, 32));
+	picked = skl_label_pick(rule->label, l->proto, l->family, l);
 	if (!picked) {
-		skl_count(l, &label->misses);
+		skl_count(l, &rule->misses);
 		if (!(rule->flags & SKL_RULE_F_ELSE_DROP))
 			return false;
 		*sk = NULL;
@@ -218,14 +225,15 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	/* The socket's reuseport group (and its program) chooses among its members. */
 	if (rcu_access_pointer(picked->sk_reuseport_cb) &&
 	    !(rule->flags & SKL_RULE_F_NOREUSEPORT)) {
-		struct sock *member = reuseport_select_sock(picked, hash, l->skb, l->doff);
+		struct sock *member = reuseport_select_sock(picked, skl_lookup_hash(l), l->skb,
+							    l->doff);
 
 		if (IS_ERR(member))
 			picked = NULL;	/* the group's program dropped it */
 		else if (member)
 			picked = member;
 	}
-	skl_count(l, &label->delivered);
+	skl_count(l, &rule->hits);
 	*sk = picked;
 	return true;
 }
@@ -271,10 +279,58 @@ static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 
 	l->family = family;
 	skl_read_addr(&l->key.dst, family, daddr);
 	skl_read_addr(&l->key.src, family, saddr);
+	l->src = &l->key.src;
 	l->key.dport = dport;
 	l->sport = sport;
 	l->key.dif = dif;
 	l->key.sdif = sdif;
+}
+
+/*
+ * The callbacks' part of skl_lookup_fill(): what the matcher reads of @rs's rules. The
+ * source only when a rule has a source prefix, but for IPv4, where it is a register
+ * read (the flow hash takes an IPv6 one where the lookup's caller keeps it); the devices
+ * only when a rule names one: reading them takes the stack for TCP. The @dif and @sdif
+ * argument numbers are constants once inlined.
+ */
+static __always_inline void skl_lookup_fill_key(struct skl_lookup *l,
+						const struct skl_ruleset *rs,
+						struct skl_hook_regs *regs, u8 proto, u8 family,
+						unsigned long saddr, unsigned long daddr, u16 dport,
+						unsigned int dif, unsigned int sdif)
+{
+	l->trace = NULL;
+	l->proto = proto;
+	l->family = family;
+	skl_read_addr(&l->key.dst, family, daddr);
+	l->key.dport = dport;
+	if (family == AF_INET || rs->nsrc) {
+		skl_read_addr(&l->key.src, family, saddr);
+		l->src = &l->key.src;
+	} else {
+		l->src = (const union skl_match_addr *)saddr;
+	}
+	if (rs->ndev) {
+		l->key.dif = (int)skl_hook_arg(regs, dif);
+		l->key.sdif = (int)skl_hook_arg(regs, sdif);
+	} else {
+		/* No rule names a device: the matcher does not look. */
+		l->key.dif = 0;
+		l->key.sdif = 0;
+	}
+}
+
+/*
+ * The rest a callback's decision reads: the flow and the packet, for the pick and a
+ * reuseport group. Not the namespace or the table: a callback never redirects, which is
+ * the only kernel lookup skl_rule_act() makes.
+ */
+static void skl_lookup_fill_hit(struct skl_lookup *l, __be16 sport, struct sk_buff *skb,
+				int doff)
+{
+	l->sport = sport;
+	l->skb = skb;
+	l->doff = doff;
 }
 
 /*
@@ -450,19 +506,22 @@ void skl_steer_tcp(struct skl_hook_regs *regs, u8 family)
 	 */
 	if (!skl_hook_arg(regs, SKL_TCP_ARG_SKB))
 		goto out;
-	skl_lookup_fill(&l, net, IPPROTO_TCP, family,
-			skl_hook_arg(regs, SKL_TCP_ARG_SADDR),
-			(__force __be16)(u16)skl_hook_arg(regs, SKL_TCP_ARG_SPORT),
-			skl_hook_arg(regs, SKL_TCP_ARG_DADDR),
-			(u16)skl_hook_arg(regs, SKL_TCP_ARG_HNUM),
-			(int)skl_hook_arg(regs, SKL_TCP_ARG_DIF),
-			(int)skl_hook_arg(regs, SKL_TCP_ARG_SDIF),
-			(struct sk_buff *)skl_hook_arg(regs, SKL_TCP_ARG_SKB),
-			(int)skl_hook_arg(regs, SKL_TCP_ARG_DOFF));
+	skl_lookup_fill_key(&l, rs, regs, IPPROTO_TCP, family,
+			    skl_hook_arg(regs, SKL_TCP_ARG_SADDR),
+			    skl_hook_arg(regs, SKL_TCP_ARG_DADDR),
+			    (u16)skl_hook_arg(regs, SKL_TCP_ARG_HNUM),
+			    SKL_TCP_ARG_DIF, SKL_TCP_ARG_SDIF);
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
-	if (rule && rule->match.action != SKL_ACTION_REDIRECT && skl_rule_decide(rule, &l, &sk))
-		skl_return(regs, sk);
-	else if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
+	if (rule && rule->match.action != SKL_ACTION_REDIRECT) {
+		skl_lookup_fill_hit(&l, (__force __be16)(u16)skl_hook_arg(regs, SKL_TCP_ARG_SPORT),
+				    (struct sk_buff *)skl_hook_arg(regs, SKL_TCP_ARG_SKB),
+				    (int)skl_hook_arg(regs, SKL_TCP_ARG_DOFF));
+		if (skl_rule_decide(rule, &l, &sk)) {
+			skl_return(regs, sk);
+			goto out;
+		}
+	}
+	if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
 		skl_hook_set_ip(regs, family == AF_INET ? (unsigned long)skl_tcp4_lookup :
 				(unsigned long)skl_tcp6_lookup);
 out:
@@ -582,17 +641,16 @@ void skl_steer_udp(struct skl_hook_regs *regs, u8 family)
 	if (!skl_hook_arg(regs, SKL_UDP_ARG_SKB))
 		goto out;
 	dport = (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_DPORT);
-	skl_lookup_fill(&l, net, IPPROTO_UDP, family,
-			skl_hook_arg(regs, SKL_UDP_ARG_SADDR),
-			(__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
-			skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
-			(int)skl_hook_arg(regs, SKL_UDP_ARG_DIF),
-			(int)skl_hook_arg(regs, SKL_UDP_ARG_SDIF),
-			(struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
-			sizeof(struct udphdr));
+	skl_lookup_fill_key(&l, rs, regs, IPPROTO_UDP, family,
+			    skl_hook_arg(regs, SKL_UDP_ARG_SADDR),
+			    skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
+			    SKL_UDP_ARG_DIF, SKL_UDP_ARG_SDIF);
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
 	if (rule && rule->match.action != SKL_ACTION_REDIRECT &&
 	    !skl_udp_port_slot_count(net, l.key.dport)) {
+		skl_lookup_fill_hit(&l, (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
+				    (struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
+				    sizeof(struct udphdr));
 		if (skl_rule_decide(rule, &l, &sk))
 			skl_return(regs, sk);
 		else if (skl_match_later(rs, &l))
@@ -634,6 +692,7 @@ void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
 
 	memset(trace, 0, sizeof(*trace));
 	trace->key = q->key;
+	l.src = &l.key.src;
 	l.table = q->proto == IPPROTO_TCP ? skl_tcp_table_of(net) : skl_udp_table_of(net);
 
 	rcu_read_lock();

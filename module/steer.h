@@ -19,6 +19,9 @@ void skl_steer_tcp(struct skl_hook_regs *regs, u8 family);
 void skl_steer_udp(struct skl_hook_regs *regs, u8 family);
 
 struct skl_rule;
+struct skl_lookup;
+
+u32 skl_lookup_hash(const struct skl_lookup *l);
 
 /* A flow to explain: what the first packet of a connection or a datagram carries. */
 struct skl_explain_query {

@@ -21,6 +21,7 @@ CONFIGS = [
     ("dmod0", "sklookup hook=direct loaded, no rule in this namespace"),
     ("dskl1", "sklookup hook=direct, 1 rule"),
     ("dsklr1", "sklookup hook=direct, 1 redirect rule"),
+    ("skl128", "sklookup, 1 rule, a label of 128 sockets"),
     ("bpf1", "BPF sk_lookup, 1 LPM entry"),
     ("bpf10k", "BPF sk_lookup, 10,000 LPM entries"),
     ("bpf1m", "BPF sk_lookup, 1,000,000 LPM entries"),

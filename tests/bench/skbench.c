@@ -17,6 +17,9 @@
  *   bind-range ADDR:PORT N  N sockets on N consecutive addresses; traffic goes to DST's
  *   transparent             IP_TRANSPARENT (TPROXY requires it)
  *   register LABEL          registered with sklookupctl under LABEL, unregistered at exit
+ *   register-all LABEL      every socket registered under LABEL; when none is on DST's
+ *                           address the first is rx (for syn, which counts no socket's
+ *                           traffic)
  *   sockmap PATH KEY        put into the pinned BPF sockmap PATH at KEY
  *
  * All in C because the emulated guest is slow: the workload must spend its time in the
@@ -87,6 +90,7 @@ static struct sockaddr_in dst;
 static int rx = -1;
 static int proto;
 static const char *label;
+static bool register_all;
 
 /* The server sockets of this configuration; the one that receives the traffic is rx. */
 static void make_servers(int argc, char **argv)
@@ -115,6 +119,9 @@ static void make_servers(int argc, char **argv)
 			transparent = true;
 		} else if (!strcmp(argv[i], "register") && i + 1 < argc) {
 			label = argv[++i];
+		} else if (!strcmp(argv[i], "register-all") && i + 1 < argc) {
+			label = argv[++i];
+			register_all = true;
 		} else if (!strcmp(argv[i], "sockmap") && i + 2 < argc) {
 			map = argv[++i];
 			key = (uint32_t)atoi(argv[++i]);
@@ -138,16 +145,20 @@ static void make_servers(int argc, char **argv)
 		if (n == 1 || addrs[i].sin_addr.s_addr == dst.sin_addr.s_addr)
 			rx = fds[i];
 	}
+	if (rx < 0 && register_all)
+		rx = fds[0];
 	if (rx < 0) {
 		fprintf(stderr, "skbench: no server socket on the destination address\n");
 		exit(2);
 	}
-	if (label) {
+	for (i = 0; label && i < n; i++) {
 		char fd[16];
 		pid_t pid;
 		int status;
 
-		snprintf(fd, sizeof(fd), "%d", rx);
+		if (!register_all && fds[i] != rx)
+			continue;
+		snprintf(fd, sizeof(fd), "%d", fds[i]);
 		pid = fork();
 		if (pid == 0) {
 			execlp("sklookupctl", "sklookupctl", "register", "label", label, "fd", fd,

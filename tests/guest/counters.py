@@ -166,6 +166,23 @@ def main():
     report(set(hits.values()) == {1} and labels["c"] == (RULES, RULES, 0),
            "and count their own datagrams only",
            f"hits {sorted(set(hits.values()))}, label {labels['c']}")
+
+    # A lookup counts in its rule only, whose counts reach the label when handed over:
+    # rules deleted with their counts still in the CPUs' caches (nothing read since the
+    # datagrams) must still hand them to the label, which lives on.
+    wait_all([send_from(cpu, ports) for cpu in cpus])
+    kept = ports[:RULES // 2]
+    apply("".join(f"proto udp dst {DST} port {p} label c\n" for p in kept))
+    time.sleep(1)       # the deleted rules' grace period and purge
+    hits, labels = counts()
+    want = 1 + len(cpus)
+    wrong = {p: h for p, h in hits.items() if h != want}
+    report(len(hits) == len(kept) and not wrong,
+           f"the {len(kept)} rules kept count {want} each",
+           f"{len(hits)} rules, {len(wrong)} wrong, e.g. {dict(list(wrong.items())[:5])}")
+    report(labels["c"] == (want * RULES, want * RULES, 0),
+           f"the label keeps the counts of the {RULES - len(kept)} rules deleted",
+           f"got {labels['c']}, want {want * RULES} delivered")
     must("flush")
     must("unregister", "label", "c")
     server.close()
