@@ -700,6 +700,7 @@ static int skl_match_u64_cmp(const void *pa, const void *pb)
  * struct skl_match_builder - state of one skl_match_build()
  * @order: the input rules, sorted by skl_match_order_cmp()
  * @count: number of rules
+ * @ndevs: number of rules that name a device, listed after the table's rules
  * @family: AF_INET or AF_INET6
  * @points: scratch for one entry: port boundaries
  * @starts: scratch for one entry: (first port << 32 | rule) of each rule
