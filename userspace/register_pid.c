@@ -83,19 +83,39 @@ static int add_fd(struct pid_socks *ps, size_t *size, int fd, uint64_t inode)
 	return 0;
 }
 
+int skl_next_socket_fd(DIR *dir, int *fd, unsigned long long *inode)
+{
+	struct dirent *de;
+	char link[64];
+	ssize_t len;
+
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		/* A descriptor closed since the directory was read is no longer there. */
+		len = readlinkat(dirfd(dir), de->d_name, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		if (sscanf(link, "socket:[%llu]", inode) != 1)
+			continue;
+		*fd = (int)strtol(de->d_name, NULL, 10);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * The process's socket descriptors, lowest first. A socket open under several
  * descriptors (dup) is kept once, under its lowest: the module takes a socket once.
  */
 static int scan_fds(long pid, struct pid_socks *ps)
 {
-	char path[64], link[64];
 	unsigned long long inode;
-	struct dirent *de;
 	size_t size = 0, i, kept;
-	ssize_t len;
+	char path[64];
 	DIR *dir;
-	long fd;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
 	dir = opendir(path);
@@ -107,18 +127,8 @@ static int scan_fds(long pid, struct pid_socks *ps)
 				pid, path, strerror(errno));
 		return -1;
 	}
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		/* A descriptor closed since the directory was read is no longer there. */
-		len = readlinkat(dirfd(dir), de->d_name, link, sizeof(link) - 1);
-		if (len < 0)
-			continue;
-		link[len] = '\0';
-		if (sscanf(link, "socket:[%llu]", &inode) != 1)
-			continue;
-		fd = strtol(de->d_name, NULL, 10);
-		if (add_fd(ps, &size, (int)fd, inode) < 0) {
+	while (skl_next_socket_fd(dir, &fd, &inode)) {
+		if (add_fd(ps, &size, fd, inode) < 0) {
 			skl_err("register: out of memory");
 			closedir(dir);
 			return -1;

@@ -2,6 +2,7 @@
 #ifndef SKLCTL_REGISTER_PID_H
 #define SKLCTL_REGISTER_PID_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,5 +20,11 @@ struct skl_sock_filter {
  * under @label, printing one line per socket. Returns the process exit status.
  */
 int register_pid(const char *label, long pid, const struct skl_sock_filter *filter);
+
+/*
+ * The next socket among the entries of @dir, an open /proc/PID/fd: 1 with its descriptor
+ * in @fd and its inode in @inode, or 0 when none is left.
+ */
+int skl_next_socket_fd(DIR *dir, int *fd, unsigned long long *inode);
 
 #endif /* SKLCTL_REGISTER_PID_H */

@@ -30,6 +30,7 @@
 #include "output.h"
 #include "pidfd.h"
 #include "rule_parse.h"
+#include "register_pid.h"
 #include "state.h"
 #include "util.h"
 
@@ -374,29 +375,23 @@ static int registered_cb(const struct nlmsghdr *nlh, void *data)
 /* The descriptor of process @pid that holds socket @inode, or -1. */
 static int fd_of_inode(long pid, unsigned long long inode)
 {
-	char path[64], link[64], want[64];
-	struct dirent *de;
-	int fd = -1;
-	ssize_t len;
+	unsigned long long seen;
+	char path[64];
+	int fd;
 	DIR *dir;
 
 	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
-	snprintf(want, sizeof(want), "socket:[%llu]", inode);
 	dir = opendir(path);
 	if (!dir)
 		return -1;
-	while (fd < 0 && (de = readdir(dir))) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		len = readlinkat(dirfd(dir), de->d_name, link, sizeof(link) - 1);
-		if (len < 0)
-			continue;
-		link[len] = '\0';
-		if (!strcmp(link, want))
-			fd = atoi(de->d_name);
+	while (skl_next_socket_fd(dir, &fd, &seen)) {
+		if (seen == inode) {
+			closedir(dir);
+			return fd;
+		}
 	}
 	closedir(dir);
-	return fd;
+	return -1;
 }
 
 /* The result of one record, as restore prints it. */
