@@ -27,8 +27,8 @@ struct skl_counter {
  * Each CPU keeps what it counted for the last counters it touched, in sets of two slots
  * chosen by the counter's address, and hands a slot's count to the shared total only
  * when another counter needs the slot: a busy rule costs a local increment, as with
- * per-CPU counters, without a value per CPU for every rule. Two ways, so that a rule
- * and its label sharing a set do not take it from each other on every lookup.
+ * per-CPU counters, without a value per CPU for every rule. Two ways, so that two busy
+ * rules sharing a set do not take it from each other on every lookup.
  */
 #define SKL_COUNTER_SET_BITS	7
 #define SKL_COUNTER_WAYS	2	/* skl_counter_inc() checks each */

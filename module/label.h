@@ -2,6 +2,7 @@
 #ifndef SKL_LABEL_H
 #define SKL_LABEL_H
 
+#include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/rcupdate.h>
@@ -86,7 +87,8 @@ struct skl_label {
 	char name[SKL_LABEL_NAME_MAX];
 	unsigned int rule_refs;
 	struct skl_socks __rcu *socks;
-	struct skl_counter delivered;
+	/* Written by hand-overs from every CPU; @socks is read by every pick. */
+	struct skl_counter delivered ____cacheline_aligned_in_smp;
 	struct skl_counter misses;
 };
 
