@@ -205,6 +205,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
 	struct sock *picked;
+	u32 hash = 0;	/* the flow's, once the pick computed it; 0 may also be one */
 
 	/* One counter per lookup: the rule's hits or misses, which feed its label's. */
 	if (rule->match.action == SKL_ACTION_DROP) {
@@ -214,7 +215,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	picked = skl_label_pick(rule->label, l->proto, l->family, l);
+	picked = skl_label_pick(rule->label, l->proto, l->family, l, &hash);
 	if (!picked) {
 		skl_count(l, &rule->misses);
 		if (!(rule->flags & SKL_RULE_F_ELSE_DROP))
@@ -225,8 +226,8 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	/* The socket's reuseport group (and its program) chooses among its members. */
 	if (rcu_access_pointer(picked->sk_reuseport_cb) &&
 	    !(rule->flags & SKL_RULE_F_NOREUSEPORT)) {
-		struct sock *member = reuseport_select_sock(picked, skl_lookup_hash(l), l->skb,
-							    l->doff);
+		struct sock *member = reuseport_select_sock(picked, hash ?: skl_lookup_hash(l),
+							    l->skb, l->doff);
 
 		if (IS_ERR(member))
 			picked = NULL;	/* the group's program dropped it */
@@ -266,21 +267,28 @@ static void skl_return(struct skl_hook_regs *regs, struct sock *sk)
 	skl_hook_return(regs, (unsigned long)sk);
 }
 
+/* What every decision reads: the flow's protocol, family and destination. */
+static __always_inline void skl_lookup_fill_dst(struct skl_lookup *l, u8 proto, u8 family,
+						unsigned long daddr, u16 dport)
+{
+	l->trace = NULL;
+	l->proto = proto;
+	l->family = family;
+	skl_read_addr(&l->key.dst, family, daddr);
+	l->key.dport = dport;
+}
+
 static void skl_lookup_fill(struct skl_lookup *l, struct net *net, u8 proto, u8 family,
 			    unsigned long saddr, __be16 sport, unsigned long daddr, u16 dport,
 			    int dif, int sdif, struct sk_buff *skb, int doff)
 {
+	skl_lookup_fill_dst(l, proto, family, daddr, dport);
 	l->net = net;
 	l->table = NULL;
-	l->trace = NULL;
 	l->skb = skb;
 	l->doff = doff;
-	l->proto = proto;
-	l->family = family;
-	skl_read_addr(&l->key.dst, family, daddr);
 	skl_read_addr(&l->key.src, family, saddr);
 	l->src = &l->key.src;
-	l->key.dport = dport;
 	l->sport = sport;
 	l->key.dif = dif;
 	l->key.sdif = sdif;
@@ -299,11 +307,7 @@ static __always_inline void skl_lookup_fill_key(struct skl_lookup *l,
 						unsigned long saddr, unsigned long daddr, u16 dport,
 						unsigned int dif, unsigned int sdif)
 {
-	l->trace = NULL;
-	l->proto = proto;
-	l->family = family;
-	skl_read_addr(&l->key.dst, family, daddr);
-	l->key.dport = dport;
+	skl_lookup_fill_dst(l, proto, family, daddr, dport);
 	if (family == AF_INET || rs->nsrc) {
 		skl_read_addr(&l->key.src, family, saddr);
 		l->src = &l->key.src;
