@@ -4,6 +4,12 @@
  * rules, build time and memory per rule. Lookup keys are generated beforehand and cycled
  * through in a random order, so that the figures include the cache misses of a large
  * table; "hot" keys revisit 1,024 rules, as traffic to a few busy services would.
+ * Beside each table, what one random memory access costs in a buffer of the table's size,
+ * the floor of any structure that big: "read", 8 bytes at random offsets in the loop of
+ * the lookups (independent reads, which the CPU overlaps, as it may overlap the lookups
+ * of different keys), and "chase", a walk of a random cycle through the buffer where
+ * each read's address is the value of the one before (one access's full latency, the
+ * least a lookup must wait for when its first read already misses).
  *
  * Usage: match_bench [max rules], default 1000000.
  */
@@ -162,12 +168,89 @@ static double time_lookups(const struct skl_match_table *t, const struct skl_mat
 	return best;
 }
 
+/*
+ * Nanoseconds per read of 8 bytes at the offsets @at of @buf, best of three passes of the
+ * same shape as time_lookups(): independent loads, as the lookups of different keys are.
+ */
+static double time_reads(const u64 *buf, const u32 *at, u32 nkeys)
+{
+	double best = 1e9, start, ns;
+	u32 pass, i, rounds = 4;
+	u64 sum = 0;
+
+	for (pass = 0; pass < 3; pass++) {
+		start = now();
+		for (u32 round = 0; round < rounds; round++)
+			for (i = 0; i < nkeys; i++)
+				sum += buf[at[i]];
+		ns = (now() - start) * 1e9 / ((double)nkeys * rounds);
+		if (ns < best)
+			best = ns;
+	}
+	sink += sum;
+	return best;
+}
+
+/* Nanoseconds per step of a walk through @next, a single cycle: each read waits for the last. */
+static double time_chase(const u64 *next, u32 steps)
+{
+	double best = 1e9, start, ns;
+	u32 pass, i;
+	u64 at = 0;
+
+	for (pass = 0; pass < 3; pass++) {
+		start = now();
+		for (i = 0; i < steps; i++)
+			at = next[at];
+		ns = (now() - start) * 1e9 / steps;
+		if (ns < best)
+			best = ns;
+	}
+	sink += at;
+	return best;
+}
+
+/*
+ * What a random read costs in a buffer of @bytes: *@read for independent reads, *@chase
+ * for dependent ones. The buffer holds one random cycle through all its words (Sattolo's
+ * shuffle), which also maps every page before the timing.
+ */
+static void random_read_ns(size_t bytes, double *read, double *chase)
+{
+	u32 words = (u32)(bytes / sizeof(u64)), i, j;
+	u64 *buf, tmp;
+	u32 *at;
+
+	if (words < 2)
+		words = 2;
+	buf = malloc((size_t)words * sizeof(u64));
+	at = malloc(NKEYS * sizeof(*at));
+	if (!buf || !at) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < words; i++)
+		buf[i] = i;
+	for (i = words - 1; i > 0; i--) {
+		j = below(i);
+		tmp = buf[i];
+		buf[i] = buf[j];
+		buf[j] = tmp;
+	}
+	for (i = 0; i < NKEYS; i++)
+		at[i] = below(words);
+	*read = time_reads(buf, at, NKEYS);
+	*chase = time_chase(buf, NKEYS);
+	free(at);
+	free(buf);
+}
+
 static void bench(u32 n, u8 family, enum shape shape, struct skl_match_key *keys)
 {
 	struct skl_match_rule *rules = malloc(n * sizeof(*rules));
 	struct skl_match_table *t;
 	const struct skl_match_rule *table_rules;
-	double start, build_ms, hit, hot, miss;
+	double start, build_ms, hit, hot, miss, read, chase;
 	u32 i, count, misses = 0;
 	int err;
 
@@ -203,9 +286,10 @@ static void bench(u32 n, u8 family, enum shape shape, struct skl_match_key *keys
 		fprintf(stderr, "%u of the miss keys hit\n", misses);
 		exit(1);
 	}
-	printf("%-5s %-4s %8u %9.1f %9.1f %9.1f %11.1f %10.1f\n",
+	random_read_ns(skl_match_table_bytes(t), &read, &chase);
+	printf("%-5s %-4s %8u %9.1f %9.1f %9.1f %11.1f %10.1f %9.1f %9.1f\n",
 	       shape == HOSTS ? "hosts" : "ports", family == AF_INET ? "v4" : "v6", n, hit, hot,
-	       miss, build_ms, (double)skl_match_table_bytes(t) / n);
+	       miss, build_ms, (double)skl_match_table_bytes(t) / n, read, chase);
 	fflush(stdout);
 	skl_match_free(t);
 	free(rules);
@@ -223,8 +307,9 @@ int main(int argc, char **argv)
 
 	printf("ns per lookup: hit = keys spread over all rules, hot = over %u rules, miss = no rule matches\n",
 	       HOT_RULES);
-	printf("%-5s %-4s %8s %9s %9s %9s %11s %10s\n", "shape", "fam", "rules", "hit ns",
-	       "hot ns", "miss ns", "build ms", "bytes/rule");
+	printf("in a buffer of the table's size: read = a random 8-byte read, chase = the same when each waits for the last\n");
+	printf("%-5s %-4s %8s %9s %9s %9s %11s %10s %9s %9s\n", "shape", "fam", "rules",
+	       "hit ns", "hot ns", "miss ns", "build ms", "bytes/rule", "read ns", "chase ns");
 	for (sh = HOSTS; sh <= PORTS; sh++)
 		for (f = 0; f < 2; f++)
 			for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
