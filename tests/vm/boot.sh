@@ -7,7 +7,9 @@
 # SKL_ROOT boots another root than the kernel's cached one; SKL_IMAGE names the disk image
 # (default OUTDIR/root.img); SKL_IMAGE_KEEP=1 keeps it after QEMU exits and
 # SKL_IMAGE_REUSE=1 boots the kept one as the guest left it; SKL_INIT is the guest's PID 1
-# (default the test init); SKL_APPEND adds to the kernel command line.
+# (default the test init); SKL_APPEND adds to the kernel command line. SKL_HOOK=direct
+# has every modprobe of sklookup in the guest take hook=direct (the test init writes it to
+# modprobe.d), so that the whole suite runs on the direct-call hook.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -56,7 +58,7 @@ fi
 # panic_on_warn: any WARN is fatal, so a splat cannot pass unnoticed; panic=-1 with
 # -no-reboot turns a panic into QEMU exiting.
 append="console=$console root=/dev/vda rw init=${SKL_INIT:-/opt/sklookup/tests/init} panic=-1 panic_on_warn=1"
-append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$guest_args${SKL_APPEND:+ $SKL_APPEND}"
+append="$append oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$guest_args${SKL_HOOK:+ skl_hook=$SKL_HOOK}${SKL_APPEND:+ $SKL_APPEND}"
 
 # One host thread for all vCPUs. With multi-threaded TCG, a vCPU sometimes executes an
 # int3 that ftrace's live patching has already replaced (seen on 5.10 as a soft lockup and
