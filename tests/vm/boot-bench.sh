@@ -37,9 +37,23 @@ size_mb=$(( $(du -sm "$root" | cut -f1) + 768 ))
 rm -f "$img"
 mke2fs -q -t ext4 -F -L sklroot -E root_owner=0:0 -d "$root" "$img" "${size_mb}M" >/dev/null
 
+# The figures' port and the machine per architecture, as in boot.sh: arm64's virt machine
+# has one serial port, so the figures go to a virtio console there.
+if [ "$(skl_arch_of "$kernel")" = arm64 ]; then
+	skl_host_packages qemu-system-arm
+	console="console=ttyAMA0 skl_report=/dev/hvc0"
+	qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on)
+	ports=(-serial "file:$out/console.log" -device virtio-serial-pci
+		-chardev "file,id=report,path=$out/results.txt" -device virtconsole,chardev=report)
+else
+	console=console=ttyS0
+	qemu=(qemu-system-x86_64 -cpu max)
+	ports=(-serial "file:$out/console.log" -serial "file:$out/results.txt")
+fi
+
 # As the test guests: any WARN is fatal, and one host thread for both vCPUs (see boot.sh);
 # -icount needs single-threaded TCG anyway.
-append="console=ttyS0 root=/dev/vda rw init=/opt/sklookup/src/tests/bench/init panic=-1"
+append="$console root=/dev/vda rw init=/opt/sklookup/src/tests/bench/init panic=-1"
 append="$append panic_on_warn=1 oops=panic softlockup_panic=1 net.ifnames=0 skl_tests=$args"
 # Under -icount the vCPUs take turns on one instruction clock anyway, so a second one
 # adds nothing to measure (the workloads' threads share one CPU instead); and with two,
@@ -49,12 +63,12 @@ clock=(-smp 2)
 
 skl_log "$kernel-bench: booting $kver (timeout ${timeout_s}s, icount ${icount})"
 rc=0
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-	-accel tcg,thread=single "${clock[@]}" -cpu max -m 2048 \
+timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" \
+	-accel tcg,thread=single "${clock[@]}" -m 2048 \
 	-nographic -no-reboot -nodefaults \
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
 	-drive "file=$img,format=raw,if=virtio,cache=unsafe" \
-	-serial "file:$out/console.log" -serial "file:$out/results.txt" \
+	"${ports[@]}" \
 	-device virtio-rng-pci \
 	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
 rm -f "$img"
