@@ -587,6 +587,46 @@ static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_a
 			SKL_UDP_TABLE_ARG skb);
 }
 
+/*
+ * A first-phase redirect where no socket is bound to the port: the kernel's own lookup
+ * cannot find a connected one there, so the redirect goes first, as for TCP, and the
+ * kernel's lookup of the original destination runs only when the redirect found nothing.
+ */
+static noinline struct sock *skl_udp4_lookup_redirect(struct net *net, __be32 saddr,
+						      __be16 sport, __be32 daddr, __be16 dport,
+						      int dif, int sdif,
+						      SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	struct skl_lookup l;
+	struct sock *sk;
+
+	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
+			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	l.table = SKL_UDP_TABLE_SAVE;
+	if (skl_decide_first(&l, true, &sk))
+		return sk;
+	return skl_udp4(true, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
+}
+
+static noinline struct sock *skl_udp6_lookup_redirect(struct net *net,
+						      const struct in6_addr *saddr,
+						      __be16 sport, const struct in6_addr *daddr,
+						      __be16 dport, int dif, int sdif,
+						      SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+{
+	struct skl_lookup l;
+	struct sock *sk;
+
+	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
+			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	l.table = SKL_UDP_TABLE_SAVE;
+	if (skl_decide_first(&l, true, &sk))
+		return sk;
+	return skl_udp6(true, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
+}
+
 /* The phases after the first, which the callback already tried. */
 static noinline struct sock *skl_udp4_lookup_later(struct net *net, __be32 saddr,
 						   __be16 sport, __be32 daddr, __be16 dport,
@@ -614,8 +654,9 @@ static noinline struct sock *skl_udp6_lookup_later(struct net *net,
  *
  * A connected socket keeps its datagrams, so a decision needs the kernel's answer
  * first, which the wrapper asks for. But when no socket at all is bound to the port,
- * none is connected there: a first-phase rule (other than a redirect, which needs the
- * kernel's lookup) then answers here, as for TCP, without the lookup running.
+ * none is connected there: a first-phase rule then answers here, as for TCP, without the
+ * lookup running, and a first-phase redirect (which needs a kernel lookup, which only a
+ * wrapper makes) goes before the kernel's lookup of the original destination.
  */
 void skl_steer_udp(struct skl_hook_regs *regs, u8 family)
 {
@@ -650,8 +691,12 @@ void skl_steer_udp(struct skl_hook_regs *regs, u8 family)
 			    skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
 			    SKL_UDP_ARG_DIF, SKL_UDP_ARG_SDIF);
 	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
-	if (rule && rule->match.action != SKL_ACTION_REDIRECT &&
-	    !skl_udp_port_slot_count(net, l.key.dport)) {
+	if (rule && !skl_udp_port_slot_count(net, l.key.dport)) {
+		if (rule->match.action == SKL_ACTION_REDIRECT) {
+			wrapper = family == AF_INET ? (unsigned long)skl_udp4_lookup_redirect :
+						      (unsigned long)skl_udp6_lookup_redirect;
+			goto out;
+		}
 		skl_lookup_fill_hit(&l, (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
 				    (struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
 				    sizeof(struct udphdr));
