@@ -226,6 +226,7 @@ def cost_table(info):
     parts = [
         ("ftrace's entry and return, empty callback (c - a)", lambda p: diff("ftrace", "kernel", p)),
         ("sklookup loaded, no rules anywhere (d - a)", lambda p: diff("mod0", "kernel", p)),
+        ("of which sklookup's callback (d - c)", lambda p: diff("mod0", "ftrace", p)),
         ("sklookup loaded, no rules here, rules elsewhere (d' - a)", lambda p: diff("mod0r", "kernel", p)),
         ("of which sklookup's callback (d' - c)", lambda p: diff("mod0r", "ftrace", p)),
         ("steered by 1 rule, over the kernel's own lookup (e - a)", lambda p: diff("skl1", "kernel", p)),
