@@ -187,6 +187,68 @@ for round in $(seq 1 "$rounds"); do
 	fi
 done
 
+# The cost configuration: instructions per call of each hooked lookup, by part, from inside
+# the kernel (tests/bench/lookupcost: lookupcost.ko times the calls, cost.py binds the
+# sockets and checks that every call found the expected one). Each case in a namespace
+# above; the flow is the workloads' (to $dst, steered to $steered).
+if wanted cost; then
+	lc=$B/lookupcost
+	cost() {	# CASE NAMESPACE cost.py's options
+		local case=$1 ns=$2
+		shift 2
+		ip netns exec "$ns" python3 "$lc/cost.py" "$case" "$@" || echo "error cost $case: cost.py failed"
+	}
+	# ftrace's ops on both lookups, as enabled_functions lists them (not under "ip netns
+	# exec", which mounts a /sys of its own)
+	hooks_on() {
+		[ "$(grep -cE '^(__udp4_lib_lookup|__inet_lookup_listener) ' /sys/kernel/tracing/enabled_functions)" = 2 ] ||
+			echo "error cost $1: ftrace does not list an ops on both lookups"
+	}
+	steer_rules() {	# apply skl1's and sklr1's rules (after each load of sklookup)
+		local name
+		for name in skl1 sklr1; do
+			out=$(sklookupctl -n "$name" apply "$(rules_file "$(rules_of "$name")")" 2>&1) ||
+				echo "error cost $name: apply failed: $(echo "$out" | head -n 3)"
+		done
+	}
+	loaded && rmmod sklookup
+	mkns base
+	mkns skl1
+	mkns sklr1
+	if insmod "$lc/lookupcost.ko"; then
+		cost kernel base --bind "$dst" --expect 5000
+		cost miss base --expect 0
+		rmmod lookupcost
+	else
+		echo "error cost: insmod lookupcost.ko failed"
+	fi
+	if insmod "$lc/lookupcost.ko" hook=1; then
+		hooks_on ftrace
+		cost ftrace base --bind "$dst" --expect 5000
+		rmmod lookupcost
+	else
+		echo "error cost: insmod lookupcost.ko hook=1 failed"
+	fi
+	insmod "$lc/lookupcost.ko" || echo "error cost: insmod lookupcost.ko failed"
+	for hook in ops direct; do
+		p=
+		[ "$hook" = direct ] && p=d
+		if ! out=$(modprobe sklookup hook=$hook 2>&1); then
+			echo "# cost: hook=$hook not available: $out $(dmesg | grep 'sklookup: hook=' | tail -n 1)"
+			continue
+		fi
+		hooks_on "${p}mod0"
+		cost "${p}mod0" base --bind "$dst" --expect 5000
+		steer_rules
+		cost "${p}mod0r" base --bind "$dst" --expect 5000
+		cost "${p}skl1" skl1 --bind "$steered" --register bench --expect 15000
+		cost "${p}sklr1" sklr1 --bind "$steered" --expect 15000
+		cost "${p}mod0miss" base --expect 0
+		rmmod sklookup
+	done
+	rmmod lookupcost
+fi
+
 # The control plane: apply of 100,000 rules into a namespace of its own, three times.
 if wanted ctl; then
 	mkns ctl
