@@ -54,6 +54,15 @@ MODULE_PARM_DESC(hook,
 bool skl_hook_direct;
 DEFINE_PER_CPU(unsigned long, skl_module_call_sp);
 
+/*
+ * The module's text, where its wrappers and redirects call the lookups from. One range
+ * to compare every lookup's caller with: within_module() walks every region of the
+ * module (from 6.4, seven of them), on every lookup of the host. The load-time check,
+ * the only caller in init text, runs before the hooks are installed.
+ */
+static unsigned long skl_text_start __read_mostly;
+static unsigned long skl_text_size __read_mostly;
+
 static struct skl_hook skl_hooks[SKL_HOOK_COUNT] = {
 	[SKL_HOOK_TCP4] = {
 		.name = "__inet_lookup_listener",
@@ -90,7 +99,7 @@ static __always_inline void skl_hook_run(struct skl_hook *hook, unsigned long pa
 					 struct skl_hook_regs *regs)
 {
 	/* Our own wrappers call the original lookup: let that call run it. */
-	if (within_module(parent_ip, THIS_MODULE))
+	if (parent_ip - skl_text_start < skl_text_size)
 		return;
 	this_cpu_inc(*hook->calls);
 	if (!static_branch_unlikely(&skl_steer_any_rules))
@@ -246,6 +255,7 @@ int skl_hooks_install(bool tcp, bool udp, bool ipv6)
 {
 	int i, err;
 
+	skl_module_text(THIS_MODULE, &skl_text_start, &skl_text_size);
 	for (i = 0; i < SKL_HOOK_COUNT; i++) {
 		struct skl_hook *hook = &skl_hooks[i];
 

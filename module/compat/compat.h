@@ -9,6 +9,7 @@
 #define SKL_COMPAT_H
 
 #include <linux/ftrace.h>
+#include <linux/module.h>
 #include <linux/ptrace.h>
 #include <linux/string.h>
 #include <net/inet_hashtables.h>
@@ -349,6 +350,22 @@ static inline void skl_direct_unregister(struct skl_direct *d)
 #else
 #define SKL_DIRECT_MISSING	"the kernel has no ftrace direct calls (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
 #endif
+
+/*
+ * Where @mod's text lies, its init text aside: every function of the module that is
+ * not __init, whatever section the compiler put it in.
+ */
+static inline void skl_module_text(const struct module *mod, unsigned long *start,
+				   unsigned long *size)
+{
+#ifdef HAVE_MODULE_MEM
+	*start = (unsigned long)mod->mem[MOD_TEXT].base;
+	*size = mod->mem[MOD_TEXT].size;
+#else
+	*start = (unsigned long)mod->core_layout.base;
+	*size = mod->core_layout.text_size;
+#endif
+}
 
 /*
  * Positions of the arguments of the hooked lookups (x86-64: the seventh and later are on
