@@ -86,6 +86,16 @@ static inline struct skl_net *skl_net(const struct net *net)
 	return net_generic(net, skl_net_id);
 }
 
+/*
+ * skl_net() for the lookups, which hold an RCU read lock already: net_generic() takes
+ * one of its own, and on PREEMPT_RCU kernels (Debian's) that is a call each way, on
+ * every lookup of the host.
+ */
+static inline struct skl_net *skl_net_rcu(const struct net *net)
+{
+	return rcu_dereference(net->gen)->ptr[skl_net_id];
+}
+
 /**
  * skl_netns_changed() - the rules in force changed: bump the generation
  * @sn: the namespace's state, locked

@@ -349,7 +349,7 @@ static bool skl_decide_first(const struct skl_lookup *l, bool redirect_only, str
 	bool decided = false;
 
 	rcu_read_lock();
-	rs = rcu_dereference(skl_net(l->net)->rules);
+	rs = rcu_dereference(skl_net_rcu(l->net)->rules);
 	rule = rs ? skl_match_phase(rs, l, SKL_PHASE_FIRST) : NULL;
 	if (rule && (!redirect_only || rule->match.action == SKL_ACTION_REDIRECT))
 		decided = skl_rule_decide(rule, l, sk);
@@ -406,7 +406,7 @@ static struct sock *skl_decide_after(const struct skl_lookup *l, struct sock *fo
 		return found;
 
 	rcu_read_lock();
-	rs = rcu_dereference(skl_net(l->net)->rules);
+	rs = rcu_dereference(skl_net_rcu(l->net)->rules);
 	if (!rs)
 		goto out;
 	if (!first_done) {
@@ -477,39 +477,19 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	return skl_decide_after(&l, found, true);
 }
 
-/**
- * skl_steer_tcp() - the TCP listener lookup hook
- * @regs: the registers at the hooked function's entry
- * @family: AF_INET or AF_INET6
- *
- * A first-phase rule answers here, without the lookup running, unless it redirects. A
- * redirect, or a rule of a later phase, sends the lookup through the wrapper, which
- * asks the kernel.
+/*
+ * The TCP hook's decision where the namespace has rules, for a lookup with a packet.
+ * Apart from skl_steer_tcp() so that the lookups of a namespace without rules do not pay
+ * for this frame (its lookup struct is cleared on entry where the kernel zeroes the
+ * stack). Returns the wrapper to send the lookup to, or 0.
  */
-void skl_steer_tcp(struct skl_hook_regs *regs, u8 family)
+static noinline unsigned long skl_steer_tcp_rules(struct skl_hook_regs *regs, u8 family,
+						  const struct skl_ruleset *rs)
 {
-	const struct skl_ruleset *rs;
 	struct skl_rule *rule;
 	struct skl_lookup l;
-	struct net *net;
 	struct sock *sk;
 
-	net = (struct net *)skl_hook_arg(regs, SKL_TCP_ARG_NET);
-	if (!skl_is_tcp_lookup(net, regs))
-		return;
-	/* A namespace without rules costs this much: nothing is read before. */
-	rcu_read_lock();
-	rs = rcu_dereference(skl_net(net)->rules);
-	if (!rs)
-		goto out;
-	/*
-	 * Only a lookup for a packet is steered (see skl_steer_udp()); without one it is a
-	 * question about the kernel's own sockets: a TCP-MD5 or TCP-AO reset's (which so
-	 * signs with the kernel's listener's key, not a label socket's), socket diag's, or a
-	 * BPF helper's. TPROXY and the socket match pass the packet, and are steered.
-	 */
-	if (!skl_hook_arg(regs, SKL_TCP_ARG_SKB))
-		goto out;
 	skl_lookup_fill_key(&l, rs, regs, IPPROTO_TCP, family,
 			    skl_hook_arg(regs, SKL_TCP_ARG_SADDR),
 			    skl_hook_arg(regs, SKL_TCP_ARG_DADDR),
@@ -522,14 +502,47 @@ void skl_steer_tcp(struct skl_hook_regs *regs, u8 family)
 				    (int)skl_hook_arg(regs, SKL_TCP_ARG_DOFF));
 		if (skl_rule_decide(rule, &l, &sk)) {
 			skl_return(regs, sk);
-			goto out;
+			return 0;
 		}
 	}
 	if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
-		skl_hook_set_ip(regs, family == AF_INET ? (unsigned long)skl_tcp4_lookup :
-				(unsigned long)skl_tcp6_lookup);
-out:
+		return family == AF_INET ? (unsigned long)skl_tcp4_lookup :
+					   (unsigned long)skl_tcp6_lookup;
+	return 0;
+}
+
+/**
+ * skl_steer_tcp() - the TCP listener lookup hook
+ * @regs: the registers at the hooked function's entry
+ * @family: AF_INET or AF_INET6
+ *
+ * A first-phase rule answers here, without the lookup running, unless it redirects. A
+ * redirect, or a rule of a later phase, sends the lookup through the wrapper, which
+ * asks the kernel.
+ */
+void skl_steer_tcp(struct skl_hook_regs *regs, u8 family)
+{
+	const struct skl_ruleset *rs;
+	unsigned long wrapper = 0;
+	struct net *net;
+
+	net = (struct net *)skl_hook_arg(regs, SKL_TCP_ARG_NET);
+	if (!skl_is_tcp_lookup(net, regs))
+		return;
+	/* A namespace without rules costs this much: nothing is read before. */
+	rcu_read_lock();
+	rs = rcu_dereference(skl_net_rcu(net)->rules);
+	/*
+	 * Only a lookup for a packet is steered (see skl_steer_udp()); without one it is a
+	 * question about the kernel's own sockets: a TCP-MD5 or TCP-AO reset's (which so
+	 * signs with the kernel's listener's key, not a label socket's), socket diag's, or a
+	 * BPF helper's. TPROXY and the socket match pass the packet, and are steered.
+	 */
+	if (rs && skl_hook_arg(regs, SKL_TCP_ARG_SKB))
+		wrapper = skl_steer_tcp_rules(regs, family, rs);
 	rcu_read_unlock();
+	if (wrapper)
+		skl_hook_set_ip(regs, wrapper);
 }
 
 static __always_inline struct sock *skl_udp4(bool first_done, struct net *net, __be32 saddr,
@@ -647,6 +660,48 @@ static noinline struct sock *skl_udp6_lookup_later(struct net *net,
 			SKL_UDP_TABLE_ARG skb);
 }
 
+/*
+ * The UDP hook's decision where the namespace has rules, for a lookup with a packet:
+ * apart from skl_steer_udp() as skl_steer_tcp_rules() is from skl_steer_tcp(). Returns
+ * the wrapper to send the lookup to, or 0.
+ */
+static noinline unsigned long skl_steer_udp_rules(struct skl_hook_regs *regs, u8 family,
+						  struct net *net,
+						  const struct skl_ruleset *rs)
+{
+	struct skl_rule *rule;
+	struct skl_lookup l;
+	struct sock *sk;
+	__be16 dport;
+
+	dport = (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_DPORT);
+	skl_lookup_fill_key(&l, rs, regs, IPPROTO_UDP, family,
+			    skl_hook_arg(regs, SKL_UDP_ARG_SADDR),
+			    skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
+			    SKL_UDP_ARG_DIF, SKL_UDP_ARG_SDIF);
+	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
+	if (rule && !skl_udp_port_slot_count(net, l.key.dport)) {
+		if (rule->match.action == SKL_ACTION_REDIRECT)
+			return family == AF_INET ? (unsigned long)skl_udp4_lookup_redirect :
+						   (unsigned long)skl_udp6_lookup_redirect;
+		skl_lookup_fill_hit(&l, (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
+				    (struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
+				    sizeof(struct udphdr));
+		if (skl_rule_decide(rule, &l, &sk)) {
+			skl_return(regs, sk);
+			return 0;
+		}
+		if (skl_match_later(rs, &l))
+			return family == AF_INET ? (unsigned long)skl_udp4_lookup_later :
+						   (unsigned long)skl_udp6_lookup_later;
+		return 0;
+	}
+	if (rule || skl_match_later(rs, &l))
+		return family == AF_INET ? (unsigned long)skl_udp4_lookup :
+					   (unsigned long)skl_udp6_lookup;
+	return 0;
+}
+
 /**
  * skl_steer_udp() - the UDP socket lookup hook
  * @regs: the registers at the hooked function's entry
@@ -661,21 +716,15 @@ static noinline struct sock *skl_udp6_lookup_later(struct net *net,
 void skl_steer_udp(struct skl_hook_regs *regs, u8 family)
 {
 	const struct skl_ruleset *rs;
-	struct skl_rule *rule;
 	unsigned long wrapper = 0;
-	struct skl_lookup l;
 	struct net *net;
-	struct sock *sk;
-	__be16 dport;
 
 	net = (struct net *)skl_hook_arg(regs, SKL_UDP_ARG_NET);
 	if (!skl_is_udp_lookup(net, regs))
 		return;
 	/* A namespace without rules costs this much: nothing is read before. */
 	rcu_read_lock();
-	rs = rcu_dereference(skl_net(net)->rules);
-	if (!rs)
-		goto out;
+	rs = rcu_dereference(skl_net_rcu(net)->rules);
 	/*
 	 * Every lookup for a packet to deliver passes it. The lookups without one ask which
 	 * socket the kernel holds for a tuple: an ICMP error's, whose socket is the one that
@@ -683,33 +732,8 @@ void skl_steer_udp(struct skl_hook_regs *regs, u8 family)
 	 * socket diag's, UDP TPROXY's and the UDP socket match's, and BPF helpers'.
 	 * Steering them would hand a sender's errors to a label's socket.
 	 */
-	if (!skl_hook_arg(regs, SKL_UDP_ARG_SKB))
-		goto out;
-	dport = (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_DPORT);
-	skl_lookup_fill_key(&l, rs, regs, IPPROTO_UDP, family,
-			    skl_hook_arg(regs, SKL_UDP_ARG_SADDR),
-			    skl_hook_arg(regs, SKL_UDP_ARG_DADDR), ntohs(dport),
-			    SKL_UDP_ARG_DIF, SKL_UDP_ARG_SDIF);
-	rule = skl_match_phase(rs, &l, SKL_PHASE_FIRST);
-	if (rule && !skl_udp_port_slot_count(net, l.key.dport)) {
-		if (rule->match.action == SKL_ACTION_REDIRECT) {
-			wrapper = family == AF_INET ? (unsigned long)skl_udp4_lookup_redirect :
-						      (unsigned long)skl_udp6_lookup_redirect;
-			goto out;
-		}
-		skl_lookup_fill_hit(&l, (__force __be16)(u16)skl_hook_arg(regs, SKL_UDP_ARG_SPORT),
-				    (struct sk_buff *)skl_hook_arg(regs, SKL_UDP_ARG_SKB),
-				    sizeof(struct udphdr));
-		if (skl_rule_decide(rule, &l, &sk))
-			skl_return(regs, sk);
-		else if (skl_match_later(rs, &l))
-			wrapper = family == AF_INET ? (unsigned long)skl_udp4_lookup_later :
-						      (unsigned long)skl_udp6_lookup_later;
-	} else if (rule || skl_match_later(rs, &l)) {
-		wrapper = family == AF_INET ? (unsigned long)skl_udp4_lookup :
-					      (unsigned long)skl_udp6_lookup;
-	}
-out:
+	if (rs && skl_hook_arg(regs, SKL_UDP_ARG_SKB))
+		wrapper = skl_steer_udp_rules(regs, family, net, rs);
 	rcu_read_unlock();
 	if (wrapper)
 		skl_hook_set_ip(regs, wrapper);
