@@ -33,17 +33,22 @@ refused() {
 	unload
 }
 
-# Where the kernel has no BTF the line says what was not checked.
+# Where the kernel has no BTF the line says what was not checked. insmod takes hook=ops;
+# modprobe takes what its configuration says, hook=direct with SKL_HOOK=direct, whose
+# check calls through a direct hook.
 if [ -f /sys/kernel/btf/vmlinux ]; then
 	how="by a call through a hook and against the kernel's BTF"
 else
 	how="by a call through a hook; parameter names not checked: no /sys/kernel/btf/vmlinux"
 fi
+how_modprobe=$how
+modprobe -c | grep -q '^options sklookup .*hook=direct' &&
+	how_modprobe=$(echo "$how" | sed 's/through a hook/through a direct hook/')
 
 mark
 check "modprobe sklookup verifies the layout" modprobe sklookup
 expect "the layout line of a normal load (four lookups)" \
-	"sklookup: argument layout of 4 lookups verified $how" \
+	"sklookup: argument layout of 4 lookups verified $how_modprobe" \
 	"$(since_mark | grep '^sklookup: argument layout')"
 expect "after the check, all four hooks active" "active active active active" \
 	"$(hook_state tcp4) $(hook_state tcp6) $(hook_state udp4) $(hook_state udp6)"
@@ -51,7 +56,7 @@ unload
 mark
 check "modprobe sklookup hook_ipv6=0" modprobe sklookup hook_ipv6=0
 expect "the layout line with hook_ipv6=0 (two lookups)" \
-	"sklookup: argument layout of 2 lookups verified $how" \
+	"sklookup: argument layout of 2 lookups verified $how_modprobe" \
 	"$(since_mark | grep '^sklookup: argument layout')"
 unload
 

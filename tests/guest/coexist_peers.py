@@ -23,7 +23,7 @@ import struct
 import subprocess
 
 from coexist import SPLATS, bpf, dmesg_lines, server
-from testlib import deliver, local_routes, must, report, run
+from testlib import deliver, local_routes, module_hook, must, report, run
 
 BPF_MAP_CREATE, BPF_MAP_UPDATE_ELEM, BPF_PROG_LOAD = 0, 2, 5
 BPF_OBJ_GET_INFO_BY_FD, BPF_LINK_CREATE = 15, 28
@@ -38,6 +38,9 @@ IPMODIFY_KO = "/opt/sklookup/ipmodify/skl_ipmodify.ko"
 # (module/hooks.c; README, Troubleshooting).
 HELD = ("sklookup: cannot hook {}: another ftrace user that redirects it "
         "(a livepatch or another hooking module) holds it")
+HELD_DIRECT = ("sklookup: cannot hook {} with hook=direct: another direct caller (a BPF "
+               "fentry/fexit program or another module's trampoline) or a livepatch holds "
+               "it; load with hook=ops to share it with BPF programs")
 
 
 def insn(code, dst=0, src=0, off=0, imm=0):
@@ -414,7 +417,8 @@ def ipmodify():
         report(res.returncode != 0 and not loaded("sklookup"),
                f"sklookup does not load while the other module holds {func}",
                res.stderr.strip() or "it loaded")
-        report(any(HELD.format(func) in line for line in log),
+        held = HELD_DIRECT if module_hook() == "direct" else HELD
+        report(any(held.format(func) in line for line in log),
                f"the kernel log says why, naming {func}", "\n".join(log[-5:]))
         kernel_alone_ok(f"the kernel's lookups work after sklookup's refused load ({func})")
         res = sh("rmmod", "skl_ipmodify")

@@ -115,6 +115,21 @@ def deliver(proto, dst, port, receivers, wait=2):
         return (name if got == payload else f"{name} got {got!r}"), local
 
 
+def module_hook():
+    """The hook that "modprobe sklookup" takes when it names none: "ops", the module's
+    default, or what modprobe's configuration says (the test init writes hook=direct
+    there when the host ran the suite with SKL_HOOK=direct)."""
+    out = subprocess.run(["modprobe", "-c"], capture_output=True, text=True).stdout
+    hook = "ops"
+    for line in out.splitlines():
+        words = line.split()
+        if words[:2] == ["options", "sklookup"]:
+            for w in words[2:]:
+                if w.startswith("hook="):
+                    hook = w[len("hook="):]
+    return hook
+
+
 def hook_calls(hook):
     """How often the hook named hook ("tcp4", "udp6", ...) has run so far, from status -j:
     every lookup of the kernel's, in every namespace, but not the module's own (a
