@@ -7,6 +7,8 @@
  * count, so that the module's background work cannot take the fault meant for a command.
  */
 #include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/minmax.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -52,4 +54,24 @@ bool skl_fault(void)
 	if (strcmp(comm, "sklookupctl"))
 		return false;
 	return atomic_dec_if_positive(&skl_fault_countdown) == 0;
+}
+
+/*
+ * A wrapper decides a lookup that its hook's callback looked at moments before, under
+ * rules that may have changed since: a test widens that moment to see what a lookup
+ * caught by a change gets.
+ */
+static unsigned int skl_fault_pause_us;
+module_param_named(fault_pause_us, skl_fault_pause_us, uint, 0600);
+MODULE_PARM_DESC(fault_pause_us, "Test builds: microseconds each wrapper waits before it decides (at most 10000)");
+
+/**
+ * skl_fault_pause() - wait as long as fault_pause_us says, in a wrapper
+ */
+void skl_fault_pause(void)
+{
+	unsigned int us = min(READ_ONCE(skl_fault_pause_us), 10000U);
+
+	if (us)
+		udelay(us);
 }

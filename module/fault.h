@@ -12,10 +12,15 @@
  */
 #ifdef SKL_FAULT_INJECTION
 bool skl_fault(void);
+void skl_fault_pause(void);
 #else
 static inline bool skl_fault(void)
 {
 	return false;
+}
+
+static inline void skl_fault_pause(void)
+{
 }
 #endif
 

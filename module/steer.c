@@ -29,6 +29,7 @@
 #include <net/udp.h>
 
 #include "compat/compat.h"
+#include "fault.h"
 #include "hooks.h"
 #include "label.h"
 #include "netns.h"
@@ -443,6 +444,7 @@ static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	struct sock *found;
 	unsigned long outer;
 
+	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
@@ -465,6 +467,7 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	struct sock *found;
 	unsigned long outer;
 
+	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
@@ -613,6 +616,7 @@ static noinline struct sock *skl_udp4_lookup_redirect(struct net *net, __be32 sa
 	struct skl_lookup l;
 	struct sock *sk;
 
+	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;
@@ -631,6 +635,7 @@ static noinline struct sock *skl_udp6_lookup_redirect(struct net *net,
 	struct skl_lookup l;
 	struct sock *sk;
 
+	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;
