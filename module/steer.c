@@ -9,11 +9,13 @@
  * for the sockets its own lookups return without a reference.
  *
  * A rule of the first phase answers a TCP lookup in the callback itself: the hooked
- * function returns the chosen socket without running. Every other decision needs the
- * kernel's own answer first (a UDP lookup must find a connected socket of its 4-tuple; the
- * specific and fallback phases depend on what the kernel found), and a redirect is the
- * kernel's lookup of another address: on a match the callback sends the lookup to a
- * wrapper that calls the kernel's lookup and then decides.
+ * function returns the chosen socket without running; so does a UDP lookup's where no
+ * socket is bound to the port. Every other decision needs the kernel's own answer first
+ * (a UDP lookup must find a connected socket of its 4-tuple; the specific and fallback
+ * phases depend on what the kernel found), and a redirect is the kernel's lookup of
+ * another address: on a match the callback sends the lookup to a wrapper, which makes the
+ * kernel's lookups and decides. A first-phase redirect goes before the kernel's lookup of
+ * the original destination, for TCP and where UDP's first phase may.
  */
 #include <linux/hash.h>
 #include <linux/ipv6.h>
@@ -339,20 +341,28 @@ static void skl_lookup_fill_hit(struct skl_lookup *l, __be16 sport, struct sk_bu
 }
 
 /*
- * TCP's first phase, before the kernel's lookup: true with *@sk when a rule decided.
- * The TCP wrapper passes @redirect_only, since its callback decided the other actions
- * (a redirect needs the kernel's lookup, which the callback cannot make).
+ * The first phase, before the kernel's lookup: true with *@sk when a rule decided. The
+ * wrappers pass @redirect_only: their callback decided the other actions, and sent them
+ * the lookup for a redirect, which needs a kernel lookup that only a wrapper makes.
+ * *@first_done says whether the first phase is over for this lookup: not when the rules
+ * changed since the callback and their first-phase rule for it is no longer a redirect,
+ * which the decision after the kernel's lookup then applies, so that a lookup caught by
+ * a change gets the old rules' answer or the new ones', never neither.
  */
-static bool skl_decide_first(const struct skl_lookup *l, bool redirect_only, struct sock **sk)
+static bool skl_decide_first(const struct skl_lookup *l, bool redirect_only, struct sock **sk,
+			     bool *first_done)
 {
 	const struct skl_ruleset *rs;
 	struct skl_rule *rule;
 	bool decided = false;
 
+	*first_done = true;
 	rcu_read_lock();
 	rs = rcu_dereference(skl_net_rcu(l->net)->rules);
 	rule = rs ? skl_match_phase(rs, l, SKL_PHASE_FIRST) : NULL;
-	if (rule && (!redirect_only || rule->match.action == SKL_ACTION_REDIRECT))
+	if (rule && redirect_only && rule->match.action != SKL_ACTION_REDIRECT)
+		*first_done = false;
+	else if (rule)
 		decided = skl_rule_decide(rule, l, sk);
 	rcu_read_unlock();
 	return decided;
@@ -443,18 +453,19 @@ static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
+	bool first_done;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (skl_decide_first(&l, true, &found))
+	if (skl_decide_first(&l, true, &found, &first_done))
 		return found;
 	outer = skl_module_call_begin();
 	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				       daddr, hnum, dif, sdif);
 	skl_module_call_end(outer);
-	return skl_decide_after(&l, found, true);
+	return skl_decide_after(&l, found, first_done);
 }
 
 static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_PARAM
@@ -466,18 +477,19 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
+	bool first_done;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (skl_decide_first(&l, true, &found))
+	if (skl_decide_first(&l, true, &found, &first_done))
 		return found;
 	outer = skl_module_call_begin();
 	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				      daddr, hnum, dif, sdif);
 	skl_module_call_end(outer);
-	return skl_decide_after(&l, found, true);
+	return skl_decide_after(&l, found, first_done);
 }
 
 /*
@@ -614,16 +626,21 @@ static noinline struct sock *skl_udp4_lookup_redirect(struct net *net, __be32 sa
 						      SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
 	struct skl_lookup l;
-	struct sock *sk;
+	struct sock *found;
+	unsigned long outer;
+	bool first_done;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;
-	if (skl_decide_first(&l, true, &sk))
-		return sk;
-	return skl_udp4(true, net, saddr, sport, daddr, dport, dif, sdif,
-			SKL_UDP_TABLE_ARG skb);
+	if (skl_decide_first(&l, true, &found, &first_done))
+		return found;
+	outer = skl_module_call_begin();
+	found = __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				  SKL_UDP_TABLE_ARG skb);
+	skl_module_call_end(outer);
+	return skl_decide_after(&l, found, first_done);
 }
 
 static noinline struct sock *skl_udp6_lookup_redirect(struct net *net,
@@ -633,16 +650,21 @@ static noinline struct sock *skl_udp6_lookup_redirect(struct net *net,
 						      SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
 	struct skl_lookup l;
-	struct sock *sk;
+	struct sock *found;
+	unsigned long outer;
+	bool first_done;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
 	l.table = SKL_UDP_TABLE_SAVE;
-	if (skl_decide_first(&l, true, &sk))
-		return sk;
-	return skl_udp6(true, net, saddr, sport, daddr, dport, dif, sdif,
-			SKL_UDP_TABLE_ARG skb);
+	if (skl_decide_first(&l, true, &found, &first_done))
+		return found;
+	outer = skl_module_call_begin();
+	found = __udp6_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				  SKL_UDP_TABLE_ARG skb);
+	skl_module_call_end(outer);
+	return skl_decide_after(&l, found, first_done);
 }
 
 /* The phases after the first, which the callback already tried. */
@@ -765,7 +787,7 @@ void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
 		.doff = q->proto == IPPROTO_UDP ? sizeof(struct udphdr) : sizeof(struct tcphdr),
 		.trace = trace,
 	};
-	bool decided_first;
+	bool decided_first, first_done;
 	struct sock *sk;
 
 	memset(trace, 0, sizeof(*trace));
@@ -774,7 +796,7 @@ void skl_steer_explain(struct net *net, const struct skl_explain_query *q,
 	l.table = q->proto == IPPROTO_TCP ? skl_tcp_table_of(net) : skl_udp_table_of(net);
 
 	rcu_read_lock();
-	decided_first = q->proto == IPPROTO_TCP && skl_decide_first(&l, false, &sk);
+	decided_first = q->proto == IPPROTO_TCP && skl_decide_first(&l, false, &sk, &first_done);
 	/* After a first-phase decision only to tell what the rule overrides. */
 	trace->found = skl_kernel_lookup(&l, &l.key.dst, l.key.dport);
 	if (!decided_first)
