@@ -11,6 +11,7 @@
 
 #include <linux/ftrace.h>
 #include <linux/module.h>
+#include <linux/version.h>
 #include <net/inet6_hashtables.h>
 #include <net/inet_hashtables.h>
 #include <net/udp.h>
@@ -41,10 +42,10 @@ static struct ftrace_ops skl_ipm_ops[SKL_IPM_COUNT];
 static bool skl_ipm_registered[SKL_IPM_COUNT];
 
 /*
- * The callback got a struct pt_regs up to 5.10; from 5.11 a struct ftrace_regs, which came
- * to x86 with CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS.
+ * The callback got a struct pt_regs up to 5.10; from 5.11 a struct ftrace_regs on every
+ * architecture, whether or not it has DYNAMIC_FTRACE_WITH_ARGS (arm64 6.1 has not).
  */
-#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define skl_ipm_regs ftrace_regs
 #else
 #define skl_ipm_regs pt_regs
