@@ -49,7 +49,9 @@ def parse_guest(path):
                 cost.setdefault(("empty", w[2]), []).append(float(w[6]))
             elif w[0] == "error":
                 errors.append(line.strip())
-    info["cost"] = cost
+    # Only where there are some: the host's native.txt, read into the same info, has none.
+    if cost:
+        info["cost"] = cost
     return figures, info, errors
 
 
