@@ -58,7 +58,7 @@ static unsigned int skl_group_of(u8 proto, u8 family)
  * size of the label.
  */
 static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int group, u8 proto,
-				const struct skl_lookup *l, u32 *hash)
+				const struct skl_lookup *l)
 {
 	unsigned int first = socks->group[group];
 	unsigned int n = socks->group[group + 1] - first;
@@ -72,10 +72,8 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
 	 * same hash for both would give a socket picked for a slice of the hashes only that
 	 * slice of its group's members. One socket needs no hash at all.
 	 */
-	if (n > 1) {
-		*hash = skl_lookup_hash(l);
-		at = reciprocal_scale(hash_32(*hash, 32), n);
-	}
+	if (n > 1)
+		at = reciprocal_scale(hash_32(skl_lookup_hash(l), 32), n);
 	for (tried = 0; tried < n; tried++) {
 		sk = socks->pick[first + at];
 		if (likely(skl_sock_live(sk, proto)))
@@ -93,8 +91,6 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  * @family: the packet's family
  * @l: the lookup, whose flow is hashed only when the label has more than one socket to
  *	choose from, so that one flow always gets the same socket
- * @hash: set to that hash when it was computed, for the socket's reuseport group; left
- *	as it was otherwise
  *
  * Called under RCU from the lookup path. A socket of the packet's family is preferred;
  * an IPv4 packet goes to a dual-stack IPv6 socket only when the label has no live IPv4
@@ -104,7 +100,7 @@ static struct sock *skl_pick_in(const struct skl_socks *socks, unsigned int grou
  * Return: a live socket, without a reference taken, or NULL.
  */
 struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
-			    const struct skl_lookup *l, u32 *hash)
+			    const struct skl_lookup *l)
 {
 	const struct skl_socks *socks = rcu_dereference(label->socks);
 	unsigned int group = skl_group_of(proto, family);
@@ -112,10 +108,9 @@ struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
 
 	if (!socks)
 		return NULL;
-	sk = skl_pick_in(socks, group, proto, l, hash);
+	sk = skl_pick_in(socks, group, proto, l);
 	if (!sk && family == AF_INET)
-		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, l,
-				 hash);
+		sk = skl_pick_in(socks, group + SKL_GROUP_TCP_DUAL - SKL_GROUP_TCP4, proto, l);
 	return sk;
 }
 

@@ -111,7 +111,7 @@ bool skl_label_sweep(struct skl_net *sn);
 void skl_labels_unpublish(struct skl_net *sn);
 void skl_labels_destroy(struct skl_net *sn);
 struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
-			    const struct skl_lookup *l, u32 *hash);
+			    const struct skl_lookup *l);
 void skl_label_stats(const struct skl_label *label, struct skl_label_stats *sum);
 void skl_labels_exit(void);
 

@@ -208,7 +208,6 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 			 struct sock **sk)
 {
 	struct sock *picked;
-	u32 hash = 0;	/* the flow's, once the pick computed it; 0 may also be one */
 
 	/* One counter per lookup: the rule's hits or misses, which feed its label's. */
 	if (rule->match.action == SKL_ACTION_DROP) {
@@ -218,7 +217,7 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	}
 	if (rule->match.action == SKL_ACTION_REDIRECT)
 		return skl_redirect(rule, l, sk);
-	picked = skl_label_pick(rule->label, l->proto, l->family, l, &hash);
+	picked = skl_label_pick(rule->label, l->proto, l->family, l);
 	if (!picked) {
 		skl_count(l, &rule->misses);
 		if (!(rule->flags & SKL_RULE_F_ELSE_DROP))
@@ -229,8 +228,12 @@ static bool skl_rule_act(struct skl_rule *rule, const struct skl_lookup *l,
 	/* The socket's reuseport group (and its program) chooses among its members. */
 	if (rcu_access_pointer(picked->sk_reuseport_cb) &&
 	    !(rule->flags & SKL_RULE_F_NOREUSEPORT)) {
-		struct sock *member = reuseport_select_sock(picked, hash ?: skl_lookup_hash(l),
-							    l->skb, l->doff);
+		/*
+		 * The flow's hash again where the pick computed it: handing it over costs
+		 * every hit more than the second hash costs this rare case.
+		 */
+		struct sock *member = reuseport_select_sock(picked, skl_lookup_hash(l), l->skb,
+							    l->doff);
 
 		if (IS_ERR(member))
 			picked = NULL;	/* the group's program dropped it */
