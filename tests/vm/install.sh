@@ -51,6 +51,9 @@ skl_chroot "$root" sh -ec "
 	# load by hand. SKL_FAULT_BUILD=0 skips it (under emulation, arm64, a build takes over
 	# 10 minutes): those two tests then fail.
 	if [ ${SKL_FAULT_BUILD:-1} = 1 ]; then
+		# A copy that a failed run left would take this one inside it: cp -a into a
+		# directory. Each build starts from an empty one.
+		rm -rf /tmp/sklookup-fault
 		cp -a /opt/sklookup/src /tmp/sklookup-fault
 		make -C /tmp/sklookup-fault KDIR=/lib/modules/$kver/build module SKL_FAULT_INJECTION=y
 		mkdir -p /opt/sklookup/fault
@@ -59,6 +62,7 @@ skl_chroot "$root" sh -ec "
 	fi
 	# Another module that wants the hooked functions with an IP-modifying ftrace ops,
 	# which the guest test 56-coexist loads beside sklookup.
+	rm -rf /tmp/skl-ipmodify
 	cp -a /opt/sklookup/src/tests/guest/ipmodify /tmp/skl-ipmodify
 	make -C /lib/modules/$kver/build M=/tmp/skl-ipmodify modules
 	mkdir -p /opt/sklookup/ipmodify
