@@ -18,7 +18,7 @@ import socket
 import struct
 import subprocess
 
-from testlib import deliver, local_routes, must, report, run
+from testlib import deliver, local_routes, module_hook, must, report, run
 
 HOOKED = ("__inet_lookup_listener", "inet6_lookup_listener",
           "__udp4_lib_lookup", "__udp6_lib_lookup")
@@ -325,6 +325,9 @@ def main():
     report(sorted(btf_ids) == sorted(HOOKED), "the kernel's BTF has the hooked functions",
            f"found: {btf_ids}")
     trampoline = kernel_attaches_trampolines(btf_ids)
+    # With hook=direct (SKL_HOOK=direct) sklookup is the functions' direct caller, and
+    # ftrace allows one: fentry and fexit are refused beside it (README, "Coexistence").
+    direct = module_hook() == "direct"
     keep, cases = setup()
     kinds = [("none",), ("fentry",), ("fexit",), ("fmod_ret",), ("kprobe",), ("kretprobe",),
              ("perf_kprobe",), ("perf_kretprobe",), ("function",), ("function_graph",),
@@ -342,7 +345,7 @@ def main():
                        if l and not l.startswith("processed")]
                 print(f"# {k} on {func}: {errno.errorcode.get(err.errno, err.errno)}"
                       f" {why[-1] if why else ''}"[:200])
-            if k == "fmod_ret" or not trampoline:
+            if k == "fmod_ret" or not trampoline or direct:
                 report(len(refused) == len(HOOKED) and
                        all(e.errno in (errno.EINVAL, ENOTSUPP, errno.EBUSY, errno.E2BIG)
                            for e in refused.values()),
@@ -371,6 +374,16 @@ def main():
     before = len(dmesg_lines())
     subprocess.run(["rmmod", "sklookup"], check=True)
     res = subprocess.run(["modprobe", "sklookup"], capture_output=True, text=True)
+    if direct:
+        held = [l for l in dmesg_lines()[before:] if "with hook=direct: another direct caller" in l]
+        report(res.returncode != 0 and bool(held),
+               "hook=direct: the module refuses to load beside fentry and fexit programs, "
+               "saying why", res.stderr + "\n".join(dmesg_lines()[before:][-3:]))
+        att.detach()
+        res = subprocess.run(["modprobe", "sklookup"], capture_output=True, text=True)
+        report(res.returncode == 0, "hook=direct: the module loads once they are gone",
+               res.stderr)
+        return
     report(res.returncode == 0, "the module loads beside fentry and fexit programs",
            res.stderr)
     keep, cases = setup()
