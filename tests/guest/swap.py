@@ -38,6 +38,26 @@ def pause(us):
         f.write(str(us))
 
 
+def swap_during(proto, port, traffic):
+    """With the wrappers paused, the redirect rules and the drop rules in turn, twelve
+    times each, while traffic(stop) sends until stop is set."""
+    apply(rules(proto, "redirect", port))
+    stop = threading.Event()
+    worker = threading.Thread(target=traffic, args=(stop,))
+    pause(3000)
+    worker.start()
+    try:
+        for _ in range(SWAPS):
+            time.sleep(0.1)
+            apply(rules(proto, "drop", port))
+            time.sleep(0.1)
+            apply(rules(proto, "redirect", port))
+    finally:
+        stop.set()
+        worker.join()
+        pause(0)
+
+
 def udp_case():
     target = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     target.bind(("127.0.0.1", 0))
@@ -47,27 +67,13 @@ def udp_case():
     must("register", "label", "witness-udp", "fd", str(witness.fileno()),
          fds=(witness.fileno(),))
     port = target.getsockname()[1]
-    apply(rules("udp", "redirect", port))
-    stop = threading.Event()
 
-    def send():
+    def send(stop):
         out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         while not stop.is_set():
             out.sendto(b"x", (DST, PORT))
 
-    sender = threading.Thread(target=send)
-    pause(3000)
-    sender.start()
-    try:
-        for _ in range(SWAPS):
-            time.sleep(0.1)
-            apply(rules("udp", "drop", port))
-            time.sleep(0.1)
-            apply(rules("udp", "redirect", port))
-    finally:
-        stop.set()
-        sender.join()
-        pause(0)
+    swap_during("udp", port, send)
     target.setblocking(False)
     redirected = 0
     try:
@@ -97,11 +103,9 @@ def tcp_case():
     must("register", "label", "witness-tcp", "fd", str(witness.fileno()),
          fds=(witness.fileno(),))
     port = target.getsockname()[1]
-    apply(rules("tcp", "redirect", port))
-    stop = threading.Event()
     clients = []
 
-    def connect():
+    def connect(stop):
         while not stop.is_set():
             c = socket.socket()
             c.setblocking(False)
@@ -112,19 +116,7 @@ def tcp_case():
             clients.append(c)
             time.sleep(0.002)
 
-    connector = threading.Thread(target=connect)
-    pause(3000)
-    connector.start()
-    try:
-        for _ in range(SWAPS):
-            time.sleep(0.1)
-            apply(rules("tcp", "drop", port))
-            time.sleep(0.1)
-            apply(rules("tcp", "redirect", port))
-    finally:
-        stop.set()
-        connector.join()
-        pause(0)
+    swap_during("tcp", port, connect)
     time.sleep(0.5)
     target.setblocking(False)
     redirected = strays = 0
