@@ -186,6 +186,39 @@ def main():
     must("flush")
     must("unregister", "label", "c")
     server.close()
+    first_miss_counted_once()
+
+
+def first_miss_counted_once():
+    """A TCP connection whose first-phase rule names a label with no socket, taken by a
+    fallback rule: the hook tries the first rule, misses, and sends the lookup to a
+    wrapper for the fallback phase, which must not try the first rule again. One lookup
+    per connection on the rule (a steer rule's hits include its misses) and one miss on
+    its label."""
+    port, n = 31000, 5
+    fallback = socket.socket()
+    fallback.bind(("127.0.0.1", 0))
+    fallback.listen(16)
+    must("register", "label", "fb", "fd", str(fallback.fileno()), fds=(fallback.fileno(),))
+    apply(f"proto tcp dst {DST} port {port} label empty\n"
+          f"proto tcp dst {DST} port {port} phase fallback label fb\n")
+    for _ in range(n):
+        c = socket.create_connection((DST, port), timeout=5)
+        fallback.accept()[0].close()
+        c.close()
+    doc = json.loads(must("-j", "show", "-s"))
+    first = [(r.get("hits", 0), r.get("misses", 0)) for r in doc["rules"]
+             if r["port_min"] == port and r.get("phase", "first") == "first"]
+    empty = [(l["lookups"], l["delivered"], l["misses"]) for l in doc["labels"]
+             if l["name"] == "empty"]
+    report(first == [(n, 0)] and empty == [(n, 0, n)],
+           f"TCP: a first-phase rule whose label has no socket misses once per connection "
+           f"that a fallback rule takes ({n} connections)",
+           f"first rule (hits, misses): {first}; label empty (lookups, delivered, misses): "
+           f"{empty}")
+    must("flush")
+    must("unregister", "label", "fb")
+    fallback.close()
 
 
 if __name__ == "__main__":
