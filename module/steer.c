@@ -448,21 +448,21 @@ out:
  * callback (the caller is this module). They use the result, so the compiler cannot turn
  * that call into a jump, which the callback would not recognise.
  */
-static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_PARAM
-					     struct sk_buff *skb, int doff, __be32 saddr,
-					     __be16 sport, __be32 daddr, unsigned short hnum,
-					     int dif, int sdif)
+static __always_inline struct sock *skl_tcp4(bool redirect, struct net *net,
+					     SKL_TCP_HASHINFO_PARAM struct sk_buff *skb, int doff,
+					     __be32 saddr, __be16 sport, __be32 daddr,
+					     unsigned short hnum, int dif, int sdif)
 {
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
-	bool first_done;
+	bool first_done = true;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (skl_decide_first(&l, true, &found, &first_done))
+	if (redirect && skl_decide_first(&l, true, &found, &first_done))
 		return found;
 	outer = skl_module_call_begin();
 	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
@@ -471,8 +471,8 @@ static noinline struct sock *skl_tcp4_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	return skl_decide_after(&l, found, first_done);
 }
 
-static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_PARAM
-					     struct sk_buff *skb, int doff,
+static __always_inline struct sock *skl_tcp6(bool redirect, struct net *net,
+					     SKL_TCP_HASHINFO_PARAM struct sk_buff *skb, int doff,
 					     const struct in6_addr *saddr, __be16 sport,
 					     const struct in6_addr *daddr, unsigned short hnum,
 					     int dif, int sdif)
@@ -480,19 +480,63 @@ static noinline struct sock *skl_tcp6_lookup(struct net *net, SKL_TCP_HASHINFO_P
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
-	bool first_done;
+	bool first_done = true;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (skl_decide_first(&l, true, &found, &first_done))
+	if (redirect && skl_decide_first(&l, true, &found, &first_done))
 		return found;
 	outer = skl_module_call_begin();
 	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
 				      daddr, hnum, dif, sdif);
 	skl_module_call_end(outer);
 	return skl_decide_after(&l, found, first_done);
+}
+
+/*
+ * A first-phase redirect: the redirect first, then the kernel's lookup. Apart from the
+ * wrappers of the later phases, whose lookup's first phase the callback already decided
+ * and must not decide again (its rule's counters would move twice).
+ */
+static noinline struct sock *skl_tcp4_lookup_redirect(struct net *net, SKL_TCP_HASHINFO_PARAM
+						      struct sk_buff *skb, int doff,
+						      __be32 saddr, __be16 sport, __be32 daddr,
+						      unsigned short hnum, int dif, int sdif)
+{
+	return skl_tcp4(true, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
+			dif, sdif);
+}
+
+static noinline struct sock *skl_tcp6_lookup_redirect(struct net *net, SKL_TCP_HASHINFO_PARAM
+						      struct sk_buff *skb, int doff,
+						      const struct in6_addr *saddr, __be16 sport,
+						      const struct in6_addr *daddr,
+						      unsigned short hnum, int dif, int sdif)
+{
+	return skl_tcp6(true, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
+			dif, sdif);
+}
+
+/* The phases after the first, which the callback already tried. */
+static noinline struct sock *skl_tcp4_lookup_later(struct net *net, SKL_TCP_HASHINFO_PARAM
+						   struct sk_buff *skb, int doff, __be32 saddr,
+						   __be16 sport, __be32 daddr, unsigned short hnum,
+						   int dif, int sdif)
+{
+	return skl_tcp4(false, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
+			dif, sdif);
+}
+
+static noinline struct sock *skl_tcp6_lookup_later(struct net *net, SKL_TCP_HASHINFO_PARAM
+						   struct sk_buff *skb, int doff,
+						   const struct in6_addr *saddr, __be16 sport,
+						   const struct in6_addr *daddr,
+						   unsigned short hnum, int dif, int sdif)
+{
+	return skl_tcp6(false, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
+			dif, sdif);
 }
 
 /*
@@ -523,9 +567,12 @@ static noinline unsigned long skl_steer_tcp_rules(struct skl_hook_regs *regs, u8
 			return 0;
 		}
 	}
-	if ((rule && rule->match.action == SKL_ACTION_REDIRECT) || skl_match_later(rs, &l))
-		return family == AF_INET ? (unsigned long)skl_tcp4_lookup :
-					   (unsigned long)skl_tcp6_lookup;
+	if (rule && rule->match.action == SKL_ACTION_REDIRECT)
+		return family == AF_INET ? (unsigned long)skl_tcp4_lookup_redirect :
+					   (unsigned long)skl_tcp6_lookup_redirect;
+	if (skl_match_later(rs, &l))
+		return family == AF_INET ? (unsigned long)skl_tcp4_lookup_later :
+					   (unsigned long)skl_tcp6_lookup_later;
 	return 0;
 }
 
