@@ -448,7 +448,14 @@ out:
  * callback (the caller is this module). They use the result, so the compiler cannot turn
  * that call into a jump, which the callback would not recognise.
  */
-static __always_inline struct sock *skl_tcp4(bool redirect, struct net *net,
+/* What a stand-in does about the first phase. */
+enum skl_first_phase {
+	SKL_FIRST_AFTER,	/* decide it after the kernel's lookup, with the others */
+	SKL_FIRST_REDIRECT,	/* a redirect: decide it before the kernel's lookup */
+	SKL_FIRST_DONE,		/* the callback decided it: only the later phases */
+};
+
+static __always_inline struct sock *skl_tcp4(enum skl_first_phase first, struct net *net,
 					     SKL_TCP_HASHINFO_PARAM struct sk_buff *skb, int doff,
 					     __be32 saddr, __be16 sport, __be32 daddr,
 					     unsigned short hnum, int dif, int sdif)
@@ -456,13 +463,13 @@ static __always_inline struct sock *skl_tcp4(bool redirect, struct net *net,
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
-	bool first_done = true;
+	bool first_done = first == SKL_FIRST_DONE;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET, (__force u32)saddr, sport,
 			(__force u32)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (redirect && skl_decide_first(&l, true, &found, &first_done))
+	if (first == SKL_FIRST_REDIRECT && skl_decide_first(&l, true, &found, &first_done))
 		return found;
 	outer = skl_module_call_begin();
 	found = __inet_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
@@ -471,7 +478,7 @@ static __always_inline struct sock *skl_tcp4(bool redirect, struct net *net,
 	return skl_decide_after(&l, found, first_done);
 }
 
-static __always_inline struct sock *skl_tcp6(bool redirect, struct net *net,
+static __always_inline struct sock *skl_tcp6(enum skl_first_phase first, struct net *net,
 					     SKL_TCP_HASHINFO_PARAM struct sk_buff *skb, int doff,
 					     const struct in6_addr *saddr, __be16 sport,
 					     const struct in6_addr *daddr, unsigned short hnum,
@@ -480,13 +487,13 @@ static __always_inline struct sock *skl_tcp6(bool redirect, struct net *net,
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
-	bool first_done = true;
+	bool first_done = first == SKL_FIRST_DONE;
 
 	skl_fault_pause();
 	skl_lookup_fill(&l, net, IPPROTO_TCP, AF_INET6, (unsigned long)saddr, sport,
 			(unsigned long)daddr, hnum, dif, sdif, skb, doff);
 	l.table = SKL_TCP_HASHINFO_SAVE;
-	if (redirect && skl_decide_first(&l, true, &found, &first_done))
+	if (first == SKL_FIRST_REDIRECT && skl_decide_first(&l, true, &found, &first_done))
 		return found;
 	outer = skl_module_call_begin();
 	found = inet6_lookup_listener(net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
@@ -505,8 +512,8 @@ static noinline struct sock *skl_tcp4_lookup_redirect(struct net *net, SKL_TCP_H
 						      __be32 saddr, __be16 sport, __be32 daddr,
 						      unsigned short hnum, int dif, int sdif)
 {
-	return skl_tcp4(true, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
-			dif, sdif);
+	return skl_tcp4(SKL_FIRST_REDIRECT, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+			daddr, hnum, dif, sdif);
 }
 
 static noinline struct sock *skl_tcp6_lookup_redirect(struct net *net, SKL_TCP_HASHINFO_PARAM
@@ -515,8 +522,8 @@ static noinline struct sock *skl_tcp6_lookup_redirect(struct net *net, SKL_TCP_H
 						      const struct in6_addr *daddr,
 						      unsigned short hnum, int dif, int sdif)
 {
-	return skl_tcp6(true, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
-			dif, sdif);
+	return skl_tcp6(SKL_FIRST_REDIRECT, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+			daddr, hnum, dif, sdif);
 }
 
 /* The phases after the first, which the callback already tried. */
@@ -525,8 +532,8 @@ static noinline struct sock *skl_tcp4_lookup_later(struct net *net, SKL_TCP_HASH
 						   __be16 sport, __be32 daddr, unsigned short hnum,
 						   int dif, int sdif)
 {
-	return skl_tcp4(false, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
-			dif, sdif);
+	return skl_tcp4(SKL_FIRST_DONE, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+			daddr, hnum, dif, sdif);
 }
 
 static noinline struct sock *skl_tcp6_lookup_later(struct net *net, SKL_TCP_HASHINFO_PARAM
@@ -535,8 +542,8 @@ static noinline struct sock *skl_tcp6_lookup_later(struct net *net, SKL_TCP_HASH
 						   const struct in6_addr *daddr,
 						   unsigned short hnum, int dif, int sdif)
 {
-	return skl_tcp6(false, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport, daddr, hnum,
-			dif, sdif);
+	return skl_tcp6(SKL_FIRST_DONE, net, SKL_TCP_HASHINFO_ARG skb, doff, saddr, sport,
+			daddr, hnum, dif, sdif);
 }
 
 /*
@@ -610,25 +617,30 @@ void skl_steer_tcp(struct skl_hook_regs *regs, u8 family)
 		skl_hook_set_ip(regs, wrapper);
 }
 
-static __always_inline struct sock *skl_udp4(bool first_done, struct net *net, __be32 saddr,
-					     __be16 sport, __be32 daddr, __be16 dport, int dif,
-					     int sdif, SKL_UDP_TABLE_PARAM struct sk_buff *skb)
+static __always_inline struct sock *skl_udp4(enum skl_first_phase first, struct net *net,
+					     __be32 saddr, __be16 sport, __be32 daddr,
+					     __be16 dport, int dif, int sdif,
+					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
+	bool first_done = first == SKL_FIRST_DONE;
 
+	skl_fault_pause();
+	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
+			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	l.table = SKL_UDP_TABLE_SAVE;
+	if (first == SKL_FIRST_REDIRECT && skl_decide_first(&l, true, &found, &first_done))
+		return found;
 	outer = skl_module_call_begin();
 	found = __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
 				  SKL_UDP_TABLE_ARG skb);
 	skl_module_call_end(outer);
-	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
-			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
-	l.table = SKL_UDP_TABLE_SAVE;
 	return skl_decide_after(&l, found, first_done);
 }
 
-static __always_inline struct sock *skl_udp6(bool first_done, struct net *net,
+static __always_inline struct sock *skl_udp6(enum skl_first_phase first, struct net *net,
 					     const struct in6_addr *saddr, __be16 sport,
 					     const struct in6_addr *daddr, __be16 dport, int dif,
 					     int sdif, SKL_UDP_TABLE_PARAM struct sk_buff *skb)
@@ -636,14 +648,18 @@ static __always_inline struct sock *skl_udp6(bool first_done, struct net *net,
 	struct skl_lookup l;
 	struct sock *found;
 	unsigned long outer;
+	bool first_done = first == SKL_FIRST_DONE;
 
+	skl_fault_pause();
+	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
+			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
+	l.table = SKL_UDP_TABLE_SAVE;
+	if (first == SKL_FIRST_REDIRECT && skl_decide_first(&l, true, &found, &first_done))
+		return found;
 	outer = skl_module_call_begin();
 	found = __udp6_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
 				  SKL_UDP_TABLE_ARG skb);
 	skl_module_call_end(outer);
-	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
-			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
-	l.table = SKL_UDP_TABLE_SAVE;
 	return skl_decide_after(&l, found, first_done);
 }
 
@@ -652,7 +668,7 @@ static noinline struct sock *skl_udp4_lookup(struct net *net, __be32 saddr, __be
 					     __be32 daddr, __be16 dport, int dif, int sdif,
 					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
-	return skl_udp4(false, net, saddr, sport, daddr, dport, dif, sdif,
+	return skl_udp4(SKL_FIRST_AFTER, net, saddr, sport, daddr, dport, dif, sdif,
 			SKL_UDP_TABLE_ARG skb);
 }
 
@@ -661,7 +677,7 @@ static noinline struct sock *skl_udp6_lookup(struct net *net, const struct in6_a
 					     __be16 dport, int dif, int sdif,
 					     SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
-	return skl_udp6(false, net, saddr, sport, daddr, dport, dif, sdif,
+	return skl_udp6(SKL_FIRST_AFTER, net, saddr, sport, daddr, dport, dif, sdif,
 			SKL_UDP_TABLE_ARG skb);
 }
 
@@ -675,22 +691,8 @@ static noinline struct sock *skl_udp4_lookup_redirect(struct net *net, __be32 sa
 						      int dif, int sdif,
 						      SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
-	struct skl_lookup l;
-	struct sock *found;
-	unsigned long outer;
-	bool first_done;
-
-	skl_fault_pause();
-	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET, (__force u32)saddr, sport,
-			(__force u32)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
-	l.table = SKL_UDP_TABLE_SAVE;
-	if (skl_decide_first(&l, true, &found, &first_done))
-		return found;
-	outer = skl_module_call_begin();
-	found = __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
-				  SKL_UDP_TABLE_ARG skb);
-	skl_module_call_end(outer);
-	return skl_decide_after(&l, found, first_done);
+	return skl_udp4(SKL_FIRST_REDIRECT, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
 }
 
 static noinline struct sock *skl_udp6_lookup_redirect(struct net *net,
@@ -699,22 +701,8 @@ static noinline struct sock *skl_udp6_lookup_redirect(struct net *net,
 						      __be16 dport, int dif, int sdif,
 						      SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
-	struct skl_lookup l;
-	struct sock *found;
-	unsigned long outer;
-	bool first_done;
-
-	skl_fault_pause();
-	skl_lookup_fill(&l, net, IPPROTO_UDP, AF_INET6, (unsigned long)saddr, sport,
-			(unsigned long)daddr, ntohs(dport), dif, sdif, skb, sizeof(struct udphdr));
-	l.table = SKL_UDP_TABLE_SAVE;
-	if (skl_decide_first(&l, true, &found, &first_done))
-		return found;
-	outer = skl_module_call_begin();
-	found = __udp6_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
-				  SKL_UDP_TABLE_ARG skb);
-	skl_module_call_end(outer);
-	return skl_decide_after(&l, found, first_done);
+	return skl_udp6(SKL_FIRST_REDIRECT, net, saddr, sport, daddr, dport, dif, sdif,
+			SKL_UDP_TABLE_ARG skb);
 }
 
 /* The phases after the first, which the callback already tried. */
@@ -723,7 +711,7 @@ static noinline struct sock *skl_udp4_lookup_later(struct net *net, __be32 saddr
 						   int dif, int sdif,
 						   SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
-	return skl_udp4(true, net, saddr, sport, daddr, dport, dif, sdif,
+	return skl_udp4(SKL_FIRST_DONE, net, saddr, sport, daddr, dport, dif, sdif,
 			SKL_UDP_TABLE_ARG skb);
 }
 
@@ -733,7 +721,7 @@ static noinline struct sock *skl_udp6_lookup_later(struct net *net,
 						   int dif, int sdif,
 						   SKL_UDP_TABLE_PARAM struct sk_buff *skb)
 {
-	return skl_udp6(true, net, saddr, sport, daddr, dport, dif, sdif,
+	return skl_udp6(SKL_FIRST_DONE, net, saddr, sport, daddr, dport, dif, sdif,
 			SKL_UDP_TABLE_ARG skb);
 }
 
