@@ -237,6 +237,18 @@ enum skl_action {
 #define SKL_LABEL_NAME_MAX	64	/* including the terminating NUL */
 #define SKL_RULE_COMMENT_MAX	128	/* including the terminating NUL, as nft's comments */
 
+/*
+ * The code points a label name or a rule comment must not hold, so that what show,
+ * monitor and JSON readers print reads as it is: C0, DEL and C1, which terminals act on,
+ * and the marks that reorder or break a line (the bidirectional controls, U+2028 and
+ * U+2029). The module refuses them; sklookupctl checks the same before it asks.
+ */
+static inline int skl_text_forbidden(unsigned int cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x61c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 enum skl_rule_attr {
 	SKL_A_RULE_UNSPEC,
 	SKL_A_RULE_PAD,

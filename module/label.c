@@ -120,10 +120,8 @@ struct sock *skl_label_pick(const struct skl_label *label, u8 proto, u8 family,
  * @len: how many
  *
  * show, monitor and every JSON reader print label names and rule comments: such text is
- * UTF-8 with no control character (C0, DEL or C1, which terminals act on) and none of the
- * marks that reorder or break lines (bidirectional controls, U+2028 and U+2029), which
- * would make what show prints read otherwise than what it is. sklookupctl checks the same
- * in userspace/text.c.
+ * UTF-8 with none of the code points skl_text_forbidden() names (the API's header, which
+ * sklookupctl checks with too).
  *
  * Return: SKL_TEXT_OK, SKL_TEXT_NOT_UTF8 or SKL_TEXT_CONTROL.
  */
@@ -137,8 +135,7 @@ enum skl_text_fault skl_text_check(const char *text, int len)
 		n = utf8_to_utf32(p, len, &c);
 		if (n < 0)
 			return SKL_TEXT_NOT_UTF8;
-		if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x61c || c == 0x200e ||
-		    c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+		if (skl_text_forbidden(c))
 			return SKL_TEXT_CONTROL;
 		p += n;
 		len -= n;

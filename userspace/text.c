@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sklookup.h"
 #include "util.h"
 
 /*
@@ -40,16 +41,6 @@ static int utf8_decode(const unsigned char *s, unsigned int *cp)
 	return len;
 }
 
-/*
- * C0, DEL and C1 would move a terminal's cursor or be cut by a reader; the bidirectional
- * controls and U+2028/U+2029 make a line read otherwise than what it holds.
- */
-static bool is_control(unsigned int cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x61c || cp == 0x200e ||
-	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 const char *skl_text_invalid(const char *name)
 {
 	const unsigned char *s = (const unsigned char *)name;
@@ -60,7 +51,7 @@ const char *skl_text_invalid(const char *name)
 		len = utf8_decode(s, &cp);
 		if (!len)
 			return "must be UTF-8 text";
-		if (is_control(cp))
+		if (skl_text_forbidden(cp))
 			return "must not contain control characters";
 	}
 	return NULL;
@@ -75,7 +66,7 @@ const char *skl_printable(const char *word, char *buf, size_t size)
 
 	for (; *s && n + 5 < size; s += len) {
 		len = utf8_decode(s, &cp);
-		if (len && !is_control(cp)) {
+		if (len && !skl_text_forbidden(cp)) {
 			memcpy(buf + n, s, len);
 			n += len;
 			continue;
