@@ -37,11 +37,20 @@ dmod0	base	direct	bind $dst
 dskl1	dskl1	direct	bind $steered register bench
 dsklr1	dsklr1	direct	bind $steered
 skl128	skl128	yes	bind-range $steered 128 register-all bench
+omod0	base	old	bind $dst
+oskl1	oskl1	old	bind $steered register bench
+oskl10k	oskl10k	old	bind $steered register bench
+osklr1	osklr1	old	bind $steered
 "
 
-# The hook=direct configurations (d*) only when named: "all" stays what it was.
+# The module and sklookupctl of an older commit (BENCH_BEFORE, tests/bench/run), for a
+# before-and-after in one boot: the same workloads measured right after today's module.
+old=/opt/sklookup/old
+
+# The hook=direct configurations (d*) and the older module's (o*) only when named: "all"
+# stays what it was.
 wanted() {
-	case "$1" in d*) ;; *) [ "$want" = all ] && return 0 ;; esac
+	case "$1" in d* | o*) ;; *) case "+$want+" in *"+all+"*) return 0 ;; esac ;; esac
 	case "+$want+" in *"+$1+"*) return 0 ;; *) return 1 ;; esac
 }
 info() { echo "info $*"; }
@@ -73,10 +82,10 @@ rules_file() {
 
 rules_of() {
 	case "$1" in
-	skl1 | dskl1 | skl128) echo 2 ;;
-	skl10k) echo 10000 ;;
+	skl1 | dskl1 | oskl1 | skl128) echo 2 ;;
+	skl10k | oskl10k) echo 10000 ;;
 	skl1m) echo 1000000 ;;
-	sklr1 | dsklr1) echo r2 ;;
+	sklr1 | dsklr1 | osklr1) echo r2 ;;
 	esac
 }
 
@@ -110,22 +119,25 @@ while IFS=$'\t' read -r name ns mod server; do
 		}
 		EOF
 		;;
-	skl* | dskl*) rules_file "$(rules_of "$name")" >/dev/null ;;
+	skl* | dskl* | oskl*) rules_file "$(rules_of "$name")" >/dev/null ;;
 	esac
 done <<<"$configs"
 
+# The sklookupctl that the servers register with: the older one beside its module.
+ctl_path=$PATH
 run() {
 	local name=$1 ns=$2 server=$3 wl=$4 round=$5 key=0 out
 	[ "$wl" = udp ] && key=1
 	# shellcheck disable=SC2086
-	if out=$(ip netns exec "$ns" "$B/skbench" "$wl" "$dst" "$secs" ${server//%k/$key} 2>&1); then
+	if out=$(PATH=$ctl_path ip netns exec "$ns" "$B/skbench" "$wl" "$dst" "$secs" ${server//%k/$key} 2>&1); then
 		echo "result $name $wl $round $out"
 	else
 		echo "error $name $wl $round: $out"
 	fi
 }
 
-measure() {	# $1: "yes" for the configurations with the module loaded, "direct" with hook=direct
+measure() {	# $1: "yes" for the configurations with the module loaded, "direct" with
+		# hook=direct, "old" with the older commit's module
 	local wl name ns mod server
 	for wl in $workloads; do
 		while IFS=$'\t' read -r name ns mod server; do
@@ -184,6 +196,21 @@ for round in $(seq 1 "$rounds"); do
 		t=$(date +%s.%N)
 		rmmod sklookup
 		[ "$round" = 1 ] && info rmmod_s_direct "$(elapsed "$t")"
+	fi
+	if wanted omod0 || wanted oskl1 || wanted oskl10k || wanted osklr1; then
+		if ! out=$(insmod "$old/sklookup.ko" 2>&1); then
+			echo "error old: insmod $old/sklookup.ko failed: $out"
+			continue
+		fi
+		ctl_path=$old/bin:$PATH
+		for name in oskl1 oskl10k osklr1; do
+			wanted "$name" || continue
+			out=$(PATH=$ctl_path sklookupctl -n "$name" apply "$(rules_file "$(rules_of "$name")")" 2>&1) ||
+				echo "error $name: apply failed: $(echo "$out" | head -n 3)"
+		done
+		measure old
+		ctl_path=$PATH
+		rmmod sklookup
 	fi
 done
 

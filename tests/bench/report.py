@@ -22,6 +22,10 @@ CONFIGS = [
     ("dskl1", "sklookup hook=direct, 1 rule"),
     ("dsklr1", "sklookup hook=direct, 1 redirect rule"),
     ("skl128", "sklookup, 1 rule, a label of 128 sockets"),
+    ("omod0", "BEFORE: sklookup loaded, no rule in this namespace"),
+    ("oskl1", "BEFORE: sklookup, 1 rule"),
+    ("oskl10k", "BEFORE: sklookup, 10,000 rules"),
+    ("osklr1", "BEFORE: sklookup, 1 redirect rule"),
     ("bpf1", "BPF sk_lookup, 1 LPM entry"),
     ("bpf10k", "BPF sk_lookup, 10,000 LPM entries"),
     ("bpf1m", "BPF sk_lookup, 1,000,000 LPM entries"),
@@ -81,10 +85,11 @@ def guest_table(figures, info, errors):
     out.append(head)
     out.append("|---|" + "---:|---:|" * len(WORKLOADS))
     summary = {}
+    before = info.get("before", ["?"])[0]
     for cfg, title in CONFIGS:
         if not any((cfg, wl) in figures for wl, _ in WORKLOADS):
             continue
-        row = "| %s |" % title
+        row = "| %s |" % title.replace("BEFORE", "module of " + before)
         for wl, _ in WORKLOADS:
             vals = list(figures.get((cfg, wl), {}).values())
             rs = ratios(figures, cfg, wl)
@@ -136,6 +141,30 @@ def guest_table(figures, info, errors):
                 mine, ref = figures.get((d, wl), {}), figures.get((o, wl), {})
                 rs = [mine[r] / ref[r] for r in sorted(mine) if ref.get(r)]
                 row += " %.3f (%.2f-%.2f) |" % (statistics.median(rs), min(rs), max(rs)) if rs else " - |"
+            out.append(row)
+        out.append("")
+    # An older commit's module (BENCH_BEFORE), measured in each round right after today's:
+    # both against the same round's baseline, and today's over the older one's.
+    pairs = [("mod0", "omod0", "loaded, no rule in this namespace"), ("skl1", "oskl1", "1 rule"),
+             ("skl10k", "oskl10k", "10,000 rules"), ("sklr1", "osklr1", "1 redirect rule")]
+    if any((o, wl) in figures for _, o, _ in pairs for wl, _ in WORKLOADS):
+        out.append("Before and after in this boot: the module and sklookupctl of %s, then of "
+                   "today, ratios to the same round's baseline (median, lowest-highest), and "
+                   "today's figure over the older one's per round (above 1: today is faster):"
+                   % info.get("before", ["?"])[0])
+        out.append("")
+        out.append("| configuration |" + "".join(" %s: before | after | after/before |" % t
+                                                 for _, t in WORKLOADS))
+        out.append("|---|" + "---:|---:|---:|" * len(WORKLOADS))
+
+        def cell(rs):
+            return " %.3f (%.2f-%.2f) |" % (statistics.median(rs), min(rs), max(rs)) if rs else " - |"
+        for new, old, title in pairs:
+            row = "| %s |" % title
+            for wl, _ in WORKLOADS:
+                row += cell(ratios(figures, old, wl)) + cell(ratios(figures, new, wl))
+                mine, ref = figures.get((new, wl), {}), figures.get((old, wl), {})
+                row += cell([mine[r] / ref[r] for r in sorted(mine) if ref.get(r)])
             out.append(row)
         out.append("")
     facts = []
