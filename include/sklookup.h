@@ -70,7 +70,13 @@
  *	exactly these words (-ENOENT if none has them).
  * SKL_CMD_RULE_GET (dump)
  *	One message per rule with every attribute above, SKL_A_RULE_ID and SKL_A_RULE_HITS;
- *	a redirect rule also has SKL_A_RULE_MISSES.
+ *	a redirect rule also has SKL_A_RULE_MISSES. Every rule the module sends (here and in
+ *	events) has SKL_A_RULE_WORDS, a u64 with bit N set for each
+ *	attribute N it carries that is one of its words (what RULE_ADD takes and what makes
+ *	two rules the same; not the id, the counters or the comment). A reader that finds
+ *	a bit above the attributes it knows holds a rule with a word it cannot write back:
+ *	printed or saved without it, the rule would be another one. sklookupctl shows such
+ *	a word as "?attrN", which apply refuses to read.
  * SKL_CMD_RULE_FLUSH (do)
  *	Removes every rule of the namespace; registered sockets stay.
  *
@@ -275,6 +281,7 @@ enum skl_rule_attr {
 	SKL_A_RULE_GENERATION,		/* u64, of the rules: commit's check and reply */
 	SKL_A_RULE_COMMENT,		/* string, SKL_RULE_COMMENT_MAX with its NUL */
 	SKL_A_RULE_IFNAME,		/* string, a device name shorter than IFNAMSIZ */
+	SKL_A_RULE_WORDS,		/* u64, which attributes are words (module's only) */
 
 	__SKL_A_RULE_MAX,
 	SKL_A_RULE_MAX = __SKL_A_RULE_MAX - 1

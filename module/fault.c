@@ -7,6 +7,7 @@
  * count, so that the module's background work cannot take the fault meant for a command.
  */
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/delay.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
@@ -74,4 +75,24 @@ void skl_fault_pause(void)
 
 	if (us)
 		udelay(us);
+}
+
+/*
+ * A newer module's rules carry words that an older sklookupctl does not know: a test
+ * makes every rule sent claim attribute fault_word (1 to 63) as one of its words.
+ */
+static unsigned int skl_fault_word;
+module_param_named(fault_word, skl_fault_word, uint, 0600);
+MODULE_PARM_DESC(fault_word, "Test builds: every rule sent claims this attribute (1 to 63) as a word");
+
+/**
+ * skl_fault_extra_words() - the word fault_word adds to SKL_A_RULE_WORDS
+ *
+ * Return: its bit, or 0.
+ */
+u64 skl_fault_extra_words(void)
+{
+	unsigned int n = READ_ONCE(skl_fault_word);
+
+	return n && n < 64 ? BIT_ULL(n) : 0;
 }

@@ -13,6 +13,7 @@
 #ifdef SKL_FAULT_INJECTION
 bool skl_fault(void);
 void skl_fault_pause(void);
+u64 skl_fault_extra_words(void);
 #else
 static inline bool skl_fault(void)
 {
@@ -21,6 +22,11 @@ static inline bool skl_fault(void)
 
 static inline void skl_fault_pause(void)
 {
+}
+
+static inline u64 skl_fault_extra_words(void)
+{
+	return 0;
 }
 #endif
 

@@ -141,7 +141,8 @@ err_free:
 	[SKL_A_RULE_REDIRECT_PORT] = { .type = NLA_U16 }, \
 	[SKL_A_RULE_MISSES] = { .type = NLA_REJECT }, \
 	[SKL_A_RULE_COMMENT] = { .type = NLA_BINARY, .len = SKL_RULE_COMMENT_MAX }, \
-	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY }
+	[SKL_A_RULE_IFNAME] = { .type = NLA_BINARY }, \
+	[SKL_A_RULE_WORDS] = { .type = NLA_REJECT }
 
 static const struct nla_policy skl_rule_add_policy[SKL_A_RULE_MAX + 1] = {
 	SKL_RULE_WORDS_POLICY,
@@ -710,6 +711,34 @@ static int skl_put_addr(struct sk_buff *skb, int type, u8 family,
 	return nla_put(skb, type, family == AF_INET ? 4 : 16, addr);
 }
 
+/*
+ * The attributes that are a rule's words: what RULE_ADD takes and struct skl_rule_words
+ * (rules.c) holds. SKL_A_RULE_WORDS tells readers which of them a rule carries, so that one
+ * built before a word was added knows it holds a rule it cannot write back.
+ */
+#define SKL_RULE_WORD_ATTRS \
+	(BIT_ULL(SKL_A_RULE_PROTO) | BIT_ULL(SKL_A_RULE_FAMILY) | BIT_ULL(SKL_A_RULE_DST) | \
+	 BIT_ULL(SKL_A_RULE_DST_PREFIXLEN) | BIT_ULL(SKL_A_RULE_SRC) | \
+	 BIT_ULL(SKL_A_RULE_SRC_PREFIXLEN) | BIT_ULL(SKL_A_RULE_PORT_MIN) | \
+	 BIT_ULL(SKL_A_RULE_PORT_MAX) | BIT_ULL(SKL_A_RULE_PHASE) | BIT_ULL(SKL_A_RULE_ACTION) | \
+	 BIT_ULL(SKL_A_RULE_LABEL) | BIT_ULL(SKL_A_RULE_FLAGS) | \
+	 BIT_ULL(SKL_A_RULE_REDIRECT_ADDR) | BIT_ULL(SKL_A_RULE_REDIRECT_PORT) | \
+	 BIT_ULL(SKL_A_RULE_IFNAME))
+
+/* Which word attributes the message holds from @start on: those just put. */
+static u64 skl_rule_words_put(const struct sk_buff *skb, unsigned int start)
+{
+	const struct nlattr *nla;
+	u64 words = 0;
+	int rem;
+
+	BUILD_BUG_ON(SKL_A_RULE_MAX >= 64);
+	nla_for_each_attr(nla, (const struct nlattr *)(skb->data + start), skb->len - start, rem)
+		if (nla_type(nla) < 64)
+			words |= BIT_ULL(nla_type(nla));
+	return (words & SKL_RULE_WORD_ATTRS) | skl_fault_extra_words();
+}
+
 /**
  * skl_nl_put_rule_attrs() - a rule's attributes, as dumps and events carry them
  * @skb: the message
@@ -720,6 +749,7 @@ static int skl_put_addr(struct sk_buff *skb, int type, u8 family,
 int skl_nl_put_rule_attrs(struct sk_buff *skb, const struct skl_rule *rule)
 {
 	const struct skl_match_rule *m = &rule->match;
+	unsigned int start = skb->len;
 
 	if (nla_put_u64_64bit(skb, SKL_A_RULE_ID, m->id, SKL_A_RULE_PAD) ||
 	    nla_put_u8(skb, SKL_A_RULE_PROTO, m->proto) ||
@@ -742,7 +772,8 @@ int skl_nl_put_rule_attrs(struct sk_buff *skb, const struct skl_rule *rule)
 	     (rule->redirect_port &&
 	      nla_put_u16(skb, SKL_A_RULE_REDIRECT_PORT, rule->redirect_port))))
 		return -EMSGSIZE;
-	return 0;
+	return nla_put_u64_64bit(skb, SKL_A_RULE_WORDS, skl_rule_words_put(skb, start),
+				 SKL_A_RULE_PAD);
 }
 
 static int skl_put_rule(struct sk_buff *skb, const struct skl_rule *rule, u32 portid, u32 seq)

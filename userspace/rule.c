@@ -273,9 +273,11 @@ static long print_diff(const struct rule_list *old, const struct apply_rule *rul
 		c = rule_cmp(o.sorted[i], n.sorted[j]);
 		/*
 		 * The module keeps a rule whose comment alone changed (its id and counters)
-		 * and gives it the new comment: shown as the old line and the new one.
+		 * and gives it the new comment: shown as the old line and the new one. A rule
+		 * with a word this sklookupctl does not know is another rule than the file's,
+		 * to the module: it goes.
 		 */
-		if (c == 0 && same_comment(o.sorted[i], n.sorted[j])) {
+		if (c == 0 && same_comment(o.sorted[i], n.sorted[j]) && !o.sorted[i]->unknown_word) {
 			o.kept[o.sorted[i] - old->rules] = true;
 			n.kept[(const struct apply_rule *)((const char *)n.sorted[j] -
 				offsetof(struct apply_rule, args)) - rules] = true;

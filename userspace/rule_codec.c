@@ -661,6 +661,33 @@ static size_t append_quoted(char *buf, size_t len, size_t size, const char *text
 	return append(buf, len, size, "\"");
 }
 
+/*
+ * Every word attribute this sklookupctl's header names is one of the table's, so a word
+ * it does not know is one above SKL_A_RULE_MAX.
+ */
+static unsigned int unknown_word(uint64_t words)
+{
+	unsigned int n;
+
+	for (n = SKL_A_RULE_MAX + 1; n < 64; n++)
+		if (words & (1ULL << n))
+			return n;
+	return 0;
+}
+
+/* Printing a rule with such a word says so, once a run. */
+static void warn_unknown_word(const struct skl_rule *r)
+{
+	static bool warned;
+
+	if (!r->unknown_word || warned)
+		return;
+	warned = true;
+	skl_err("rule %" PRIu64 " has a word this sklookupctl does not know (attribute %u, a "
+		"newer module's): shown as ?attr%u, which apply refuses; use a sklookupctl as "
+		"new as the module", r->id, r->unknown_word, r->unknown_word);
+}
+
 const char *rule_words(const struct skl_rule *r, char *buf, size_t size)
 {
 	char value[64];
@@ -686,6 +713,11 @@ const char *rule_words(const struct skl_rule *r, char *buf, size_t size)
 				len = append(buf, len, size, v);
 		}
 	}
+	if (r->unknown_word) {
+		warn_unknown_word(r);
+		snprintf(value, sizeof(value), "%s?attr%u", len ? " " : "", r->unknown_word);
+		append(buf, len, size, value);
+	}
 	return buf;
 }
 
@@ -710,6 +742,7 @@ void rule_get(const struct nlattr *const *tb, struct skl_rule *r)
 	r->hits = get_u64(tb[SKL_A_RULE_HITS]);
 	r->has_misses = tb[SKL_A_RULE_MISSES] != NULL;
 	r->misses = get_u64(tb[SKL_A_RULE_MISSES]);
+	r->unknown_word = unknown_word(get_u64(tb[SKL_A_RULE_WORDS]));
 }
 
 void rule_get_msg(const struct nlmsghdr *nlh, struct skl_rule *r)
@@ -763,6 +796,10 @@ void rule_print(const struct skl_rule *r, const char *key, unsigned int flags)
 			k->json_more(k, r, v);
 		else
 			out_str(k->json, "", v);
+	}
+	if (r->unknown_word && out_is_json()) {
+		warn_unknown_word(r);
+		out_uint("unknown_word", "", r->unknown_word);
 	}
 	if (r->has_hits && ((flags & RULE_PRINT_HITS) || out_is_json()))
 		out_uint("hits", "  hits %" PRIu64, r->hits);

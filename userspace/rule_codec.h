@@ -33,6 +33,13 @@ struct skl_rule {
 	uint64_t id, hits, misses;
 	bool has_hits, has_misses;
 	/*
+	 * The lowest attribute that the module says is a word of this rule and this
+	 * sklookupctl does not know (a newer module's), or 0: rule_words() writes it as
+	 * "?attrN", which parse_rule() refuses, so that the rule cannot be saved and
+	 * applied without it.
+	 */
+	unsigned int unknown_word;
+	/*
 	 * comment TEXT, or NULL: a word of the rule, but after id so that rule_cmp() leaves
 	 * it out, as the module does (a note on a rule is not part of what makes it that
 	 * rule). It points into what the rule was read from (the command line, a line of a

@@ -211,7 +211,10 @@ int rules_in_force(struct skl_nl *nl, const char *cmd, struct rule_list *list,
 	return 0;
 }
 
-/* Printed only once read whole; with @print_generation, after '# generation N'. */
+/*
+ * Printed only once read whole, and only if every word can be written; with
+ * @print_generation, after '# generation N'.
+ */
 static int dump_whole(struct skl_nl *nl, bool print_generation)
 {
 	struct rule_list list = { 0 };
@@ -221,6 +224,15 @@ static int dump_whole(struct skl_nl *nl, bool print_generation)
 	int ret;
 
 	ret = rules_in_force(nl, "dump", &list, &generation);
+	/* A word this sklookupctl cannot write would be lost: another rule, applied back. */
+	for (i = 0; !ret && i < list.count; i++) {
+		if (list.rules[i].unknown_word) {
+			skl_err("dump: rule %" PRIu64 " has a word this sklookupctl does not know "
+				"(attribute %u, a newer module's): nothing printed; use a sklookupctl "
+				"as new as the module", list.rules[i].id, list.rules[i].unknown_word);
+			ret = SKL_EXIT_FAIL;
+		}
+	}
 	if (!ret && print_generation)
 		printf("# generation %" PRIu64 "\n", generation);
 	for (i = 0; !ret && i < list.count; i++)

@@ -6,6 +6,9 @@ check "load the fault-injection test build" insmod /opt/sklookup/fault/sklookup.
 check "the test build has the fault_nth parameter" test -f /sys/module/sklookup/parameters/fault_nth
 check "the test build's self-tests passed at load" sh -c 'dmesg | grep -q "sklookup: self-tests passed"'
 python3 $T/faults.py
+# A rule with a word this sklookupctl does not know (words.py).
+check "the test build has the fault_word parameter" test -f /sys/module/sklookup/parameters/fault_word
+python3 $T/words.py
 # A change of the rules between a hook's callback and its wrapper (swap.py).
 check "the test build has the fault_pause_us parameter" \
 	test -f /sys/module/sklookup/parameters/fault_pause_us
