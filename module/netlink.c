@@ -712,18 +712,13 @@ static int skl_put_addr(struct sk_buff *skb, int type, u8 family,
 }
 
 /*
- * The attributes that are a rule's words: what RULE_ADD takes and struct skl_rule_words
- * (rules.c) holds. SKL_A_RULE_WORDS tells readers which of them a rule carries, so that one
- * built before a word was added knows it holds a rule it cannot write back.
+ * What skl_nl_put_rule_attrs() puts that is not a rule's word: every other attribute it
+ * puts is one, so that SKL_A_RULE_WORDS tells a reader built before a word was added that
+ * it holds a rule it cannot write back. A non-word added there and not here shows as an
+ * unknown word to older readers, which refuse to save the rule: the safe way to be wrong.
  */
-#define SKL_RULE_WORD_ATTRS \
-	(BIT_ULL(SKL_A_RULE_PROTO) | BIT_ULL(SKL_A_RULE_FAMILY) | BIT_ULL(SKL_A_RULE_DST) | \
-	 BIT_ULL(SKL_A_RULE_DST_PREFIXLEN) | BIT_ULL(SKL_A_RULE_SRC) | \
-	 BIT_ULL(SKL_A_RULE_SRC_PREFIXLEN) | BIT_ULL(SKL_A_RULE_PORT_MIN) | \
-	 BIT_ULL(SKL_A_RULE_PORT_MAX) | BIT_ULL(SKL_A_RULE_PHASE) | BIT_ULL(SKL_A_RULE_ACTION) | \
-	 BIT_ULL(SKL_A_RULE_LABEL) | BIT_ULL(SKL_A_RULE_FLAGS) | \
-	 BIT_ULL(SKL_A_RULE_REDIRECT_ADDR) | BIT_ULL(SKL_A_RULE_REDIRECT_PORT) | \
-	 BIT_ULL(SKL_A_RULE_IFNAME))
+#define SKL_RULE_NOT_WORDS \
+	(BIT_ULL(SKL_A_RULE_PAD) | BIT_ULL(SKL_A_RULE_ID) | BIT_ULL(SKL_A_RULE_COMMENT))
 
 /* Which word attributes the message holds from @start on: those just put. */
 static u64 skl_rule_words_put(const struct sk_buff *skb, unsigned int start)
@@ -736,7 +731,7 @@ static u64 skl_rule_words_put(const struct sk_buff *skb, unsigned int start)
 	nla_for_each_attr(nla, (const struct nlattr *)(skb->data + start), skb->len - start, rem)
 		if (nla_type(nla) < 64)
 			words |= BIT_ULL(nla_type(nla));
-	return (words & SKL_RULE_WORD_ATTRS) | skl_fault_extra_words();
+	return (words & ~SKL_RULE_NOT_WORDS) | skl_fault_extra_words();
 }
 
 /**

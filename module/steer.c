@@ -441,13 +441,6 @@ out:
 	return sk;
 }
 
-/*
- * The stand-ins for the hooked lookups, for decisions that need the kernel's answer. The
- * callback makes the hooked function's entry "return" into them, with the original
- * arguments still in place; their own call of the original is let through by the
- * callback (the caller is this module). They use the result, so the compiler cannot turn
- * that call into a jump, which the callback would not recognise.
- */
 /* What a stand-in does about the first phase. */
 enum skl_first_phase {
 	SKL_FIRST_AFTER,	/* decide it after the kernel's lookup, with the others */
@@ -455,6 +448,13 @@ enum skl_first_phase {
 	SKL_FIRST_DONE,		/* the callback decided it: only the later phases */
 };
 
+/*
+ * The stand-ins for the hooked lookups, for decisions that need the kernel's answer. The
+ * callback makes the hooked function's entry "return" into them, with the original
+ * arguments still in place; their own call of the original is let through by the
+ * callback (the caller is this module). They use the result, so the compiler cannot turn
+ * that call into a jump, which the callback would not recognise.
+ */
 static __always_inline struct sock *skl_tcp4(enum skl_first_phase first, struct net *net,
 					     SKL_TCP_HASHINFO_PARAM struct sk_buff *skb, int doff,
 					     __be32 saddr, __be16 sport, __be32 daddr,

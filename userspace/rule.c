@@ -197,7 +197,12 @@ struct diff_side {
 
 static int cmp_rule_ptr(const void *a, const void *b)
 {
-	return rule_cmp(*(const struct skl_rule *const *)a, *(const struct skl_rule *const *)b);
+	const struct skl_rule *x = *(const struct skl_rule *const *)a;
+	const struct skl_rule *y = *(const struct skl_rule *const *)b;
+	int c = rule_cmp(x, y);
+
+	/* After the rules with the same words it knows, one with a word it does not. */
+	return c ? c : (x->unknown_word > y->unknown_word) - (x->unknown_word < y->unknown_word);
 }
 
 /* @count rules @stride bytes apart from @first, sorted, for diff(). */
@@ -230,6 +235,7 @@ static void diff_print(const struct diff_side *d, const void *first, size_t stri
 			continue;
 		/* A rule's words, not its counters: they are the old rule's, or none. */
 		memcpy(&r, (const char *)first + i * stride, sizeof(r));
+		rule_warn_unknown_word(&r);
 		r.id = 0;
 		r.has_hits = r.has_misses = false;
 		if (out_is_json()) {
@@ -272,12 +278,16 @@ static long print_diff(const struct rule_list *old, const struct apply_rule *rul
 	while (i < o.count && j < n.count) {
 		c = rule_cmp(o.sorted[i], n.sorted[j]);
 		/*
-		 * The module keeps a rule whose comment alone changed (its id and counters)
-		 * and gives it the new comment: shown as the old line and the new one. A rule
-		 * with a word this sklookupctl does not know is another rule than the file's,
-		 * to the module: it goes.
+		 * A rule with a word this sklookupctl does not know is, to the module, another
+		 * rule than the file's: it goes, and the file's may still meet its match.
 		 */
-		if (c == 0 && same_comment(o.sorted[i], n.sorted[j]) && !o.sorted[i]->unknown_word) {
+		if (c == 0 && o.sorted[i]->unknown_word)
+			c = -1;
+		/*
+		 * The module keeps a rule whose comment alone changed (its id and counters)
+		 * and gives it the new comment: shown as the old line and the new one.
+		 */
+		if (c == 0 && same_comment(o.sorted[i], n.sorted[j])) {
 			o.kept[o.sorted[i] - old->rules] = true;
 			n.kept[(const struct apply_rule *)((const char *)n.sorted[j] -
 				offsetof(struct apply_rule, args)) - rules] = true;

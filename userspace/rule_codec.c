@@ -662,30 +662,37 @@ static size_t append_quoted(char *buf, size_t len, size_t size, const char *text
 }
 
 /*
- * Every word attribute this sklookupctl's header names is one of the table's, so a word
- * it does not know is one above SKL_A_RULE_MAX.
+ * The first word of @r that this sklookupctl cannot write, or 0. Every word attribute its
+ * header names is one of the table's, so an unknown one is above SKL_A_RULE_MAX; a known
+ * word may hold a value it does not know too (a flag, a phase or an action of a newer
+ * module's), which would print as nothing or as "?".
  */
-static unsigned int unknown_word(uint64_t words)
+static unsigned int unknown_word(const struct nlattr *const *tb, const struct skl_rule *r)
 {
+	uint64_t words = get_u64(tb[SKL_A_RULE_WORDS]);
 	unsigned int n;
 
+	if (r->flags & ~SKL_RULE_F_ALL)
+		return SKL_A_RULE_FLAGS;
+	if (r->phase > SKL_PHASE_MAX)
+		return SKL_A_RULE_PHASE;
+	if (r->action > SKL_ACTION_MAX)
+		return SKL_A_RULE_ACTION;
 	for (n = SKL_A_RULE_MAX + 1; n < 64; n++)
 		if (words & (1ULL << n))
 			return n;
 	return 0;
 }
 
-/* Printing a rule with such a word says so, once a run. */
-static void warn_unknown_word(const struct skl_rule *r)
+void rule_warn_unknown_word(const struct skl_rule *r)
 {
 	static bool warned;
 
 	if (!r->unknown_word || warned)
 		return;
 	warned = true;
-	skl_err("rule %" PRIu64 " has a word this sklookupctl does not know (attribute %u, a "
-		"newer module's): shown as ?attr%u, which apply refuses; use a sklookupctl as "
-		"new as the module", r->id, r->unknown_word, r->unknown_word);
+	skl_err("rule %" PRIu64 " has a word this sklookupctl does not know (attribute %u, a newer module's): shown as ?attr%u, which apply refuses; use a sklookupctl as new as the module",
+		r->id, r->unknown_word, r->unknown_word);
 }
 
 const char *rule_words(const struct skl_rule *r, char *buf, size_t size)
@@ -714,7 +721,7 @@ const char *rule_words(const struct skl_rule *r, char *buf, size_t size)
 		}
 	}
 	if (r->unknown_word) {
-		warn_unknown_word(r);
+		rule_warn_unknown_word(r);
 		snprintf(value, sizeof(value), "%s?attr%u", len ? " " : "", r->unknown_word);
 		append(buf, len, size, value);
 	}
@@ -742,7 +749,7 @@ void rule_get(const struct nlattr *const *tb, struct skl_rule *r)
 	r->hits = get_u64(tb[SKL_A_RULE_HITS]);
 	r->has_misses = tb[SKL_A_RULE_MISSES] != NULL;
 	r->misses = get_u64(tb[SKL_A_RULE_MISSES]);
-	r->unknown_word = unknown_word(get_u64(tb[SKL_A_RULE_WORDS]));
+	r->unknown_word = unknown_word(tb, r);
 }
 
 void rule_get_msg(const struct nlmsghdr *nlh, struct skl_rule *r)
@@ -798,7 +805,7 @@ void rule_print(const struct skl_rule *r, const char *key, unsigned int flags)
 			out_str(k->json, "", v);
 	}
 	if (r->unknown_word && out_is_json()) {
-		warn_unknown_word(r);
+		rule_warn_unknown_word(r);
 		out_uint("unknown_word", "", r->unknown_word);
 	}
 	if (r->has_hits && ((flags & RULE_PRINT_HITS) || out_is_json()))

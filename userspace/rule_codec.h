@@ -33,10 +33,10 @@ struct skl_rule {
 	uint64_t id, hits, misses;
 	bool has_hits, has_misses;
 	/*
-	 * The lowest attribute that the module says is a word of this rule and this
-	 * sklookupctl does not know (a newer module's), or 0: rule_words() writes it as
-	 * "?attrN", which parse_rule() refuses, so that the rule cannot be saved and
-	 * applied without it.
+	 * The first attribute of a word of this rule that this sklookupctl cannot write (a
+	 * newer module's word, or a value of a known word it does not know), or 0:
+	 * rule_words() writes it as "?attrN", which parse_rule() refuses, so that the rule
+	 * cannot be saved and applied without it.
 	 */
 	unsigned int unknown_word;
 	/*
@@ -69,6 +69,8 @@ int parse_rule_word(const char *where, const char *word, const char *value, stru
 
 /* @r as the words of add-rule, defaults left out: what dump prints and apply reads. */
 const char *rule_words(const struct skl_rule *r, char *buf, size_t size);
+/* Say once a run, on standard error, that @r has a word this sklookupctl cannot write. */
+void rule_warn_unknown_word(const struct skl_rule *r);
 
 /* Put @r into a RULE_ADD request, one attribute per field. */
 void rule_put(struct nlmsghdr *nlh, const struct skl_rule *r);
