@@ -173,14 +173,16 @@ uninstall:
 
 # The Debian packages sklookup-dkms and sklookupctl, into build/deb. They are built in a
 # Debian 11 root (the oldest release of the matrix, prepared in the cache like the test
-# roots), so that the same packages install on Debian 11 to 14. On a Debian machine of
+# roots), so that the same packages install on Debian 11 to 14; DEB_KERNEL=arm64-6.1
+# builds the arm64 ones in a Debian 12 arm64 root under qemu-user. On a Debian machine of
 # your own, "dpkg-buildpackage -b" in the tree builds them for that release instead.
 DEB_KERNEL ?= 5.10
 deb:
 	tests/vm/build-deb.sh $(DEB_KERNEL) $(CURDIR)/build/deb
 
-# The packages on each kernel (KERNELS="6.1" for one): installed with apt in a root of
-# that release, booted twice with systemd; about 2.5 minutes a kernel, so not in "check".
+# The packages on each kernel (KERNELS="6.1" for one, KERNELS=arm64-6.1 for arm64's):
+# installed with apt in a root of that release, booted twice with systemd; about 2.5
+# minutes a kernel (10 on arm64), so not in "check".
 check-package:
 	tests/vm/check-package.sh
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make check-package: the package path on each kernel of the matrix (KERNELS, default all
-# four): the Debian packages built once (tests/vm/build-deb.sh), then for each kernel
+# make check-package: the package path on each kernel of the matrix (KERNELS, default
+# the CI kernels): the Debian packages built once per architecture (tests/vm/build-deb.sh;
+# amd64's into build/deb, arm64's into build/deb-arm64), then for each kernel
 # tests/vm/run-package.sh (apt install, two boots with systemd), one guest at a time.
 # Every check prints "ok - KERNEL: ..." or "not ok - KERNEL: ..."; the last line is
 # "N passed, N failed". Not part of make check: with its two boots and the installation
@@ -11,10 +12,21 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 kernels=$(skl_expand_kernels "${KERNELS:-ci}")
 
-debs="$top/build/deb"
-start=$(date +%s)
-"$here/build-deb.sh" 5.10 "$debs" >/dev/null
-skl_log "packages built in $(( $(date +%s) - start ))s"
+debs_of() {
+	case "$(skl_arch_of "$1")" in
+	amd64) echo "$top/build/deb" ;;
+	*) echo "$top/build/deb-$(skl_arch_of "$1")" ;;
+	esac
+}
+built=
+for k in $kernels; do
+	arch=$(skl_arch_of "$k")
+	case " $built " in *" $arch "*) continue ;; esac
+	start=$(date +%s)
+	"$here/build-deb.sh" "$(skl_deb_kernel_of "$k")" "$(debs_of "$k")" >/dev/null
+	skl_log "$arch packages built in $(( $(date +%s) - start ))s"
+	built="$built $arch"
+done
 
 passed=0
 failed=0
@@ -23,7 +35,7 @@ for k in $kernels; do
 	mkdir -p "$top/build/tests/$k"
 	report="$top/build/tests/$k/package-report.txt"
 	rc=0
-	SKL_DEB_DIR="$debs" "$here/run-package.sh" "$k" >"$report" 2>&1 || rc=$?
+	SKL_DEB_DIR="$(debs_of "$k")" "$here/run-package.sh" "$k" >"$report" 2>&1 || rc=$?
 	[ "$rc" = 0 ] || grep -q '^not ok' "$report" ||
 		echo "not ok - run-package.sh $k exited with $rc" >>"$report"
 	while IFS= read -r line; do

@@ -87,6 +87,16 @@ skl_arch_of() {
 	esac
 }
 
+# The kernel whose package root builds the Debian packages for kernel $1's architecture:
+# the oldest release of that architecture in the table, whose glibc and libmnl the
+# sklookupctl package then depends on, so that one build installs on every release.
+skl_deb_kernel_of() {
+	case "$(skl_arch_of "$1")" in
+	arm64) echo arm64-6.1 ;;
+	*) echo 5.10 ;;
+	esac
+}
+
 # The archive address comes from this machine's own apt sources so that no host name is
 # written into the tree; SKL_MIRROR overrides it.
 skl_mirror() {

@@ -20,7 +20,7 @@ debs=${SKL_DEB_DIR:-}
 if [ -z "$debs" ]; then
 	debs="$out/deb"
 	start=$(date +%s)
-	"$here/build-deb.sh" 5.10 "$debs" >/dev/null
+	"$here/build-deb.sh" "$(skl_deb_kernel_of "$kernel")" "$debs" >/dev/null
 	skl_log "packages built in $(( $(date +%s) - start ))s"
 fi
 start=$(date +%s)
