@@ -174,11 +174,13 @@ uninstall:
 # The Debian packages sklookup-dkms and sklookupctl, into build/deb. They are built in a
 # Debian 11 root (the oldest release of the matrix, prepared in the cache like the test
 # roots), so that the same packages install on Debian 11 to 14; DEB_KERNEL=arm64-6.1
-# builds the arm64 ones in a Debian 12 arm64 root under qemu-user. On a Debian machine of
-# your own, "dpkg-buildpackage -b" in the tree builds them for that release instead.
+# builds the arm64 ones (into build/deb-arm64) in a Debian 12 arm64 root under qemu-user.
+# On a Debian machine of your own, "dpkg-buildpackage -b" in the tree builds them for that
+# release instead.
 DEB_KERNEL ?= 5.10
+DEB_DIR ?= $(CURDIR)/build/$(if $(filter arm64-%,$(DEB_KERNEL)),deb-arm64,deb)
 deb:
-	tests/vm/build-deb.sh $(DEB_KERNEL) $(CURDIR)/build/deb
+	tests/vm/build-deb.sh $(DEB_KERNEL) $(DEB_DIR)
 
 # The packages on each kernel (KERNELS="6.1" for one, KERNELS=arm64-6.1 for arm64's):
 # installed with apt in a root of that release, booted twice with systemd; about 2.5

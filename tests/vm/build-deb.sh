@@ -27,7 +27,7 @@ git -C "$top" ls-files -z --cached --others --exclude-standard |
 	(cd "$top" && while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
 	tar -C "$top" --null -T - -cf - | tar -C "$root$build/sklookup-$version" -xf -
 
-log="$top/build/tests/deb-build.log"
+log="$top/build/tests/deb-build-$kernel.log"
 mkdir -p "$(dirname "$log")"
 skl_log "building the Debian packages in $(basename "$root") (log: $log)"
 skl_chroot "$root" sh -ec "cd $build/sklookup-$version && dpkg-buildpackage -us -uc -b" >"$log" 2>&1 ||

@@ -17,6 +17,11 @@ kernel=${1:?usage: cross-build.sh arm64-VERSION}
 host=${kernel#arm64-}
 "$here/mkroot.sh" "$host"
 lower="$SKL_CACHE/roots/$host"
+# The amd64 root is the overlay's lower layer, which must not change under it: a guest's
+# install.sh writes into that root under the root's lock (tests/vm/run-kernel.sh), and
+# make check starts the cross builds while guests still start. Builds share it.
+exec 8>"$SKL_CACHE/roots/$host.lock"
+flock -s 8
 host_kver=$(basename "$(ls -d "$lower"/lib/modules/*/ | head -n 1)")
 kver=${host_kver%-amd64}-arm64
 

@@ -16,6 +16,8 @@ if [ ! -c "$report" ]; then
 	i=0
 	while [ ! -c "$report" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 fi
+# Else the host sees only a guest that did not report: say why on the console.
+[ -c "$report" ] || echo "guest-tests: no report device $report" >/dev/console
 stty -F "$report" raw -echo 2>/dev/null || true
 tests=$(sed -n 's/.*skl_tests=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 # shellcheck disable=SC2086 # one word per test name

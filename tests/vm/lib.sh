@@ -182,6 +182,12 @@ skl_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 skl_chroot() {
 	local root=$1
 	shift
+	# A root of another architecture (its programs' ELF machine: 183 AArch64) runs them
+	# through qemu-user, whichever script enters it.
+	if [ "$(od -An -tu2 -j18 -N2 "$root/usr/bin/env" 2>/dev/null | tr -d ' ')" = 183 ] &&
+		[ "$(dpkg --print-architecture)" != arm64 ]; then
+		skl_foreign_arch_ready arm64
+	fi
 	unshare -m --propagation private sh -c '
 		root=$1; shift
 		mount -t proc proc "$root/proc" &&
