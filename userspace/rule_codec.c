@@ -664,24 +664,42 @@ static size_t append_quoted(char *buf, size_t len, size_t size, const char *text
 /*
  * The first word of @r that this sklookupctl cannot write, or 0. Every word attribute its
  * header names is one of the table's, so an unknown one is above SKL_A_RULE_MAX; a known
- * word may hold a value it does not know too (a flag, a phase or an action of a newer
- * module's), which would print as nothing or as "?".
+ * word may hold a value it does not know too (a protocol, an address family, a phase, an
+ * action or a flag of a newer module's), which would print as nothing or as "?".
  */
 static unsigned int unknown_word(const struct nlattr *const *tb, const struct skl_rule *r)
 {
 	uint64_t words = get_u64(tb[SKL_A_RULE_WORDS]);
+	uint8_t family = get_u8(tb[SKL_A_RULE_FAMILY], 0);
 	unsigned int n;
+	size_t i;
 
+	for (i = 0; i < RULE_KEYS; i++) {
+		const struct rule_key *k = &rule_keys[i];
+		uint8_t v;
+
+		if (!k->names || !tb[k->attr])
+			continue;
+		v = *((const uint8_t *)r + k->field);
+		if (v >= k->nnames || !k->names[v])
+			return k->attr;
+	}
+	if (tb[SKL_A_RULE_FAMILY] && family != AF_INET && family != AF_INET6)
+		return SKL_A_RULE_FAMILY;
 	if (r->flags & ~SKL_RULE_F_ALL)
 		return SKL_A_RULE_FLAGS;
-	if (r->phase > SKL_PHASE_MAX)
-		return SKL_A_RULE_PHASE;
 	if (r->action > SKL_ACTION_MAX)
 		return SKL_A_RULE_ACTION;
 	for (n = SKL_A_RULE_MAX + 1; n < 64; n++)
 		if (words & (1ULL << n))
 			return n;
 	return 0;
+}
+
+const char *rule_unknown_word_source(const struct skl_rule *r)
+{
+	return r->unknown_word > SKL_A_RULE_MAX ? "a newer module's" :
+	       "with a newer module's value";
 }
 
 void rule_warn_unknown_word(const struct skl_rule *r)
@@ -691,8 +709,8 @@ void rule_warn_unknown_word(const struct skl_rule *r)
 	if (!r->unknown_word || warned)
 		return;
 	warned = true;
-	skl_err("rule %" PRIu64 " has a word this sklookupctl does not know (attribute %u, a newer module's): shown as ?attr%u, which apply refuses; use a sklookupctl as new as the module",
-		r->id, r->unknown_word, r->unknown_word);
+	skl_err("rule %" PRIu64 " has a word this sklookupctl does not know (attribute %u, %s): shown as ?attr%u, which apply refuses; use a sklookupctl as new as the module",
+		r->id, r->unknown_word, rule_unknown_word_source(r), r->unknown_word);
 }
 
 const char *rule_words(const struct skl_rule *r, char *buf, size_t size)

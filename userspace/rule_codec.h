@@ -71,6 +71,8 @@ int parse_rule_word(const char *where, const char *word, const char *value, stru
 const char *rule_words(const struct skl_rule *r, char *buf, size_t size);
 /* Say once a run, on standard error, that @r has a word this sklookupctl cannot write. */
 void rule_warn_unknown_word(const struct skl_rule *r);
+/* Where the unknown word of @r comes from, for a message: an attribute or a value. */
+const char *rule_unknown_word_source(const struct skl_rule *r);
 
 /* Put @r into a RULE_ADD request, one attribute per field. */
 void rule_put(struct nlmsghdr *nlh, const struct skl_rule *r);

@@ -227,8 +227,9 @@ static int dump_whole(struct skl_nl *nl, bool print_generation)
 	/* A word this sklookupctl cannot write would be lost: another rule, applied back. */
 	for (i = 0; !ret && i < list.count; i++) {
 		if (list.rules[i].unknown_word) {
-			skl_err("dump: rule %" PRIu64 " has a word this sklookupctl does not know (attribute %u, a newer module's): nothing printed; use a sklookupctl as new as the module",
-				list.rules[i].id, list.rules[i].unknown_word);
+			skl_err("dump: rule %" PRIu64 " has a word this sklookupctl does not know (attribute %u, %s): nothing printed; use a sklookupctl as new as the module",
+				list.rules[i].id, list.rules[i].unknown_word,
+				rule_unknown_word_source(&list.rules[i]));
 			ret = SKL_EXIT_FAIL;
 		}
 	}
