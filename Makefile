@@ -178,9 +178,8 @@ uninstall:
 # On a Debian machine of your own, "dpkg-buildpackage -b" in the tree builds them for that
 # release instead.
 DEB_KERNEL ?= 5.10
-DEB_DIR ?= $(CURDIR)/build/$(if $(filter arm64-%,$(DEB_KERNEL)),deb-arm64,deb)
 deb:
-	tests/vm/build-deb.sh $(DEB_KERNEL) $(DEB_DIR)
+	tests/vm/build-deb.sh $(DEB_KERNEL)
 
 # The packages on each kernel (KERNELS="6.1" for one, KERNELS=arm64-6.1 for arm64's):
 # installed with apt in a root of that release, booted twice with systemd; about 2.5

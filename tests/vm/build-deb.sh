@@ -3,14 +3,15 @@
 # package root of kernel $1 (default 5.10, Debian 11): sklookupctl is linked there against
 # the oldest glibc and libmnl of the matrix, so the one build installs on every release
 # (dpkg refuses it on none: its dependencies are versioned by the oldest). The packages go
-# to $2 (default build/deb), and their paths are printed.
+# to $2 (default build/deb, build/deb-arm64 for an arm64 kernel), and their paths are
+# printed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 kernel=${1:-5.10}
-out=${2:-$top/build/deb}
+out=${2:-$top/$(skl_deb_dir_of "$kernel")}
 version=$(cat "$top/VERSION")
 # The package version is the changelog's (a native package): it must be the tree's too.
 changelog_version=$(sed -n '1s/^sklookup (\([^)]*\)).*/\1/p' "$top/debian/changelog")

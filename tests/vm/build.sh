@@ -10,8 +10,6 @@ top=$(cd "$here/../.." && pwd)
 kernel=${1:?usage: build.sh KERNEL}
 root="$SKL_CACHE/roots/$kernel"
 [ -f "$root/.sklookup-recipe" ] || "$here/mkroot.sh" "$kernel"
-# A root of another architecture runs its programs through qemu-user.
-[ "$(skl_arch_of "$kernel")" = "$(dpkg --print-architecture)" ] || skl_foreign_arch_ready "$(skl_arch_of "$kernel")"
 kver=$(basename "$(ls -d "$root"/lib/modules/*/ | head -n 1)")
 # Its own directory in the shared root, so that builds of several trees can run at once.
 trap 'rm -rf "$root/tmp/sklookup-build-$$"' EXIT

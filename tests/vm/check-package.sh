@@ -12,18 +12,12 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 kernels=$(skl_expand_kernels "${KERNELS:-ci}")
 
-debs_of() {
-	case "$(skl_arch_of "$1")" in
-	amd64) echo "$top/build/deb" ;;
-	*) echo "$top/build/deb-$(skl_arch_of "$1")" ;;
-	esac
-}
 built=
 for k in $kernels; do
 	arch=$(skl_arch_of "$k")
 	case " $built " in *" $arch "*) continue ;; esac
 	start=$(date +%s)
-	"$here/build-deb.sh" "$(skl_deb_kernel_of "$k")" "$(debs_of "$k")" >/dev/null
+	"$here/build-deb.sh" "$(skl_deb_kernel_of "$k")" "$top/$(skl_deb_dir_of "$k")" >/dev/null
 	skl_log "$arch packages built in $(( $(date +%s) - start ))s"
 	built="$built $arch"
 done
@@ -35,7 +29,7 @@ for k in $kernels; do
 	mkdir -p "$top/build/tests/$k"
 	report="$top/build/tests/$k/package-report.txt"
 	rc=0
-	SKL_DEB_DIR="$(debs_of "$k")" "$here/run-package.sh" "$k" >"$report" 2>&1 || rc=$?
+	SKL_DEB_DIR="$top/$(skl_deb_dir_of "$k")" "$here/run-package.sh" "$k" >"$report" 2>&1 || rc=$?
 	[ "$rc" = 0 ] || grep -q '^not ok' "$report" ||
 		echo "not ok - run-package.sh $k exited with $rc" >>"$report"
 	while IFS= read -r line; do

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Install the Debian packages of $2 (default build/deb) into the package root of kernel $1
-# with apt, as an administrator would, replacing an earlier installation; then configure
-# it the way the README tells users to: the example rules (two web servers sharing port
-# 80) as /etc/sklookup/rules.conf, the example socket and server units with their
-# sklookup-register@ units enabled, and a module parameter in /etc/modprobe.d. Also puts
-# the guest tests and their systemd entry (guest-tests.service) into the root.
+# Install the Debian packages of $2 (default: where make deb puts those of $1's
+# architecture) into the package root of kernel $1 with apt, as an administrator would,
+# replacing an earlier installation; then configure it the way the README tells users to:
+# the example rules (two web servers sharing port 80) as /etc/sklookup/rules.conf, the
+# example socket and server units with their sklookup-register@ units enabled, and a
+# module parameter in /etc/modprobe.d. Also puts the guest tests and their systemd entry
+# (guest-tests.service) into the root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 kernel=${1:?usage: install-package.sh KERNEL [DEB-DIR]}
-debs=${2:-$top/build/deb}
+debs=${2:-$top/$(skl_deb_dir_of "$kernel")}
 root="$SKL_CACHE/roots/$kernel-pkg"
 [ -f "$root/.sklookup-recipe" ] || skl_die "$kernel: no package root; run tests/vm/mkroot.sh $kernel pkg first"
 ls "$debs"/sklookup-dkms_*.deb "$debs"/sklookupctl_*.deb >/dev/null ||

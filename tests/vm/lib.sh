@@ -97,6 +97,15 @@ skl_deb_kernel_of() {
 	esac
 }
 
+# Where make deb puts the packages for kernel $1's architecture, under the tree: build/deb
+# for amd64, build/deb-ARCH for another.
+skl_deb_dir_of() {
+	case "$(skl_arch_of "$1")" in
+	amd64) echo build/deb ;;
+	*) echo "build/deb-$(skl_arch_of "$1")" ;;
+	esac
+}
+
 # The archive address comes from this machine's own apt sources so that no host name is
 # written into the tree; SKL_MIRROR overrides it.
 skl_mirror() {
